@@ -1,0 +1,3 @@
+//! terraform-provider-agent37: a tfplugin6 provider for Agent37, written without a provider framework.
+//!
+//! Layers (dependencies point one way): `provider` → `sdk` → `plugin`; `provider` → `api`.
