@@ -1,1 +1,165 @@
-fn main() {}
+//! Project tooling, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
+//!
+//! Only the standard library is used, so this compiles in seconds on a fresh machine.
+
+mod demo;
+mod setup;
+mod terraform;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+use setup::TfVersion;
+use util::Paths;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                  create (or reuse) the Terraform venvs under target/terraform/{1.15,1.11}/
+                         and their `terraform` launchers; verify them with `terraform version`
+  test [-- ARGS]         setup, build the workspace binaries, run every test of the workspace
+                         (cargo-nextest when installed, else cargo test; ARGS go to the runner,
+                         e.g. a filter), then `cargo fmt --check` and `cargo clippy -D warnings`
+  terraform [--version 1.15|1.11] [--] ARGS
+                         run that Terraform (default 1.15) with the provider built from this
+                         checkout (dev_overrides to target/debug)
+  demo [--destroy | --serve]
+                         start the emulator on its persistent demo database, apply
+                         examples/quickstart/ in target/demo/quickstart/, show the outputs and a
+                         no-op plan, then stop the emulator. --destroy destroys the demo objects;
+                         --serve runs the demo emulator in the foreground to look around
+  help                   this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return Ok(ExitCode::from(2));
+    };
+    let paths = Paths::discover()?;
+    match command.as_str() {
+        "setup" => {
+            no_more_args("setup", rest)?;
+            setup::ensure_all(&paths)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "test" => {
+            let extra = match rest.split_first() {
+                None => &[][..],
+                Some((first, after)) if first == "--" => after,
+                Some(_) => rest,
+            };
+            test::run(&paths, extra)
+        }
+        "terraform" => {
+            let (version, tf_args) = parse_terraform_args(rest)?;
+            terraform::run(&paths, version, tf_args)
+        }
+        "demo" => {
+            let mode = match rest {
+                [] => demo::Mode::Apply,
+                [flag] if flag == "--destroy" => demo::Mode::Destroy,
+                [flag] if flag == "--serve" => demo::Mode::Serve,
+                _ => {
+                    return Err(format!(
+                        "`demo` takes at most one of --destroy or --serve, got: {}",
+                        rest.join(" ")
+                    ));
+                }
+            };
+            demo::run(&paths, mode)
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!(
+            "unknown command `{other}` (commands: setup, test, terraform, demo; see `cargo xtask help`)"
+        )),
+    }
+}
+
+fn no_more_args(command: &str, rest: &[String]) -> Result<(), String> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{command}` takes no arguments, got: {}",
+            rest.join(" ")
+        ))
+    }
+}
+
+/// `[--version V | --version=V] [--] ARGS...`; the first argument that is not ours starts ARGS.
+fn parse_terraform_args(rest: &[String]) -> Result<(TfVersion, &[String]), String> {
+    let mut version = TfVersion::V1_15;
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = rest[i].as_str();
+        if arg == "--" {
+            return Ok((version, &rest[i + 1..]));
+        } else if arg == "--version" {
+            let value = rest
+                .get(i + 1)
+                .ok_or("`--version` needs a value: 1.15 or 1.11")?;
+            version = TfVersion::parse(value)?;
+            i += 2;
+        } else if let Some(value) = arg.strip_prefix("--version=") {
+            version = TfVersion::parse(value)?;
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    Ok((version, &rest[i..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn terraform_args_default_to_1_15() {
+        let args = strings(&["--", "-chdir=x", "plan"]);
+        let (version, rest) = parse_terraform_args(&args).unwrap();
+        assert_eq!(version, TfVersion::V1_15);
+        assert_eq!(rest, &strings(&["-chdir=x", "plan"])[..]);
+    }
+
+    #[test]
+    fn terraform_args_take_a_version() {
+        let args = strings(&["--version", "1.11", "--", "version"]);
+        let (version, rest) = parse_terraform_args(&args).unwrap();
+        assert_eq!(version, TfVersion::V1_11);
+        assert_eq!(rest, &strings(&["version"])[..]);
+
+        let args = strings(&["--version=1.15", "plan", "--", "x"]);
+        let (version, rest) = parse_terraform_args(&args).unwrap();
+        assert_eq!(version, TfVersion::V1_15);
+        assert_eq!(rest, &strings(&["plan", "--", "x"])[..]);
+    }
+
+    #[test]
+    fn terraform_args_refuse_unknown_versions() {
+        let err = parse_terraform_args(&strings(&["--version", "1.9"])).unwrap_err();
+        assert!(err.contains("1.15 or 1.11"), "{err}");
+        assert!(parse_terraform_args(&strings(&["--version"])).is_err());
+    }
+}

