@@ -37,7 +37,15 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Typed walk: JSON tree -> Value.
+// Typed walk: JSON tree -> Value. Split into small functions with direct-call arms so each
+// nesting level costs little stack, even in debug builds.
+
+fn fail(path: &[Step], kind: DecodeErrorKind) -> DecodeError {
+    DecodeError {
+        path: Path(path.to_vec()),
+        kind,
+    }
+}
 
 fn from_tree(
     j: &Json,
@@ -45,166 +53,170 @@ fn from_tree(
     path: &mut Vec<Step>,
     depth: usize,
 ) -> Result<Value, DecodeError> {
-    let err = |path: &Vec<Step>, kind| DecodeError {
-        path: Path(path.clone()),
-        kind,
-    };
     if depth > MAX_DEPTH {
-        return Err(err(path, DecodeErrorKind::TooDeep));
+        return Err(fail(path, DecodeErrorKind::TooDeep));
     }
-    let wrong = |path: &Vec<Step>, expected| {
-        err(
-            path,
-            DecodeErrorKind::WrongType {
-                expected,
-                found: j.kind_name(),
+    match (j, ty) {
+        (Json::Null, _) => Ok(Value::Null),
+        (_, Type::Dynamic) => dynamic_from_tree(j, path, depth),
+        (Json::Array(items), Type::List(_) | Type::Set(_) | Type::Tuple(_)) => {
+            sequence_from_tree(items, ty, path, depth)
+        }
+        (Json::Object(members), Type::Map(_) | Type::Object { .. }) => {
+            members_from_tree(members, ty, path, depth)
+        }
+        _ => primitive_from_tree(j, ty, path),
+    }
+}
+
+#[inline(never)]
+fn primitive_from_tree(j: &Json, ty: &Type, path: &[Step]) -> Result<Value, DecodeError> {
+    // Lenient like cty/json: strings convert to numbers and bools, numbers and bools to strings.
+    let kind = match (ty, j) {
+        (Type::Bool, Json::Bool(b)) => return Ok(Value::Bool(*b)),
+        (Type::Bool, Json::String(s)) if s == "true" || s == "1" => return Ok(Value::Bool(true)),
+        (Type::Bool, Json::String(s)) if s == "false" || s == "0" => {
+            return Ok(Value::Bool(false));
+        }
+        (Type::Number, Json::Number(text) | Json::String(text)) => match Number::parse(text) {
+            Ok(n) => return Ok(Value::Number(n)),
+            Err(e) => DecodeErrorKind::InvalidNumber(e),
+        },
+        (Type::String, Json::String(s) | Json::Number(s)) => return Ok(Value::String(s.clone())),
+        (Type::String, Json::Bool(b)) => return Ok(Value::String(b.to_string())),
+        _ => DecodeErrorKind::WrongType {
+            expected: match ty {
+                Type::Bool => "bool",
+                Type::Number => "number",
+                Type::String => "string",
+                Type::List(_) => "list",
+                Type::Set(_) => "set",
+                Type::Tuple(_) => "tuple",
+                Type::Map(_) => "map",
+                Type::Object { .. } => "object",
+                Type::Dynamic => "an object {\"value\",\"type\"}",
             },
-        )
+            found: j.kind_name(),
+        },
     };
-    if let Json::Null = j {
-        return Ok(Value::Null);
+    Err(fail(path, kind))
+}
+
+#[inline(never)]
+fn dynamic_from_tree(j: &Json, path: &mut Vec<Step>, depth: usize) -> Result<Value, DecodeError> {
+    let Json::Object(members) = j else {
+        return primitive_from_tree(j, &Type::Dynamic, path);
+    };
+    let (mut value, mut vtype) = (None, None);
+    for (k, v) in members {
+        let slot = match k.as_str() {
+            "value" => &mut value,
+            "type" => &mut vtype,
+            _ => {
+                return Err(fail(
+                    path,
+                    DecodeErrorKind::InvalidDynamic("only \"value\" and \"type\" may appear"),
+                ));
+            }
+        };
+        if slot.replace(v).is_some() {
+            return Err(fail(path, DecodeErrorKind::DuplicateKey(k.clone())));
+        }
+    }
+    let (Some(value), Some(vtype)) = (value, vtype) else {
+        return Err(fail(
+            path,
+            DecodeErrorKind::InvalidDynamic("both \"value\" and \"type\" are required"),
+        ));
+    };
+    let vty =
+        Type::from_json_tree(vtype, 0).map_err(|e| fail(path, DecodeErrorKind::InvalidType(e)))?;
+    let inner = from_tree(value, &vty, path, depth + 1)?;
+    Ok(Value::dynamic(vty, inner))
+}
+
+#[inline(never)]
+fn sequence_from_tree(
+    items: &[Json],
+    ty: &Type,
+    path: &mut Vec<Step>,
+    depth: usize,
+) -> Result<Value, DecodeError> {
+    let expected = match ty {
+        Type::Tuple(etys) => etys.len(),
+        _ => items.len(),
+    };
+    if expected != items.len() {
+        return Err(fail(
+            path,
+            DecodeErrorKind::TupleLength {
+                expected,
+                found: items.len(),
+            },
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let ety = match ty {
+            Type::List(t) | Type::Set(t) => &**t,
+            Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
+            _ => &Type::Dynamic,
+        };
+        path.push(index_step(i));
+        out.push(from_tree(item, ety, path, depth + 1)?);
+        path.pop();
     }
     Ok(match ty {
-        Type::Dynamic => {
-            let Json::Object(members) = j else {
-                return Err(wrong(path, "an object {\"value\",\"type\"}"));
-            };
-            let (mut value, mut vtype) = (None, None);
-            for (k, v) in members {
-                let slot = match k.as_str() {
-                    "value" => &mut value,
-                    "type" => &mut vtype,
-                    _ => {
-                        return Err(err(
-                            path,
-                            DecodeErrorKind::InvalidDynamic(
-                                "only \"value\" and \"type\" may appear",
-                            ),
-                        ));
-                    }
-                };
-                if slot.replace(v).is_some() {
-                    return Err(err(path, DecodeErrorKind::DuplicateKey(k.clone())));
-                }
-            }
-            let (Some(value), Some(vtype)) = (value, vtype) else {
-                return Err(err(
-                    path,
-                    DecodeErrorKind::InvalidDynamic("both \"value\" and \"type\" are required"),
-                ));
-            };
-            let vty = Type::from_json_tree(vtype, 0)
-                .map_err(|e| err(path, DecodeErrorKind::InvalidType(e)))?;
-            let inner = from_tree(value, &vty, path, depth + 1)?;
-            Value::dynamic(vty, inner)
-        }
-        Type::Bool => match j {
-            Json::Bool(b) => Value::Bool(*b),
-            Json::String(s) if s == "true" || s == "1" => Value::Bool(true),
-            Json::String(s) if s == "false" || s == "0" => Value::Bool(false),
-            _ => return Err(wrong(path, "bool")),
-        },
-        Type::Number => match j {
-            Json::Number(text) | Json::String(text) => Value::Number(
-                Number::parse(text).map_err(|e| err(path, DecodeErrorKind::InvalidNumber(e)))?,
-            ),
-            _ => return Err(wrong(path, "number")),
-        },
-        Type::String => match j {
-            Json::String(s) | Json::Number(s) => Value::String(s.clone()),
-            Json::Bool(b) => Value::String(b.to_string()),
-            _ => return Err(wrong(path, "string")),
-        },
-        Type::List(ety) | Type::Set(ety) => {
-            let Json::Array(items) = j else {
-                return Err(wrong(
-                    path,
-                    if matches!(ty, Type::List(_)) {
-                        "list"
-                    } else {
-                        "set"
-                    },
-                ));
-            };
-            let items = elements(items, |_| ety, path, depth)?;
-            if matches!(ty, Type::List(_)) {
-                Value::List(items)
-            } else {
-                Value::Set(items)
-            }
-        }
-        Type::Tuple(etys) => {
-            let Json::Array(items) = j else {
-                return Err(wrong(path, "tuple"));
-            };
-            if items.len() != etys.len() {
-                return Err(err(
-                    path,
-                    DecodeErrorKind::TupleLength {
-                        expected: etys.len(),
-                        found: items.len(),
-                    },
-                ));
-            }
-            Value::Tuple(elements(items, |i| &etys[i], path, depth)?)
-        }
-        Type::Map(ety) => {
-            let Json::Object(members) = j else {
-                return Err(wrong(path, "map"));
-            };
-            let mut out = BTreeMap::new();
-            for (k, v) in members {
-                path.push(Step::Key(k.clone()));
-                let v = from_tree(v, ety, path, depth + 1)?;
-                if out.insert(k.clone(), v).is_some() {
-                    return Err(err(path, DecodeErrorKind::DuplicateKey(k.clone())));
-                }
-                path.pop();
-            }
-            Value::Map(out)
-        }
-        Type::Object { attrs, .. } => {
-            let Json::Object(members) = j else {
-                return Err(wrong(path, "object"));
-            };
-            let mut out = BTreeMap::new();
-            for (k, v) in members {
-                path.push(Step::Attr(k.clone()));
-                let Some(aty) = attrs.get(k) else {
-                    return Err(err(path, DecodeErrorKind::UnknownAttribute(k.clone())));
-                };
-                let v = from_tree(v, aty, path, depth + 1)?;
-                if out.insert(k.clone(), v).is_some() {
-                    return Err(err(path, DecodeErrorKind::DuplicateKey(k.clone())));
-                }
-                path.pop();
-            }
-            // As cty/json does: an attribute absent from the JSON is null.
-            for name in attrs.keys() {
-                out.entry(name.clone()).or_insert(Value::Null);
-            }
-            Value::Object(out)
-        }
+        Type::List(_) => Value::List(out),
+        Type::Set(_) => Value::Set(out),
+        _ => Value::Tuple(out),
     })
 }
 
-fn elements<'t>(
-    items: &[Json],
-    ety: impl Fn(usize) -> &'t Type,
+/// A map's entries or an object's attributes.
+#[inline(never)]
+fn members_from_tree(
+    members: &[(String, Json)],
+    ty: &Type,
     path: &mut Vec<Step>,
     depth: usize,
-) -> Result<Vec<Value>, DecodeError> {
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        path.push(index_step(i));
-        out.push(from_tree(item, ety(i), path, depth + 1)?);
+) -> Result<Value, DecodeError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in members {
+        let vty = match ty {
+            Type::Map(ety) => {
+                path.push(Step::Key(k.clone()));
+                &**ety
+            }
+            Type::Object { attrs, .. } => {
+                path.push(Step::Attr(k.clone()));
+                match attrs.get(k) {
+                    Some(t) => t,
+                    None => return Err(fail(path, DecodeErrorKind::UnknownAttribute(k.clone()))),
+                }
+            }
+            _ => &Type::Dynamic,
+        };
+        if out.contains_key(k) {
+            return Err(fail(path, DecodeErrorKind::DuplicateKey(k.clone())));
+        }
+        let v = from_tree(v, vty, path, depth + 1)?;
+        out.insert(k.clone(), v);
         path.pop();
     }
-    Ok(out)
+    if let Type::Object { attrs, .. } = ty {
+        // As cty/json does: an attribute absent from the JSON is null.
+        for name in attrs.keys() {
+            out.entry(name.clone()).or_insert(Value::Null);
+        }
+        Ok(Value::Object(out))
+    } else {
+        Ok(Value::Map(out))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Typed walk: Value -> JSON text.
+// Typed walk: Value -> JSON text (same small-frame shape).
 
 fn to_json(
     out: &mut String,
@@ -213,118 +225,148 @@ fn to_json(
     path: &mut Vec<Step>,
     depth: usize,
 ) -> Result<(), EncodeError> {
-    let err = |path: &Vec<Step>, kind| EncodeError {
-        path: Path(path.clone()),
-        kind,
-    };
     if depth > MAX_DEPTH {
-        return Err(err(path, EncodeErrorKind::TooDeep));
-    }
-    let mismatch = |path: &Vec<Step>| {
-        err(
-            path,
-            EncodeErrorKind::TypeMismatch {
-                expected: ty.to_string(),
-                found: value.kind_name(),
-            },
-        )
-    };
-    if let Type::Dynamic = ty {
-        let (vty, inner) = match value {
-            Value::Null => {
-                out.push_str("null");
-                return Ok(());
-            }
-            Value::Unknown(_) => return Err(err(path, EncodeErrorKind::UnknownInJson)),
-            Value::Dynamic {
-                ty: Type::Dynamic,
-                value,
-            } => {
-                return to_json(out, value, ty, path, depth + 1);
-            }
-            Value::Dynamic { ty, value } => (ty.clone(), &**value),
-            other => (
-                other
-                    .infer_type()
-                    .ok_or_else(|| err(path, EncodeErrorKind::CannotInferType))?,
-                other,
-            ),
-        };
-        out.push_str("{\"value\":");
-        to_json(out, inner, &vty, path, depth + 1)?;
-        out.push_str(",\"type\":");
-        // Type specs are built by us from valid UTF-8 pieces.
-        out.push_str(&String::from_utf8_lossy(&vty.to_json()));
-        out.push('}');
-        return Ok(());
+        return Err(enc_fail(path, EncodeErrorKind::TooDeep));
     }
     match (ty, value) {
-        (_, Value::Dynamic { value, .. }) => to_json(out, value, ty, path, depth + 1)?,
+        (Type::Dynamic, _) => dynamic_to_json(out, value, path, depth),
+        (_, Value::Dynamic { value, .. }) => to_json(out, value, ty, path, depth + 1),
+        (
+            Type::List(_) | Type::Set(_) | Type::Tuple(_),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items),
+        ) => sequence_to_json(out, items, ty, path, depth),
+        (Type::Map(_) | Type::Object { .. }, Value::Map(m) | Value::Object(m)) => {
+            members_to_json(out, m, ty, path, depth)
+        }
+        _ => primitive_to_json(out, value, ty, path),
+    }
+}
+
+fn enc_fail(path: &[Step], kind: EncodeErrorKind) -> EncodeError {
+    EncodeError {
+        path: Path(path.to_vec()),
+        kind,
+    }
+}
+
+#[inline(never)]
+fn primitive_to_json(
+    out: &mut String,
+    value: &Value,
+    ty: &Type,
+    path: &[Step],
+) -> Result<(), EncodeError> {
+    match (ty, value) {
         (_, Value::Null) => out.push_str("null"),
-        (_, Value::Unknown(_)) => return Err(err(path, EncodeErrorKind::UnknownInJson)),
+        (_, Value::Unknown(_)) => return Err(enc_fail(path, EncodeErrorKind::UnknownInJson)),
         (Type::Bool, Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
         (Type::Number, Value::Number(n)) => {
             if n.is_infinite() {
-                return Err(err(path, EncodeErrorKind::InfiniteInJson));
+                return Err(enc_fail(path, EncodeErrorKind::InfiniteInJson));
             }
             out.push_str(&n.to_string());
         }
         (Type::String, Value::String(s)) => write_string(out, s),
-        (
-            Type::List(_) | Type::Set(_) | Type::Tuple(_),
-            Value::List(items) | Value::Set(items) | Value::Tuple(items),
-        ) => {
-            let expected = match ty {
-                Type::Tuple(etys) => etys.len(),
-                _ => items.len(),
-            };
-            if expected != items.len() {
-                return Err(err(
-                    path,
-                    EncodeErrorKind::TupleLength {
-                        expected,
-                        found: items.len(),
-                    },
-                ));
-            }
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let ety = match ty {
-                    Type::List(t) | Type::Set(t) => &**t,
-                    Type::Tuple(ts) => &ts[i],
-                    _ => unreachable!("matched above"),
-                };
-                path.push(index_step(i));
-                to_json(out, item, ety, path, depth + 1)?;
-                path.pop();
-            }
-            out.push(']');
+        _ => {
+            return Err(enc_fail(
+                path,
+                EncodeErrorKind::TypeMismatch {
+                    expected: ty.to_string(),
+                    found: value.kind_name(),
+                },
+            ));
         }
-        (Type::Map(ety), Value::Map(m) | Value::Object(m)) => {
-            out.push('{');
-            for (i, (k, v)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, k);
-                out.push(':');
-                path.push(Step::Key(k.clone()));
-                to_json(out, v, ety, path, depth + 1)?;
-                path.pop();
-            }
-            out.push('}');
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn dynamic_to_json(
+    out: &mut String,
+    value: &Value,
+    path: &mut Vec<Step>,
+    depth: usize,
+) -> Result<(), EncodeError> {
+    let (vty, inner) = match value {
+        Value::Null | Value::Unknown(_) => {
+            return primitive_to_json(out, value, &Type::Dynamic, path);
         }
-        (Type::Object { attrs, .. }, Value::Object(m) | Value::Map(m)) => {
+        Value::Dynamic {
+            ty: Type::Dynamic,
+            value,
+        } => return to_json(out, value, &Type::Dynamic, path, depth + 1),
+        Value::Dynamic { ty, value } => (ty.clone(), &**value),
+        other => match other.infer_type() {
+            Some(t) => (t, other),
+            None => return Err(enc_fail(path, EncodeErrorKind::CannotInferType)),
+        },
+    };
+    out.push_str("{\"value\":");
+    to_json(out, inner, &vty, path, depth + 1)?;
+    out.push_str(",\"type\":");
+    // Type specs are built by us from valid UTF-8 pieces.
+    out.push_str(&String::from_utf8_lossy(&vty.to_json()));
+    out.push('}');
+    Ok(())
+}
+
+#[inline(never)]
+fn sequence_to_json(
+    out: &mut String,
+    items: &[Value],
+    ty: &Type,
+    path: &mut Vec<Step>,
+    depth: usize,
+) -> Result<(), EncodeError> {
+    let expected = match ty {
+        Type::Tuple(etys) => etys.len(),
+        _ => items.len(),
+    };
+    if expected != items.len() {
+        return Err(enc_fail(
+            path,
+            EncodeErrorKind::TupleLength {
+                expected,
+                found: items.len(),
+            },
+        ));
+    }
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let ety = match ty {
+            Type::List(t) | Type::Set(t) => &**t,
+            Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
+            _ => &Type::Dynamic,
+        };
+        path.push(index_step(i));
+        to_json(out, item, ety, path, depth + 1)?;
+        path.pop();
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// A map's entries, or an object's attributes (all of the type's, missing ones null).
+#[inline(never)]
+fn members_to_json(
+    out: &mut String,
+    m: &BTreeMap<String, Value>,
+    ty: &Type,
+    path: &mut Vec<Step>,
+    depth: usize,
+) -> Result<(), EncodeError> {
+    out.push('{');
+    match ty {
+        Type::Object { attrs, .. } => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(err(
+                return Err(enc_fail(
                     path,
                     EncodeErrorKind::UnexpectedAttribute(extra.clone()),
                 ));
             }
-            out.push('{');
             for (i, (name, aty)) in attrs.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
@@ -341,10 +383,22 @@ fn to_json(
                 )?;
                 path.pop();
             }
-            out.push('}');
         }
-        _ => return Err(mismatch(path)),
+        _ => {
+            let ety = ty.element_type().unwrap_or(&Type::Dynamic);
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                path.push(Step::Key(k.clone()));
+                to_json(out, v, ety, path, depth + 1)?;
+                path.pop();
+            }
+        }
     }
+    out.push('}');
     Ok(())
 }
 
@@ -469,61 +523,67 @@ impl Parser<'_> {
             Some(b'n') => self.literal("null", Json::Null),
             Some(b't') => self.literal("true", Json::Bool(true)),
             Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'"') => Ok(Json::String(self.string()?)),
+            Some(b'"') => self.string().map(Json::String),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b']') {
+            Some(b'[') => self.array(depth),
+            Some(b'{') => self.object(depth),
+            Some(_) => Err(self.error("unexpected character")),
+        }
+    }
+
+    #[inline(never)]
+    fn array(&mut self, depth: usize) -> Result<Json, SyntaxError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
                     self.pos += 1;
                     return Ok(Json::Array(items));
                 }
-                loop {
-                    self.skip_ws();
-                    items.push(self.value(depth + 1)?);
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Json::Array(items));
-                        }
-                        _ => return Err(self.error("expected ',' or ']'")),
-                    }
-                }
+                _ => return Err(self.error("expected ',' or ']'")),
             }
-            Some(b'{') => {
-                self.pos += 1;
-                let mut members = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b'}') {
+        }
+    }
+
+    #[inline(never)]
+    fn object(&mut self, depth: usize) -> Result<Json, SyntaxError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Json::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            self.expect(b':', "expected ':'")?;
+            self.skip_ws();
+            let v = self.value(depth + 1)?;
+            members.push((key, v));
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
                     self.pos += 1;
                     return Ok(Json::Object(members));
                 }
-                loop {
-                    self.skip_ws();
-                    if self.peek() != Some(b'"') {
-                        return Err(self.error("expected a string key"));
-                    }
-                    let key = self.string()?;
-                    self.skip_ws();
-                    self.expect(b':', "expected ':'")?;
-                    self.skip_ws();
-                    let v = self.value(depth + 1)?;
-                    members.push((key, v));
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Json::Object(members));
-                        }
-                        _ => return Err(self.error("expected ',' or '}'")),
-                    }
-                }
+                _ => return Err(self.error("expected ',' or '}'")),
             }
-            Some(_) => Err(self.error("unexpected character")),
         }
     }
 
