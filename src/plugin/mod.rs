@@ -1,0 +1,210 @@
+//! The go-plugin host contract: everything between "Terraform starts the
+//! binary" and "the `tfplugin6.Provider` service answers RPCs".
+//!
+//! [`run`] is the whole story for `main`:
+//!
+//! 1. checks the magic cookie (a person running the binary gets a friendly
+//!    message and exit code 1) and picks protocol 6 from
+//!    `PLUGIN_PROTOCOL_VERSIONS`;
+//! 2. sets up AutoMTLS when Terraform passed `PLUGIN_CLIENT_CERT`: a fresh
+//!    self-signed server certificate, and only Terraform's exact client
+//!    certificate accepted;
+//! 3. listens on a private unix socket (TCP on loopback as a fallback);
+//! 4. prints the handshake line `1|6|unix|<path>|grpc|<cert>` on stdout, and
+//!    never writes to stdout again;
+//! 5. serves the provider together with go-plugin's controller, stdio and
+//!    broker services and the gRPC health service, until Terraform calls
+//!    `GRPCController/Shutdown` or SIGTERM arrives (SIGINT is ignored: under
+//!    Terraform, Ctrl-C arrives as `StopProvider`);
+//! 6. removes the socket and returns.
+//!
+//! With `--debug` it skips 1–2, serves plaintext, prints the
+//! `TF_REATTACH_PROVIDERS` value to use, and stops on Ctrl-C or SIGTERM.
+//!
+//! Logging goes through `tracing`; [`logging::init`] (called by [`run`])
+//! writes hclog JSON lines on stderr at the level `TF_LOG_PROVIDER`/`TF_LOG`
+//! ask for.
+
+mod cookie;
+mod debug;
+mod error;
+mod handshake;
+mod incoming;
+mod listener;
+pub mod logging;
+mod server;
+mod services;
+mod shutdown;
+mod signals;
+mod tls;
+mod version;
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use cookie::{CookieError, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+pub use debug::PROVIDER_ADDRESS;
+pub use error::PluginError;
+pub use server::MAX_MESSAGE_SIZE;
+pub use tls::TlsError;
+pub use version::{PROTOCOL_VERSION, VersionError};
+
+use crate::proto::tfplugin6::provider_server::Provider;
+use listener::ListenConfig;
+use shutdown::Shutdown;
+
+/// How the process was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Started by Terraform: cookie, AutoMTLS, handshake line.
+    Managed,
+    /// Started by a person with `--debug`: plaintext, reattach instructions.
+    Debug,
+}
+
+impl Mode {
+    /// Parses the command-line arguments (without the program name). Accepts
+    /// `--debug` (or Go-style `-debug`) and nothing else.
+    pub fn from_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Self, PluginError> {
+        let mut mode = Mode::Managed;
+        for arg in args {
+            match arg.to_str() {
+                Some("--debug" | "-debug") => mode = Mode::Debug,
+                _ => {
+                    return Err(PluginError::Usage(format!(
+                        "unexpected argument {arg:?}\n\
+                         usage: terraform-provider-agent37 [--debug]\n\
+                         (Terraform starts this provider itself; --debug runs it standalone \
+                         for debugging)"
+                    )));
+                }
+            }
+        }
+        Ok(mode)
+    }
+}
+
+/// Runs the provider as a go-plugin server and returns the process exit code.
+/// Call it from `main` and return its result:
+///
+/// ```ignore
+/// fn main() -> std::process::ExitCode {
+///     agent37_provider::plugin::run(my_provider)
+/// }
+/// ```
+///
+/// Reads `--debug` from the command line, installs the logger, and builds a
+/// multi-threaded tokio runtime with at least 4 workers (Terraform issues up
+/// to `-parallelism` RPCs at once), then does everything [`serve`] does. Any
+/// failure is reported on stderr as one human-readable message, exit code 1.
+pub fn run<P: Provider>(provider: P) -> ExitCode {
+    logging::init();
+    let result = Mode::from_args(std::env::args_os().skip(1)).and_then(|mode| {
+        let runtime = runtime()?;
+        let result = runtime.block_on(serve(provider, mode));
+        // Blocking tasks that ignore cancellation must not hold up exit;
+        // Terraform kills us 2 s after Shutdown anyway.
+        runtime.shutdown_timeout(Duration::from_millis(250));
+        result
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, PluginError> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(4);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("agent37-provider")
+        .enable_all()
+        .build()
+        .map_err(PluginError::Runtime)
+}
+
+/// Serves `provider` in the given mode until shutdown, on the current tokio
+/// runtime (which must have the I/O, time and signal drivers enabled). This is
+/// [`run`] without argument parsing, logger or runtime setup; the environment
+/// is read from the process.
+pub async fn serve<P: Provider>(provider: P, mode: Mode) -> Result<(), PluginError> {
+    let env = |key: &str| std::env::var(key).ok();
+    let (app_version, tls) = match mode {
+        Mode::Managed => {
+            cookie::check(std::env::var_os(MAGIC_COOKIE_KEY).as_deref())?;
+            let version = version::negotiate(env(version::PROTOCOL_VERSIONS_KEY).as_deref())?;
+            (version, tls_from_env()?)
+        }
+        Mode::Debug => (PROTOCOL_VERSION, None),
+    };
+
+    let (listener, address, socket_file) = listener::bind(&ListenConfig::from_env(env)?)?;
+    let shutdown = Shutdown::new();
+    signals::install(mode, shutdown.clone())?;
+
+    match mode {
+        Mode::Managed => {
+            let cert = tls.as_ref().map(|t| t.server_cert_der.as_slice());
+            handshake::announce(&handshake::line(app_version, &address, cert))
+                .map_err(PluginError::Handshake)?;
+        }
+        Mode::Debug => {
+            let text = debug::instructions(std::process::id(), &address);
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(PluginError::Handshake)?;
+        }
+    }
+    tracing::info!(
+        network = address.network,
+        address = %address.address,
+        tls = tls.is_some(),
+        debug = (mode == Mode::Debug),
+        "provider serving"
+    );
+
+    let result = server::serve(provider, listener, tls.map(|t| t.config), shutdown).await;
+    // Remove the socket before reporting anything, on every path.
+    drop(socket_file);
+    result
+}
+
+/// AutoMTLS is on when Terraform passed a client certificate, unless the user
+/// disabled plugin TLS.
+fn tls_from_env() -> Result<Option<tls::AutoMtls>, PluginError> {
+    if std::env::var_os(tls::DISABLE_TLS_KEY).is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    match std::env::var(tls::CLIENT_CERT_KEY) {
+        Ok(pem) if !pem.trim().is_empty() => Ok(Some(tls::auto_mtls(&pem)?)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(PluginError::Env {
+            name: tls::CLIENT_CERT_KEY,
+            reason: "not valid UTF-8".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_select_the_mode() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(Mode::from_args(args(&[])).unwrap(), Mode::Managed);
+        assert_eq!(Mode::from_args(args(&["--debug"])).unwrap(), Mode::Debug);
+        assert_eq!(Mode::from_args(args(&["-debug"])).unwrap(), Mode::Debug);
+        let err = Mode::from_args(args(&["--bogus"])).unwrap_err().to_string();
+        assert!(err.contains("--debug"), "{err}");
+    }
+}
