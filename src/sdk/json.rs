@@ -132,7 +132,12 @@ fn dynamic_from_tree(j: &Json, path: &mut Vec<Step>, depth: usize) -> Result<Val
     let vty =
         Type::from_json_tree(vtype, 0).map_err(|e| fail(path, DecodeErrorKind::InvalidType(e)))?;
     let inner = from_tree(value, &vty, path, depth + 1)?;
-    Ok(Value::dynamic(vty, inner))
+    // A "dynamic" type wraps another {"value","type"}: keep only the inner value, as cty does.
+    Ok(if vty == Type::Dynamic {
+        inner
+    } else {
+        Value::dynamic(vty, inner)
+    })
 }
 
 #[inline(never)]
@@ -832,6 +837,13 @@ mod tests {
         assert_eq!(
             dec(r#"{"value":null,"type":"string"}"#, &Type::Dynamic),
             Value::dynamic(Type::String, Value::Null)
+        );
+        assert_eq!(
+            dec(
+                r#"{"value":{"value":"hi","type":"string"},"type":"dynamic"}"#,
+                &Type::Dynamic
+            ),
+            Value::dynamic(Type::String, Value::string("hi"))
         );
         // And back.
         let text = encode(&v, &ty).unwrap();

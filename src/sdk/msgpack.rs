@@ -362,7 +362,13 @@ impl<'a> Decoder<'a> {
         };
         let vty = Type::from_json(spec).map_err(|e| self.err(DecodeErrorKind::InvalidType(e)))?;
         let inner = self.value(&vty, depth + 1)?;
-        Ok(Value::dynamic(vty, inner))
+        // A pair whose type is itself "dynamic" nests another pair; go-cty yields the inner
+        // value, and so do we (it keeps decode -> encode -> decode stable).
+        Ok(if vty == Type::Dynamic {
+            inner
+        } else {
+            Value::dynamic(vty, inner)
+        })
     }
 
     /// A list, set or tuple of `n` elements.
@@ -1466,6 +1472,15 @@ mod tests {
         ]);
         let ty = Type::list(Type::Dynamic);
         assert_eq!(decode(&encode(&v, &ty).unwrap(), &ty).unwrap(), v);
+        // A pair typed "dynamic" holds another pair: the inner one is the value.
+        assert_eq!(
+            decode(
+                &hex(&format!("92 c4 09 s:\"dynamic\" 92 c4 08 s:{spec} a2 s:hi")),
+                &Type::Dynamic
+            )
+            .unwrap(),
+            Value::dynamic(Type::String, Value::string("hi"))
+        );
         // Malformed pairs.
         for bad in [
             "91 c4 08 s:\"string\"",
