@@ -1,3 +1,8 @@
-//! terraform-provider-agent37: a tfplugin6 provider for Agent37, written without a provider framework.
+//! terraform-provider-agent37: a tfplugin6 provider for Agent37, written without a provider
+//! framework.
 //!
 //! Layers (dependencies point one way): `provider` → `sdk` → `plugin`; `provider` → `api`.
+//! See ARCHITECTURE.md for the map.
+
+pub mod proto;
+pub mod sdk;

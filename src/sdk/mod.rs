@@ -1,0 +1,26 @@
+//! Terraform semantics, provider-agnostic: types, values and their wire codecs, schemas,
+//! diagnostics, attribute paths, generic planning, and the tfplugin6 server that dispatches
+//! to the traits of [`traits`]. Nothing here knows about agent37.
+
+pub mod convert;
+pub mod diag;
+pub mod duration;
+pub mod json;
+pub mod msgpack;
+pub mod path;
+pub mod plan;
+pub mod schema;
+pub mod server;
+pub mod timeouts;
+pub mod traits;
+pub mod types;
+pub mod validate;
+pub mod value;
+
+pub use diag::Diagnostics;
+pub use path::Path;
+pub use schema::{Attribute, Nesting, Schema};
+pub use server::Server;
+pub use traits::{Applied, Ctx, DataSource, Function, Plan, Provider, ReadOutcome, Resource};
+pub use types::Type;
+pub use value::Value;

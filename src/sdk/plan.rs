@@ -1,0 +1,265 @@
+//! The generic part of PlanResourceChange, driven by the schema: defaults, unknown computed
+//! values on create, replacement, and quiet plans. Pure functions, unit-tested below.
+
+use std::collections::BTreeMap;
+
+use super::path::Path;
+use super::schema::{AttrType, Attribute, Block, Nesting, OnUpdate};
+use super::value::Value;
+
+/// Plans `proposed` (Terraform's merge of config and prior state) for `block`. Returns the
+/// planned object and the attribute paths whose change forces a replacement.
+pub fn plan_block(
+    block: &Block,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> (Value, Vec<Path>) {
+    let create = prior.is_null();
+    let mut replace = Vec::new();
+    let mut out = match proposed {
+        Value::Object(m) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    for attr in &block.attributes {
+        let cfg = config.attr(&attr.name).unwrap_or(&Value::Null);
+        let prop = proposed.attr(&attr.name).unwrap_or(&Value::Null);
+        let old = prior.attr(&attr.name).unwrap_or(&Value::Null);
+        let planned = plan_attr(attr, cfg, prop, old, create);
+        if !create && attr.requires_replace && planned != *old {
+            replace.push(Path::attr(&attr.name));
+        }
+        out.insert(attr.name.clone(), planned);
+    }
+    (Value::Object(out), replace)
+}
+
+fn plan_attr(attr: &Attribute, cfg: &Value, prop: &Value, old: &Value, create: bool) -> Value {
+    if attr.computed && cfg.is_null() {
+        if create || old.is_null() {
+            return match &attr.default {
+                Some(d) => d.clone(),
+                None if prop.is_null() => Value::unknown(),
+                None => prop.clone(),
+            };
+        }
+        // Quiet plans: an optional + computed value left out of the configuration, or a purely
+        // computed one, keeps its prior value (volatile ones are handled by `mark_volatile`).
+        return old.clone();
+    }
+    match &attr.ty {
+        AttrType::Nested {
+            nesting,
+            attributes,
+        } if prop.is_known() && !prop.is_null() => {
+            plan_nested(*nesting, attributes, cfg, prop, old, create)
+        }
+        _ => prop.clone(),
+    }
+}
+
+/// Fills defaults and unknowns inside the objects of a nested attribute.
+fn plan_nested(
+    nesting: Nesting,
+    attributes: &[Attribute],
+    cfg: &Value,
+    prop: &Value,
+    old: &Value,
+    create: bool,
+) -> Value {
+    let plan_obj = |c: &Value, p: &Value, o: &Value| -> Value {
+        if !p.is_known() || p.is_null() {
+            return p.clone();
+        }
+        let mut m = match p {
+            Value::Object(m) => m.clone(),
+            _ => return p.clone(),
+        };
+        for a in attributes {
+            let cv = c.attr(&a.name).unwrap_or(&Value::Null);
+            let pv = p.attr(&a.name).unwrap_or(&Value::Null);
+            let ov = o.attr(&a.name).unwrap_or(&Value::Null);
+            let elem_create = create || o.is_null();
+            let v = if a.computed && cv.is_null() {
+                match &a.default {
+                    Some(d) => d.clone(),
+                    None if !elem_create && !ov.is_null() => ov.clone(),
+                    None if pv.is_null() => Value::unknown(),
+                    None => pv.clone(),
+                }
+            } else {
+                plan_attr(a, cv, pv, ov, elem_create)
+            };
+            m.insert(a.name.clone(), v);
+        }
+        Value::Object(m)
+    };
+    match (nesting, prop) {
+        (Nesting::Single, p) => plan_obj(cfg, p, old),
+        (Nesting::List, Value::List(items)) => Value::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, p)| plan_obj(nth(cfg, i), p, nth(old, i)))
+                .collect(),
+        ),
+        (Nesting::Set, Value::Set(items)) => Value::Set(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, p)| plan_obj(nth(cfg, i), p, &Value::Null))
+                .collect(),
+        ),
+        (Nesting::Map, Value::Map(items)) => Value::Map(
+            items
+                .iter()
+                .map(|(k, p)| (k.clone(), plan_obj(key(cfg, k), p, key(old, k))))
+                .collect(),
+        ),
+        (_, p) => p.clone(),
+    }
+}
+
+fn nth(v: &Value, i: usize) -> &Value {
+    match v {
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            items.get(i).unwrap_or(&Value::Null)
+        }
+        _ => &Value::Null,
+    }
+}
+
+fn key<'a>(v: &'a Value, k: &str) -> &'a Value {
+    match v {
+        Value::Map(m) => m.get(k).unwrap_or(&Value::Null),
+        _ => &Value::Null,
+    }
+}
+
+/// When an update is planned, computed attributes that can move because of it (or on their
+/// own) become unknown; a plan with no change keeps them, so a no-op plan says "No changes".
+pub fn mark_volatile(block: &Block, prior: &Value, planned: &mut Value) {
+    if prior.is_null() || planned.is_null() {
+        return;
+    }
+    let volatile = |a: &Attribute| a.computed && !a.optional && a.on_update == OnUpdate::Unknown;
+    let changed = block
+        .attributes
+        .iter()
+        .filter(|a| !volatile(a))
+        .any(|a| planned.attr(&a.name) != prior.attr(&a.name))
+        || block
+            .blocks
+            .iter()
+            .any(|b| planned.attr(&b.name) != prior.attr(&b.name));
+    if !changed {
+        return;
+    }
+    if let Value::Object(m) = planned {
+        for a in block.attributes.iter().filter(|a| volatile(a)) {
+            m.insert(a.name.clone(), Value::unknown());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::schema::Schema;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn schema() -> Schema {
+        Schema::new(
+            "t",
+            vec![
+                Attribute::string("id").computed(),
+                Attribute::string("template")
+                    .default(Value::string("base"))
+                    .requires_replace(),
+                Attribute::string("name").optional(),
+                Attribute::string("status").computed().unknown_on_update(),
+            ],
+        )
+    }
+
+    #[test]
+    fn create_fills_defaults_and_unknowns() {
+        let s = schema();
+        let config = obj(&[
+            ("id", Value::Null),
+            ("template", Value::Null),
+            ("name", Value::string("a")),
+            ("status", Value::Null),
+        ]);
+        let (planned, replace) = plan_block(&s.block, &Value::Null, &config, &config);
+        assert!(replace.is_empty());
+        assert_eq!(planned.attr("template"), Some(&Value::string("base")));
+        assert_eq!(planned.attr("id").map(Value::is_known), Some(false));
+        assert_eq!(planned.attr("name"), Some(&Value::string("a")));
+    }
+
+    #[test]
+    fn quiet_update_and_replace() {
+        let s = schema();
+        let prior = obj(&[
+            ("id", Value::string("x1")),
+            ("template", Value::string("base")),
+            ("name", Value::string("a")),
+            ("status", Value::string("running")),
+        ]);
+        // No change: everything keeps its prior value.
+        let config = obj(&[
+            ("id", Value::Null),
+            ("template", Value::Null),
+            ("name", Value::string("a")),
+            ("status", Value::Null),
+        ]);
+        let (mut planned, replace) = plan_block(&s.block, &prior, &prior, &config);
+        mark_volatile(&s.block, &prior, &mut planned);
+        assert!(replace.is_empty());
+        assert_eq!(planned, prior);
+
+        // A name change: an update, so status becomes unknown; id stays.
+        let config2 = obj(&[
+            ("id", Value::Null),
+            ("template", Value::Null),
+            ("name", Value::string("b")),
+            ("status", Value::Null),
+        ]);
+        let proposed = obj(&[
+            ("id", Value::string("x1")),
+            ("template", Value::string("base")),
+            ("name", Value::string("b")),
+            ("status", Value::string("running")),
+        ]);
+        let (mut planned, replace) = plan_block(&s.block, &prior, &proposed, &config2);
+        mark_volatile(&s.block, &prior, &mut planned);
+        assert!(replace.is_empty());
+        assert_eq!(planned.attr("id"), Some(&Value::string("x1")));
+        assert_eq!(planned.attr("status").map(Value::is_known), Some(false));
+
+        // A template change replaces.
+        let config3 = obj(&[
+            ("id", Value::Null),
+            ("template", Value::string("other")),
+            ("name", Value::string("a")),
+            ("status", Value::Null),
+        ]);
+        let proposed3 = obj(&[
+            ("id", Value::string("x1")),
+            ("template", Value::string("other")),
+            ("name", Value::string("a")),
+            ("status", Value::string("running")),
+        ]);
+        let (_, replace) = plan_block(&s.block, &prior, &proposed3, &config3);
+        assert_eq!(replace, vec![Path::attr("template")]);
+    }
+}

@@ -1,0 +1,283 @@
+//! Schemas: what a provider, resource or data source accepts, plus the provider-side behaviour
+//! (defaults, replacement, validation, plan quietness) that the server applies generically.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::types::Type;
+use super::validate::Validator;
+use super::value::Value;
+
+/// How a computed value behaves in a plan when the resource has an update planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnUpdate {
+    /// Keep the prior state's value: updates cannot change it (`id`, `created`, `ports`…).
+    #[default]
+    KeepPrior,
+    /// The value may move on its own or because of the update (`status`, counters): unknown in
+    /// the plan whenever the resource has an update planned.
+    Unknown,
+}
+
+/// How the attributes of a nested attribute are collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Clone)]
+pub enum AttrType {
+    /// A plain Terraform type.
+    Plain(Type),
+    /// A nested attribute (protocol 6): an object, or a collection of objects, with its own
+    /// attribute schema, so that each inner attribute has its own optional/computed flags.
+    Nested {
+        nesting: Nesting,
+        attributes: Vec<Attribute>,
+    },
+}
+
+#[derive(Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: AttrType,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: Option<String>,
+    /// Filled into the plan when the configuration leaves it null (needs optional + computed).
+    pub default: Option<Value>,
+    /// A changed value (config vs prior state) forces a replacement.
+    pub requires_replace: bool,
+    pub on_update: OnUpdate,
+    pub validators: Vec<Arc<dyn Validator>>,
+}
+
+impl Attribute {
+    fn new(name: &str, ty: AttrType) -> Attribute {
+        Attribute {
+            name: name.to_string(),
+            ty,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            deprecated: None,
+            default: None,
+            requires_replace: false,
+            on_update: OnUpdate::KeepPrior,
+            validators: Vec::new(),
+        }
+    }
+
+    pub fn string(name: &str) -> Attribute {
+        Self::new(name, AttrType::Plain(Type::String))
+    }
+    pub fn number(name: &str) -> Attribute {
+        Self::new(name, AttrType::Plain(Type::Number))
+    }
+    pub fn bool(name: &str) -> Attribute {
+        Self::new(name, AttrType::Plain(Type::Bool))
+    }
+    pub fn typed(name: &str, ty: Type) -> Attribute {
+        Self::new(name, AttrType::Plain(ty))
+    }
+    pub fn nested(name: &str, nesting: Nesting, attributes: Vec<Attribute>) -> Attribute {
+        Self::new(
+            name,
+            AttrType::Nested {
+                nesting,
+                attributes,
+            },
+        )
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+    /// Optional + computed with a default filled in by the plan.
+    pub fn default(mut self, value: Value) -> Self {
+        self.optional = true;
+        self.computed = true;
+        self.default = Some(value);
+        self
+    }
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub fn describe(mut self, text: &str) -> Self {
+        self.description = text.to_string();
+        self
+    }
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+    pub fn unknown_on_update(mut self) -> Self {
+        self.on_update = OnUpdate::Unknown;
+        self
+    }
+    pub fn validate(mut self, v: impl Validator + 'static) -> Self {
+        self.validators.push(Arc::new(v));
+        self
+    }
+
+    /// The Terraform type of this attribute's value.
+    pub fn value_type(&self) -> Type {
+        match &self.ty {
+            AttrType::Plain(t) => t.clone(),
+            AttrType::Nested {
+                nesting,
+                attributes,
+            } => {
+                let obj = object_type(attributes);
+                match nesting {
+                    Nesting::Single => obj,
+                    Nesting::List => Type::List(Box::new(obj)),
+                    Nesting::Set => Type::Set(Box::new(obj)),
+                    Nesting::Map => Type::Map(Box::new(obj)),
+                }
+            }
+        }
+    }
+}
+
+/// A nested block (like `timeouts { … }`).
+#[derive(Clone)]
+pub struct NestedBlock {
+    pub name: String,
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+#[derive(Clone, Default)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+impl Block {
+    /// The object type of values conforming to this block.
+    pub fn value_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> = BTreeMap::new();
+        for a in &self.attributes {
+            attrs.insert(a.name.clone(), a.value_type());
+        }
+        for b in &self.blocks {
+            let inner = b.block.value_type();
+            let t = match b.nesting {
+                Nesting::Single => inner,
+                Nesting::List => Type::List(Box::new(inner)),
+                Nesting::Set => Type::Set(Box::new(inner)),
+                Nesting::Map => Type::Map(Box::new(inner)),
+            };
+            attrs.insert(b.name.clone(), t);
+        }
+        Type::Object {
+            attrs,
+            optional: Default::default(),
+        }
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+fn object_type(attributes: &[Attribute]) -> Type {
+    Type::Object {
+        attrs: attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.value_type()))
+            .collect(),
+        optional: Default::default(),
+    }
+}
+
+/// A versioned schema of a provider, resource or data source.
+#[derive(Clone, Default)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(description: &str, attributes: Vec<Attribute>) -> Schema {
+        Schema {
+            version: 0,
+            block: Block {
+                attributes,
+                blocks: Vec::new(),
+                description: description.to_string(),
+                deprecated: false,
+            },
+        }
+    }
+
+    pub fn version(mut self, v: i64) -> Self {
+        self.version = v;
+        self
+    }
+
+    pub fn with_block(mut self, b: NestedBlock) -> Self {
+        self.block.blocks.push(b);
+        self
+    }
+
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_list_attribute_has_list_of_object_type() {
+        let a = Attribute::nested(
+            "ports",
+            Nesting::List,
+            vec![
+                Attribute::number("port").required(),
+                Attribute::bool("default").default(Value::Bool(false)),
+            ],
+        );
+        match a.value_type() {
+            Type::List(inner) => match *inner {
+                Type::Object { attrs, .. } => {
+                    assert_eq!(attrs.get("port"), Some(&Type::Number));
+                    assert_eq!(attrs.get("default"), Some(&Type::Bool));
+                }
+                other => panic!("not an object: {other:?}"),
+            },
+            other => panic!("not a list: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_implies_optional_computed() {
+        let a = Attribute::string("state").default(Value::String("running".into()));
+        assert!(a.optional && a.computed && a.default.is_some());
+    }
+}

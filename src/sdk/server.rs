@@ -1,0 +1,711 @@
+//! The tfplugin6 gRPC service: decodes requests, applies the schema's generic rules, dispatches
+//! to the provider's traits, and encodes answers. Knows nothing of agent37.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::proto::tfplugin6 as pb;
+use pb::provider_server::Provider as Grpc;
+
+use super::convert;
+use super::diag::Diagnostics;
+use super::path::Path;
+use super::plan::{mark_volatile, plan_block};
+use super::schema::Schema;
+use super::traits::{ConfigureEnv, Ctx, DataSource, Function, Plan, Provider, Resource};
+use super::types::Type;
+use super::validate::validate_block;
+use super::value::Value;
+
+/// A registered object with its schema and value type, computed once at start-up.
+struct Entry<T: ?Sized> {
+    imp: Arc<T>,
+    schema: Schema,
+    ty: Type,
+}
+
+impl<T: ?Sized> Entry<T> {
+    fn new(imp: Arc<T>, schema: Schema) -> Self {
+        let ty = schema.value_type();
+        Entry { imp, schema, ty }
+    }
+}
+
+/// Serves a [`Provider`] over tfplugin6.
+pub struct Server<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    provider_ty: Type,
+    resources: HashMap<&'static str, Entry<dyn Resource<P::Data>>>,
+    data_sources: HashMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    functions: HashMap<&'static str, Arc<dyn Function>>,
+    /// Built once: Terraform may ask for it many times, and it never changes.
+    schema_response: pb::get_provider_schema::Response,
+    metadata_response: pb::get_metadata::Response,
+    data: RwLock<Option<Arc<P::Data>>>,
+    stop: Mutex<CancellationToken>,
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+impl<P: Provider> Server<P> {
+    pub fn new(provider: P) -> Self {
+        let provider_schema = provider.schema();
+        let provider_ty = provider_schema.value_type();
+        let resources: HashMap<_, _> = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), Entry::new(r.clone(), r.schema())))
+            .collect();
+        let data_sources: HashMap<_, _> = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema())))
+            .collect();
+        let functions: HashMap<_, _> = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .collect();
+
+        let schema_response = pb::get_provider_schema::Response {
+            provider: Some(convert::schema(&provider_schema)),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+                .collect(),
+            functions: functions
+                .iter()
+                .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
+                .collect(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        };
+        let names = |it: Vec<&&'static str>| {
+            let mut v: Vec<String> = it.into_iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        let metadata_response = pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: names(resources.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+                .collect(),
+            data_sources: names(data_sources.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
+            functions: names(functions.keys().collect())
+                .into_iter()
+                .map(|name| pb::get_metadata::FunctionMetadata { name })
+                .collect(),
+            ..Default::default()
+        };
+        Server {
+            provider: Arc::new(provider),
+            provider_schema,
+            provider_ty,
+            resources,
+            data_sources,
+            functions,
+            schema_response,
+            metadata_response,
+            data: RwLock::new(None),
+            stop: Mutex::new(CancellationToken::new()),
+        }
+    }
+
+    fn ctx(&self) -> Ctx<P::Data> {
+        let cancel = match self.stop.lock() {
+            Ok(t) => t.child_token(),
+            Err(poisoned) => poisoned.into_inner().child_token(),
+        };
+        let data = match self.data.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        Ctx { cancel, data }
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&Entry<dyn Resource<P::Data>>, Diagnostics> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name))
+    }
+}
+
+fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type {type_name:?}."),
+    );
+    d
+}
+
+/// Checks that an applied or read state holds no unknown value, which Terraform rejects.
+fn ensure_known(state: &Value, diags: &mut Diagnostics, what: &str) {
+    if !state.is_fully_known() {
+        diags.error(
+            "Provider returned an unknown value",
+            format!("This is a bug in the provider: the {what} still holds an unknown value."),
+        );
+    }
+}
+
+/// Builds a response from a closure that collects diagnostics; a closure that fails early
+/// returns its diagnostics in the same slot.
+macro_rules! try_diags {
+    ($diags:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(d) => {
+                $diags.extend(d);
+                return Err($diags);
+            }
+        }
+    };
+}
+
+type Res<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl<P: Provider> Grpc for Server<P> {
+    async fn get_metadata(
+        &self,
+        _r: Request<pb::get_metadata::Request>,
+    ) -> Res<pb::get_metadata::Response> {
+        Ok(Response::new(self.metadata_response.clone()))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _r: Request<pb::get_provider_schema::Request>,
+    ) -> Res<pb::get_provider_schema::Response> {
+        Ok(Response::new(self.schema_response.clone()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        r: Request<pb::validate_provider_config::Request>,
+    ) -> Res<pb::validate_provider_config::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let config = try_diags!(
+                diags,
+                convert::decode(
+                    r.config.as_ref(),
+                    &self.provider_ty,
+                    "provider configuration"
+                )
+            );
+            validate_block(
+                &self.provider_schema.block,
+                &config,
+                &Path::root(),
+                &mut diags,
+            );
+            self.provider.validate(&config, &mut diags);
+            Ok(diags)
+        };
+        let diags = run().unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        r: Request<pb::configure_provider::Request>,
+    ) -> Res<pb::configure_provider::Response> {
+        let r = r.into_inner();
+        let mut diags = Diagnostics::new();
+        match convert::decode(
+            r.config.as_ref(),
+            &self.provider_ty,
+            "provider configuration",
+        ) {
+            Ok(config) => {
+                let env = ConfigureEnv {
+                    terraform_version: r.terraform_version,
+                };
+                if let Some(data) = self.provider.configure(&config, &env, &mut diags).await {
+                    if let Ok(mut slot) = self.data.write() {
+                        *slot = Some(Arc::new(data));
+                    }
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        r: Request<pb::validate_resource_config::Request>,
+    ) -> Res<pb::validate_resource_config::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let e = try_diags!(diags, self.resource(&r.type_name));
+            let config = try_diags!(
+                diags,
+                convert::decode(r.config.as_ref(), &e.ty, "configuration")
+            );
+            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
+            e.imp.validate(&config, &mut diags);
+            Ok(diags)
+        };
+        let diags = run().unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        r: Request<pb::validate_data_resource_config::Request>,
+    ) -> Res<pb::validate_data_resource_config::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let e = try_diags!(diags, self.data_source(&r.type_name));
+            let config = try_diags!(
+                diags,
+                convert::decode(r.config.as_ref(), &e.ty, "configuration")
+            );
+            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
+            e.imp.validate(&config, &mut diags);
+            Ok(diags)
+        };
+        let diags = run().unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        r: Request<pb::upgrade_resource_state::Request>,
+    ) -> Res<pb::upgrade_resource_state::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<pb::DynamicValue, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let e = try_diags!(diags, self.resource(&r.type_name));
+            let raw = r.raw_state.map(|s| s.json).unwrap_or_default();
+            if raw.is_empty() {
+                return convert::encode(&Value::Null, &e.ty);
+            }
+            let parsed: serde_json::Value = match serde_json::from_slice(&raw) {
+                Ok(v) => v,
+                Err(err) => {
+                    diags.error(
+                        "Invalid stored state",
+                        format!("The stored state is not valid JSON: {err}."),
+                    );
+                    return Err(diags);
+                }
+            };
+            let serde_json::Value::Object(obj) = parsed else {
+                diags.error(
+                    "Invalid stored state",
+                    "The stored state is not a JSON object.",
+                );
+                return Err(diags);
+            };
+            let upgraded = match e.imp.upgrade_state(r.version, obj) {
+                Ok(o) => o,
+                Err(msg) => {
+                    diags.error(
+                        "Unable to upgrade stored state",
+                        format!(
+                            "State written by schema version {} could not be upgraded: {msg}",
+                            r.version
+                        ),
+                    );
+                    return Err(diags);
+                }
+            };
+            // Attributes that the current schema no longer has are dropped, so removing an
+            // attribute never breaks old state.
+            let known: Vec<&str> = e
+                .schema
+                .block
+                .attributes
+                .iter()
+                .map(|a| a.name.as_str())
+                .chain(e.schema.block.blocks.iter().map(|b| b.name.as_str()))
+                .collect();
+            let filtered: serde_json::Map<_, _> = upgraded
+                .into_iter()
+                .filter(|(k, _)| known.contains(&k.as_str()))
+                .collect();
+            let bytes =
+                serde_json::to_vec(&serde_json::Value::Object(filtered)).unwrap_or_default();
+            let value = try_diags!(
+                diags,
+                convert::decode(
+                    Some(&pb::DynamicValue {
+                        msgpack: Vec::new(),
+                        json: bytes
+                    }),
+                    &e.ty,
+                    "stored state"
+                )
+            );
+            convert::encode(&value, &e.ty)
+        };
+        Ok(Response::new(match run() {
+            Ok(v) => pb::upgrade_resource_state::Response {
+                upgraded_state: Some(v),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::upgrade_resource_state::Response {
+                upgraded_state: None,
+                diagnostics: convert::diagnostics(&d),
+            },
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        r: Request<pb::read_resource::Request>,
+    ) -> Res<pb::read_resource::Response> {
+        let r = r.into_inner();
+        let started = Instant::now();
+        let mut resp = pb::read_resource::Response {
+            private: r.private.clone(),
+            new_state: r.current_state.clone(),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let outcome = async {
+            let e = self.resource(&r.type_name)?;
+            let state = convert::decode(r.current_state.as_ref(), &e.ty, "state")?;
+            if state.is_null() {
+                return Ok(None);
+            }
+            let out = e.imp.read(&self.ctx(), &state, &r.private).await;
+            let mut d = out.diags;
+            let new_state = out.state.unwrap_or(Value::Null);
+            ensure_known(&new_state, &mut d, "refreshed state");
+            let enc = if d.has_errors() {
+                None
+            } else {
+                Some(convert::encode(&new_state, &e.ty)?)
+            };
+            Ok::<_, Diagnostics>(Some((enc, out.private, d)))
+        }
+        .await;
+        match outcome {
+            Ok(Some((enc, private, d))) => {
+                if let Some(enc) = enc {
+                    resp.new_state = Some(enc);
+                    resp.private = private;
+                }
+                diags.extend(d);
+            }
+            Ok(None) => {}
+            Err(d) => diags.extend(d),
+        }
+        tracing::debug!(type_name = %r.type_name, elapsed_us = started.elapsed().as_micros() as u64, "ReadResource");
+        resp.diagnostics = convert::diagnostics(&diags);
+        Ok(Response::new(resp))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        r: Request<pb::plan_resource_change::Request>,
+    ) -> Res<pb::plan_resource_change::Response> {
+        let r = r.into_inner();
+        let result = async {
+            let e = self.resource(&r.type_name)?;
+            let prior = convert::decode(r.prior_state.as_ref(), &e.ty, "prior state")?;
+            let proposed = convert::decode(r.proposed_new_state.as_ref(), &e.ty, "proposed state")?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            if proposed.is_null() {
+                // Destroy: nothing to plan but the null.
+                return Ok((
+                    convert::encode(&Value::Null, &e.ty)?,
+                    Vec::new(),
+                    r.prior_private.clone(),
+                    Diagnostics::new(),
+                ));
+            }
+            let (planned, requires_replace) =
+                plan_block(&e.schema.block, &prior, &proposed, &config);
+            let mut plan = Plan {
+                schema: &e.schema,
+                prior: &prior,
+                config: &config,
+                planned,
+                prior_private: &r.prior_private,
+                private: r.prior_private.clone(),
+                requires_replace,
+                diags: Diagnostics::new(),
+            };
+            e.imp.plan(&self.ctx(), &mut plan).await;
+            let Plan {
+                mut planned,
+                requires_replace,
+                private,
+                diags,
+                ..
+            } = plan;
+            mark_volatile(&e.schema.block, &prior, &mut planned);
+            let enc = convert::encode(&planned, &e.ty)?;
+            Ok::<_, Diagnostics>((
+                enc,
+                requires_replace.iter().map(convert::path).collect(),
+                private,
+                diags,
+            ))
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok((planned, replace, private, diags)) => pb::plan_resource_change::Response {
+                planned_state: Some(planned),
+                requires_replace: replace,
+                planned_private: private,
+                diagnostics: convert::diagnostics(&diags),
+                ..Default::default()
+            },
+            Err(d) => pb::plan_resource_change::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        r: Request<pb::apply_resource_change::Request>,
+    ) -> Res<pb::apply_resource_change::Response> {
+        let r = r.into_inner();
+        let started = Instant::now();
+        let mut resp = pb::apply_resource_change::Response {
+            new_state: r.prior_state.clone(),
+            private: r.planned_private.clone(),
+            ..Default::default()
+        };
+        let result = async {
+            let e = self.resource(&r.type_name)?;
+            let prior = convert::decode(r.prior_state.as_ref(), &e.ty, "prior state")?;
+            let planned = convert::decode(r.planned_state.as_ref(), &e.ty, "planned state")?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            let ctx = self.ctx();
+            let (state, private, mut diags) = if planned.is_null() {
+                let d = e.imp.delete(&ctx, &prior, &r.planned_private).await;
+                // A failed delete keeps the prior state so nothing is forgotten.
+                let state = if d.has_errors() {
+                    prior.clone()
+                } else {
+                    Value::Null
+                };
+                (state, r.planned_private.clone(), d)
+            } else if prior.is_null() {
+                let a = e.imp.create(&ctx, &planned, &config).await;
+                (a.state, a.private, a.diags)
+            } else {
+                let a = e
+                    .imp
+                    .update(&ctx, &prior, &planned, &config, &r.planned_private)
+                    .await;
+                (a.state, a.private, a.diags)
+            };
+            ensure_known(&state, &mut diags, "new state");
+            let enc = if state.is_fully_known() {
+                Some(convert::encode(&state, &e.ty)?)
+            } else {
+                None
+            };
+            Ok::<_, Diagnostics>((enc, private, diags))
+        }
+        .await;
+        let diags = match result {
+            Ok((enc, private, diags)) => {
+                if let Some(enc) = enc {
+                    resp.new_state = Some(enc);
+                    resp.private = private;
+                }
+                diags
+            }
+            Err(d) => d,
+        };
+        tracing::debug!(type_name = %r.type_name, elapsed_us = started.elapsed().as_micros() as u64, "ApplyResourceChange");
+        resp.diagnostics = convert::diagnostics(&diags);
+        Ok(Response::new(resp))
+    }
+
+    async fn import_resource_state(
+        &self,
+        r: Request<pb::import_resource_state::Request>,
+    ) -> Res<pb::import_resource_state::Response> {
+        let r = r.into_inner();
+        let result = async {
+            let e = self.resource(&r.type_name)?;
+            let (state, private) = e.imp.import(&self.ctx(), &r.id).await?;
+            Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
+                type_name: r.type_name.clone(),
+                state: Some(convert::encode(&state, &e.ty)?),
+                private,
+                identity: None,
+            })
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok(imported) => pb::import_resource_state::Response {
+                imported_resources: vec![imported],
+                ..Default::default()
+            },
+            Err(d) => pb::import_resource_state::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        r: Request<pb::read_data_source::Request>,
+    ) -> Res<pb::read_data_source::Response> {
+        let r = r.into_inner();
+        let result = async {
+            let e = self.data_source(&r.type_name)?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            let (state, mut diags) = e.imp.read(&self.ctx(), &config).await;
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            ensure_known(&state, &mut diags, "data source result");
+            let enc = if state.is_fully_known() {
+                Some(convert::encode(&state, &e.ty)?)
+            } else {
+                None
+            };
+            Ok::<_, Diagnostics>((enc, diags))
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok((state, diags)) => pb::read_data_source::Response {
+                state,
+                diagnostics: convert::diagnostics(&diags),
+                ..Default::default()
+            },
+            Err(d) => pb::read_data_source::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _r: Request<pb::get_functions::Request>,
+    ) -> Res<pb::get_functions::Response> {
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.schema_response.functions.clone(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        r: Request<pb::call_function::Request>,
+    ) -> Res<pb::call_function::Response> {
+        let r = r.into_inner();
+        let fail = |text: String, argument: Option<i64>| pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text,
+                function_argument: argument,
+            }),
+        };
+        let Some(f) = self.functions.get(r.name.as_str()) else {
+            return Ok(Response::new(fail(
+                format!("This provider has no function {:?}.", r.name),
+                None,
+            )));
+        };
+        let sig = f.signature();
+        if r.arguments.len() != sig.parameters.len() {
+            return Ok(Response::new(fail(
+                format!(
+                    "{} takes {} argument(s), got {}.",
+                    r.name,
+                    sig.parameters.len(),
+                    r.arguments.len()
+                ),
+                None,
+            )));
+        }
+        let mut args = Vec::with_capacity(r.arguments.len());
+        for (i, (dv, p)) in r.arguments.iter().zip(&sig.parameters).enumerate() {
+            match convert::decode(Some(dv), &p.ty, "function argument") {
+                Ok(v) => args.push(v),
+                Err(_) => {
+                    return Ok(Response::new(fail(
+                        format!("Argument {:?} could not be decoded.", p.name),
+                        i64::try_from(i).ok(),
+                    )));
+                }
+            }
+        }
+        Ok(Response::new(match f.call(&args) {
+            Ok(v) => match convert::encode(&v, &sig.return_type) {
+                Ok(enc) => pb::call_function::Response {
+                    result: Some(enc),
+                    error: None,
+                },
+                Err(_) => fail(
+                    "The function produced a value it cannot encode.".into(),
+                    None,
+                ),
+            },
+            Err(err) => fail(err.text, err.argument),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _r: Request<pb::stop_provider::Request>,
+    ) -> Res<pb::stop_provider::Response> {
+        // Cancel everything in flight, then arm a fresh token so calls Terraform still makes
+        // (it may refresh or persist state after an interrupt) are not born cancelled.
+        let mut guard = match self.stop.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.cancel();
+        *guard = CancellationToken::new();
+        tracing::info!("StopProvider: in-flight operations cancelled");
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}

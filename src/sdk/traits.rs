@@ -1,0 +1,210 @@
+//! The traits a provider implements; the server (`super::server`) dispatches RPCs to them.
+//!
+//! `D` is the provider's configured data (for agent37, the API client), handed to every
+//! resource and data source call through [`Ctx`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::Diagnostics;
+use super::path::Path;
+use super::schema::Schema;
+use super::types::Type;
+use super::value::Value;
+
+/// What every handler receives: the cancellation token that StopProvider trips, and the
+/// provider's configured data (absent before ConfigureProvider).
+pub struct Ctx<D> {
+    pub cancel: CancellationToken,
+    pub data: Option<Arc<D>>,
+}
+
+impl<D> Ctx<D> {
+    /// The configured data, or an error diagnostic saying the provider is not configured.
+    pub fn configured(&self) -> Result<&D, Diagnostics> {
+        match &self.data {
+            Some(d) => Ok(d),
+            None => {
+                let mut diags = Diagnostics::new();
+                diags.error(
+                    "Provider not configured",
+                    "The provider was used before ConfigureProvider succeeded.",
+                );
+                Err(diags)
+            }
+        }
+    }
+}
+
+/// What Terraform told the provider about itself at ConfigureProvider.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigureEnv {
+    pub terraform_version: String,
+}
+
+/// A planned change as the resource's `plan` hook sees and edits it. The server has already
+/// applied the schema's generic rules (defaults, unknown computed values on create, prior values
+/// for quiet computed attributes, replacement on `requires_replace` attributes).
+pub struct Plan<'a> {
+    pub schema: &'a Schema,
+    /// Null when the resource is being created.
+    pub prior: &'a Value,
+    pub config: &'a Value,
+    pub planned: Value,
+    pub prior_private: &'a [u8],
+    pub private: Vec<u8>,
+    pub requires_replace: Vec<Path>,
+    pub diags: Diagnostics,
+}
+
+impl Plan<'_> {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null()
+    }
+
+    /// Sets a top-level attribute of the planned object.
+    pub fn set(&mut self, name: &str, value: Value) {
+        if let Value::Object(m) = &mut self.planned {
+            m.insert(name.to_string(), value);
+        }
+    }
+
+    pub fn planned_attr(&self, name: &str) -> &Value {
+        self.planned.attr(name).unwrap_or(&Value::Null)
+    }
+
+    pub fn prior_attr(&self, name: &str) -> &Value {
+        self.prior.attr(name).unwrap_or(&Value::Null)
+    }
+
+    pub fn config_attr(&self, name: &str) -> &Value {
+        self.config.attr(name).unwrap_or(&Value::Null)
+    }
+
+    pub fn replace_on(&mut self, name: &str) {
+        let p = Path::attr(name);
+        if !self.requires_replace.contains(&p) {
+            self.requires_replace.push(p);
+        }
+    }
+}
+
+/// The outcome of a create or update: the new state (stored even with errors, so an object
+/// that exists is never orphaned), private state, and diagnostics.
+pub struct Applied {
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub diags: Diagnostics,
+}
+
+/// The outcome of a read: `state` None means the object is gone.
+pub struct ReadOutcome {
+    pub state: Option<Value>,
+    pub private: Vec<u8>,
+    pub diags: Diagnostics,
+}
+
+#[async_trait]
+pub trait Resource<D>: Send + Sync {
+    /// The full type name, e.g. `agent37_instance`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Extra checks of the whole configuration beyond the attribute validators.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Rewrites state JSON written under schema `version` into the current version's shape.
+    fn upgrade_state(
+        &self,
+        _version: i64,
+        state: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        Ok(state)
+    }
+
+    /// Resource-specific planning on top of the generic rules.
+    async fn plan(&self, _ctx: &Ctx<D>, _plan: &mut Plan<'_>) {}
+
+    async fn create(&self, ctx: &Ctx<D>, planned: &Value, config: &Value) -> Applied;
+    async fn read(&self, ctx: &Ctx<D>, state: &Value, private: &[u8]) -> ReadOutcome;
+    async fn update(
+        &self,
+        ctx: &Ctx<D>,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+        private: &[u8],
+    ) -> Applied;
+    async fn delete(&self, ctx: &Ctx<D>, prior: &Value, private: &[u8]) -> Diagnostics;
+
+    /// Builds the state to import from an id (Terraform then calls read). The default says the
+    /// resource does not support import.
+    async fn import(&self, _ctx: &Ctx<D>, _id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
+        let mut d = Diagnostics::new();
+        d.error(
+            "Import not supported",
+            format!("{} cannot be imported.", self.type_name()),
+        );
+        Err(d)
+    }
+}
+
+#[async_trait]
+pub trait DataSource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn read(&self, ctx: &Ctx<D>, config: &Value) -> (Value, Diagnostics);
+}
+
+/// One parameter of a provider function.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: &'static str,
+    pub ty: Type,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub parameters: Vec<Parameter>,
+    pub return_type: Type,
+    pub summary: &'static str,
+    pub description: &'static str,
+}
+
+/// A function error; `argument` points at the offending argument (0-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionError {
+    pub text: String,
+    pub argument: Option<i64>,
+}
+
+pub trait Function: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn signature(&self) -> Signature;
+    fn call(&self, args: &[Value]) -> Result<Value, FunctionError>;
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    type Data: Send + Sync + 'static;
+
+    /// The provider's local name, e.g. `agent37`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(
+        &self,
+        config: &Value,
+        env: &ConfigureEnv,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Data>;
+}
