@@ -1,0 +1,33 @@
+//! The Agent37 hosting-API client: serde types, an HTTP client with retries, deadlines and
+//! cancellation, error mapping. It knows nothing of Terraform: the provider turns its errors
+//! into diagnostics (each carries the API's code, message and HTTP status when there is one).
+//!
+//! - [`types`]: the API's objects and request bodies.
+//! - [`error`]: [`ApiError`], and how error answers are read.
+//! - [`retry`]: the retry rule as pure functions.
+//! - [`adopt`]: create safety (which instance an ambiguous create made).
+//! - [`config`]: [`ClientConfig`], base URL rule, User-Agent, top-up idempotency keys.
+//! - `client`: [`Client`], one method per endpoint.
+
+pub mod adopt;
+mod client;
+pub mod config;
+pub mod error;
+pub mod retry;
+pub mod types;
+
+#[cfg(test)]
+mod fake_server;
+#[cfg(test)]
+mod tests;
+
+pub use adopt::Claims;
+pub use client::{Client, Op};
+pub use config::{
+    AdoptionConfig, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT,
+    Secret, topup_idempotency_key, user_agent, user_agent_from_env, validate_base_url,
+};
+pub use error::{ApiError, BaseUrlError, ConfigError};
+pub use retry::{Backoff, OpKind, RetryPolicy};
+pub use tokio_util::sync::CancellationToken;
+pub use types::*;
