@@ -4,5 +4,8 @@
 //! Layers (dependencies point one way): `provider` → `sdk` → `plugin`; `provider` → `api`.
 //! See ARCHITECTURE.md for the map.
 
+pub mod api;
+pub mod plugin;
 pub mod proto;
+pub mod provider;
 pub mod sdk;

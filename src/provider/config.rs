@@ -1,0 +1,239 @@
+//! The provider block: schema, and resolution against the environment into client settings.
+
+use std::time::Duration;
+
+use crate::sdk::validate::{IntRange, check};
+use crate::sdk::{Attribute, Diagnostics, Path, Schema, Value, duration};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.agent37.com/v1";
+pub const ENV_API_KEY: &str = "AGENT37_API_KEY";
+pub const ENV_BASE_URL: &str = "AGENT37_BASE_URL";
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_RETRIES: u32 = 6;
+
+pub fn schema() -> Schema {
+    Schema::new(
+        "Configures access to the Agent37 hosting API.",
+        vec![
+            Attribute::string("api_key")
+                .optional()
+                .sensitive()
+                .describe("Workspace API key (`sk_live_…`). Falls back to the `AGENT37_API_KEY` environment variable. Never written to logs, plans or state."),
+            Attribute::string("base_url")
+                .optional()
+                .describe("Base URL of the hosting API, including `/v1`. Falls back to `AGENT37_BASE_URL`, then `https://api.agent37.com/v1`. `http://` is accepted only for a loopback host (such as the local emulator).")
+                .validate(check("An absolute `https://` URL, or `http://` to a loopback host.", |v| {
+                    v.as_str().map_or(Ok(()), |s| crate::api::validate_base_url(s).map(|_| ()).map_err(|e| e.to_string()))
+                })),
+            Attribute::string("request_timeout")
+                .optional()
+                .describe("Time limit of one HTTP request that does not wait on the platform, as a duration such as `\"60s\"`. Default `\"60s\"`. Calls that wait for the platform (create, start, resize, exec…) are bounded by the resource's `timeouts` instead.")
+                .validate(check("A duration such as `\"30s\"` or `\"2m\"`.", |v| {
+                    v.as_str().map_or(Ok(()), |s| duration::parse(s).map(|_| ()))
+                })),
+            Attribute::number("max_retries")
+                .optional()
+                .describe("How many times a retryable failure (rate limiting, no capacity, transport errors) is retried, with exponential backoff and jitter. Default `6`.")
+                .validate(IntRange::between(0, 100)),
+            Attribute::string("ca_cert_pem")
+                .optional()
+                .describe("An extra certificate authority (PEM) to trust for TLS to the API, for private deployments. Certificates are always verified."),
+        ],
+    )
+}
+
+/// Client settings after configuration and environment are merged and checked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub api_key: String,
+    pub base_url: String,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+    pub ca_cert_pem: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    // Hand-written so the key can never reach a log through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_key", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("ca_cert_pem", &self.ca_cert_pem.is_some())
+            .finish()
+    }
+}
+
+fn non_empty(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Merges the provider block with the environment (`env` looks a variable up).
+pub fn resolve(
+    config: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let from_env = |name: &str| {
+        env(name)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+
+    let api_key = non_empty(config.attr("api_key")).or_else(|| from_env(ENV_API_KEY));
+    if api_key.is_none() {
+        diags.attr_error(
+            Path::attr("api_key"),
+            "Missing API key",
+            format!("Set api_key in the provider block or the {ENV_API_KEY} environment variable to a workspace API key (sk_live_…)."),
+        );
+    }
+
+    let (base_url_raw, base_url_path) = match non_empty(config.attr("base_url")) {
+        Some(u) => (u, Some(Path::attr("base_url"))),
+        None => match from_env(ENV_BASE_URL) {
+            Some(u) => (u, None),
+            None => (DEFAULT_BASE_URL.to_string(), None),
+        },
+    };
+    let base_url = match crate::api::validate_base_url(&base_url_raw) {
+        Ok(u) => Some(u.to_string().trim_end_matches('/').to_string()),
+        Err(e) => {
+            let summary = "Invalid base URL";
+            match base_url_path {
+                Some(p) => diags.attr_error(p, summary, e.to_string()),
+                None => diags.error(summary, format!("{ENV_BASE_URL}: {e}")),
+            }
+            None
+        }
+    };
+
+    let request_timeout = match non_empty(config.attr("request_timeout")) {
+        None => DEFAULT_REQUEST_TIMEOUT,
+        Some(s) => match duration::parse(&s) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                diags.attr_error(
+                    Path::attr("request_timeout"),
+                    "Invalid request_timeout",
+                    "request_timeout must be longer than zero.",
+                );
+                DEFAULT_REQUEST_TIMEOUT
+            }
+            Err(e) => {
+                diags.attr_error(Path::attr("request_timeout"), "Invalid request_timeout", e);
+                DEFAULT_REQUEST_TIMEOUT
+            }
+        },
+    };
+
+    let max_retries = match config.attr("max_retries") {
+        Some(v) if !v.is_null() => match v.as_i64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if n <= 100 => n,
+            _ => {
+                diags.attr_error(
+                    Path::attr("max_retries"),
+                    "Invalid max_retries",
+                    "max_retries must be a whole number from 0 to 100.",
+                );
+                DEFAULT_MAX_RETRIES
+            }
+        },
+        _ => DEFAULT_MAX_RETRIES,
+    };
+
+    let ca_cert_pem = non_empty(config.attr("ca_cert_pem"));
+
+    match (api_key, base_url) {
+        (Some(api_key), Some(base_url)) if !diags.has_errors() => Ok(Settings {
+            api_key,
+            base_url,
+            request_timeout,
+            max_retries,
+            ca_cert_pem,
+        }),
+        _ => Err(diags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut m: BTreeMap<String, Value> = [
+            "api_key",
+            "base_url",
+            "request_timeout",
+            "max_retries",
+            "ca_cert_pem",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), Value::Null))
+        .collect();
+        for (k, v) in pairs {
+            m.insert(k.to_string(), v.clone());
+        }
+        Value::Object(m)
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn missing_key_names_both_places() {
+        let err = resolve(&config(&[]), &no_env).unwrap_err();
+        let d = &err.0[0];
+        assert_eq!(d.attribute, Some(Path::attr("api_key")));
+        assert!(
+            d.detail.contains("api_key") && d.detail.contains(ENV_API_KEY),
+            "{}",
+            d.detail
+        );
+    }
+
+    #[test]
+    fn env_fills_key_and_url_with_defaults() {
+        let env = |k: &str| match k {
+            ENV_API_KEY => Some("sk_live_abcdefghijklmnopqrstuvwx".to_string()),
+            ENV_BASE_URL => Some("http://127.0.0.1:8080/v1".to_string()),
+            _ => None,
+        };
+        let s = resolve(&config(&[]), &env).unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:8080/v1");
+        assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(s.max_retries, DEFAULT_MAX_RETRIES);
+        assert!(!format!("{s:?}").contains("sk_live"));
+    }
+
+    #[test]
+    fn config_wins_over_env_and_is_checked() {
+        let env = |_: &str| Some("sk_live_fromenvfromenvfromenvxx".to_string());
+        let err = resolve(
+            &config(&[("base_url", Value::string("http://api.example.com/v1"))]),
+            &env,
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].attribute, Some(Path::attr("base_url")));
+
+        let s = resolve(
+            &config(&[
+                ("api_key", Value::string("sk_live_fromconfigfromconfigfro")),
+                ("request_timeout", Value::string("5s")),
+                ("max_retries", Value::number(2)),
+            ]),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(s.api_key, "sk_live_fromconfigfromconfigfro");
+        assert_eq!(s.base_url, DEFAULT_BASE_URL);
+        assert_eq!(s.request_timeout, Duration::from_secs(5));
+        assert_eq!(s.max_retries, 2);
+    }
+}

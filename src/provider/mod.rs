@@ -1,0 +1,79 @@
+//! The agent37 provider: its configuration, and one module per API object.
+
+pub mod config;
+pub mod functions;
+pub mod money;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::api::{self, Client, ClientConfig};
+use crate::sdk::traits::ConfigureEnv;
+use crate::sdk::{DataSource, Diagnostics, Function, Provider, Resource, Schema, Value};
+
+/// The provider's version, reported in the User-Agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every resource and data source gets once the provider is configured.
+pub struct Agent37Data {
+    pub client: Client,
+}
+
+#[derive(Default)]
+pub struct Agent37;
+
+#[async_trait]
+impl Provider for Agent37 {
+    type Data = Agent37Data;
+
+    fn type_name(&self) -> &'static str {
+        "agent37"
+    }
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Agent37Data>>> {
+        Vec::new()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Agent37Data>>> {
+        Vec::new()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        vec![
+            Arc::new(functions::UsdToMicros),
+            Arc::new(functions::MicrosToUsd),
+        ]
+    }
+
+    async fn configure(
+        &self,
+        config: &Value,
+        env: &ConfigureEnv,
+        diags: &mut Diagnostics,
+    ) -> Option<Agent37Data> {
+        let settings = match config::resolve(config, &|k| std::env::var(k).ok()) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.extend(d);
+                return None;
+            }
+        };
+        let mut cc = ClientConfig::new(settings.base_url.clone(), settings.api_key.clone());
+        cc.request_timeout = settings.request_timeout;
+        cc.max_retries = settings.max_retries;
+        cc.ca_cert_pem = settings.ca_cert_pem.clone();
+        cc.user_agent = api::user_agent_from_env(VERSION, Some(&env.terraform_version));
+        match Client::new(cc) {
+            Ok(client) => Some(Agent37Data { client }),
+            Err(e) => {
+                diags.error("Unable to create the API client", e.to_string());
+                None
+            }
+        }
+    }
+}
