@@ -102,7 +102,8 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A request as the retry loop sees it; each attempt builds a fresh HTTP request from it.
+/// A request as the retry loop sees it. Each attempt builds a fresh HTTP request from it,
+/// with the whole body, so nothing consumed by one attempt is missing from the next.
 struct Req {
     method: Method,
     url: Url,
@@ -322,7 +323,12 @@ impl Client {
                             });
                         }
                         Ok(None) => {
-                            if !retry_if_absent || self.is_cancelled(op) {
+                            if self.is_cancelled(op) {
+                                return Err(ApiError::Cancelled {
+                                    operation: req.label(),
+                                });
+                            }
+                            if !retry_if_absent {
                                 return Err(err);
                             }
                             tracing::info!("the interrupted create made no instance; retrying");

@@ -848,7 +848,10 @@ async fn paths_and_queries_are_encoded_and_checked() {
         .await
         .expect("usage");
     assert_eq!(u.period, "2026-06");
-    c.get_usage(&op(), "abc123defg", None).await.expect("usage");
+    // An absurd timeout is "no deadline", not an overflow.
+    c.get_usage(&Op::new(Duration::MAX), "abc123defg", None)
+        .await
+        .expect("usage");
     assert!(c.get_template(&op(), "a/b").await.is_err());
     assert_eq!(server.requests()[2].target, "/v1/templates/a%2Fb");
     for bad in ["", ".", ".."] {
@@ -1024,6 +1027,67 @@ async fn connection_refused_is_retried_even_for_exec() {
         .expect_err("refused");
     assert!(!err.may_have_reached_server(), "{err}");
     assert!(err.is_retryable(OpKind::NonIdempotent));
+}
+
+/// A CA, and a server certificate for `localhost` that it signed, behind a TLS acceptor.
+fn tls_fixture() -> (String, tokio_rustls::TlsAcceptor) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .expect("leaf params")
+        .signed_by(&leaf_key, &ca)
+        .expect("leaf");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
+        .expect("server config");
+    (ca.pem(), tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+#[tokio::test]
+async fn an_extra_ca_is_trusted_and_verification_stays_on() {
+    let (ca_pem, acceptor) = tls_fixture();
+    let server = FakeServer::start_tls(
+        |_: &Recorded| Reply::Json(200, instance("abc123defg", 1, "bot")),
+        acceptor,
+    )
+    .await;
+    let base = format!("https://localhost:{}/v1", server.addr.port());
+
+    let mut cfg = ClientConfig::new(base.clone(), KEY);
+    cfg.ca_cert_pem = Some(ca_pem);
+    let c = client_with(cfg);
+    let got = c
+        .get_instance(&op(), "abc123defg")
+        .await
+        .expect("trusted through the extra CA");
+    assert_eq!(got.id, "abc123defg");
+    assert_eq!(server.requests().len(), 1);
+
+    let mut cfg = ClientConfig::new(base, KEY);
+    cfg.max_retries = 0;
+    let c = client_with(cfg);
+    let err = c
+        .get_instance(&op(), "abc123defg")
+        .await
+        .expect_err("unknown CA refused");
+    assert!(
+        !err.may_have_reached_server(),
+        "a TLS failure happens before sending: {err}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "nothing was served without the CA"
+    );
 }
 
 #[test]
