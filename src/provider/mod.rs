@@ -1,8 +1,13 @@
 //! The agent37 provider: its configuration, and one module per API object.
 
+pub mod budget;
 pub mod config;
+pub mod errors;
 pub mod functions;
+pub mod instance;
 pub mod money;
+pub mod template;
+pub mod values;
 
 use std::sync::Arc;
 
@@ -36,11 +41,19 @@ impl Provider for Agent37 {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Agent37Data>>> {
-        Vec::new()
+        let mut v: Vec<Arc<dyn Resource<Agent37Data>>> = Vec::new();
+        v.extend(instance::resources());
+        v.extend(template::resources());
+        v.extend(budget::resources());
+        v
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Agent37Data>>> {
-        Vec::new()
+        let mut v: Vec<Arc<dyn DataSource<Agent37Data>>> = Vec::new();
+        v.extend(instance::data_sources());
+        v.extend(template::data_sources());
+        v.extend(budget::data_sources());
+        v
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
