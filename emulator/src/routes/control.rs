@@ -1,0 +1,367 @@
+//! The emulator's own control surface under `/_emulator/` (no key): workspaces, out-of-band
+//! instance changes, managed spend, faults, traffic, clock, settings and reset.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+use super::budgets::usage_json;
+use super::{Params, RawBody, json as respond, ok};
+use crate::app::{App, random_alnum};
+use crate::error::{ApiError, ApiResult};
+use crate::faults;
+use crate::model::{self, BudgetNames, Status, Tier};
+use crate::objects::Workspace;
+use crate::store::UsageRow;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/_emulator/workspaces",
+            get(list_workspaces).post(create_workspace),
+        )
+        .route(
+            "/_emulator/workspaces/{key}",
+            get(get_workspace).patch(patch_workspace),
+        )
+        .route(
+            "/_emulator/instances/{id}",
+            get(get_instance).patch(patch_instance),
+        )
+        .route("/_emulator/instances/{id}/spend", post(spend))
+        .route(
+            "/_emulator/faults",
+            get(get_faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/_emulator/requests", get(requests))
+        .route("/_emulator/requests/reset", post(reset_requests))
+        .route("/_emulator/clock", get(get_clock).post(advance_clock))
+        .route("/_emulator/config", get(get_config).post(set_config))
+        .route("/_emulator/system-templates/{name}", post(set_system_image))
+        .route("/_emulator/reset", post(reset))
+}
+
+fn opt_tier(b: &Map<String, Value>) -> ApiResult<Option<Tier>> {
+    match b.get("tier") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Tier::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("tier must be free or paid")),
+        Some(_) => Err(ApiError::invalid("tier must be free or paid")),
+    }
+}
+
+fn opt_non_negative(b: &Map<String, Value>, key: &str) -> ApiResult<Option<i64>> {
+    match model::opt_int(b, key, "").map_err(ApiError::InvalidRequest)? {
+        Some(n) if n < 0 => Err(ApiError::invalid(format!("{key} must be ≥ 0"))),
+        other => Ok(other),
+    }
+}
+
+fn workspace_json(app: &App, w: &Workspace) -> ApiResult<Value> {
+    let n = app.store.with(|tx| tx.count_live(&w.api_key))?;
+    Ok(w.to_json(n))
+}
+
+/// `POST /_emulator/workspaces {"api_key"?, "tier"?, "wallet_micros"?, "instance_limit"?}`.
+async fn create_workspace(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
+    let w = app.tx(|tx, now| {
+        let b = body.object_or_empty()?;
+        let api_key = match b.get("api_key") {
+            None | Some(Value::Null) => format!("sk_live_{}", random_alnum(24)),
+            Some(Value::String(k)) if model::is_valid_api_key(k) => k.clone(),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "api_key must be sk_live_ followed by 24+ alphanumerics",
+                ));
+            }
+        };
+        let w = Workspace {
+            api_key,
+            tier: opt_tier(&b)?.unwrap_or(Tier::Paid),
+            wallet_micros: opt_non_negative(&b, "wallet_micros")?.unwrap_or(1_000_000_000),
+            instance_limit: opt_non_negative(&b, "instance_limit")?,
+            created: now,
+        };
+        if tx.workspace(&w.api_key)?.is_some() {
+            return Err(ApiError::Conflict(
+                "a workspace with this api_key already exists".into(),
+            ));
+        }
+        tx.save_workspace(&w)?;
+        Ok(w)
+    })?;
+    let mut body = w.to_json(0);
+    if let Some(m) = body.as_object_mut() {
+        m.insert("api_key".into(), w.api_key.clone().into());
+    }
+    Ok(respond(StatusCode::CREATED, &body))
+}
+
+async fn list_workspaces(State(app): State<Arc<App>>) -> ApiResult<Response> {
+    let all = app.tx(|tx, _| tx.workspaces())?;
+    let data = all
+        .iter()
+        .map(|w| workspace_json(&app, w))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(ok(
+        &json!({ "data": data, "default_api_key": app.default_key() }),
+    ))
+}
+
+async fn get_workspace(State(app): State<Arc<App>>, p: Params) -> ApiResult<Response> {
+    let w = app
+        .tx(|tx, _| tx.workspace(p.get(0)))?
+        .ok_or_else(|| ApiError::not_found("workspace"))?;
+    Ok(ok(&workspace_json(&app, &w)?))
+}
+
+/// `PATCH /_emulator/workspaces/{key} {"tier"?, "wallet_micros"?, "instance_limit"? (null: tier default)}`.
+async fn patch_workspace(
+    State(app): State<Arc<App>>,
+    p: Params,
+    body: RawBody,
+) -> ApiResult<Response> {
+    let w = app.tx(|tx, _| {
+        let mut w = tx
+            .workspace(p.get(0))?
+            .ok_or_else(|| ApiError::not_found("workspace"))?;
+        let b = body.object()?;
+        if let Some(t) = opt_tier(&b)? {
+            w.tier = t;
+        }
+        if let Some(n) = opt_non_negative(&b, "wallet_micros")? {
+            w.wallet_micros = n;
+        }
+        if b.contains_key("instance_limit") {
+            w.instance_limit = opt_non_negative(&b, "instance_limit")?;
+        }
+        tx.save_workspace(&w)?;
+        Ok(w)
+    })?;
+    Ok(ok(&workspace_json(&app, &w)?))
+}
+
+async fn get_instance(State(app): State<Arc<App>>, p: Params) -> ApiResult<Response> {
+    let names = app.budget_names();
+    let body = app.tx(|tx, now| {
+        let inst = tx
+            .instance(p.get(0))?
+            .ok_or_else(|| ApiError::not_found("instance"))?;
+        Ok(json!({
+            "instance": inst.to_json(&app.base_url),
+            "workspace": inst.workspace,
+            "deleted": inst.status == Status::Deleted,
+            "day_cost_micros": inst.day_cost(),
+            "day_paid_micros": inst.day_paid_micros,
+            "budget": inst.budget_json(&model::month_of(now), names),
+        }))
+    })?;
+    Ok(ok(&body))
+}
+
+/// Out-of-band changes the contract has no API for (drift tests):
+/// `{"status"?, "past_due"?, "paid_through"?, "image_ref"?}`.
+async fn patch_instance(
+    State(app): State<Arc<App>>,
+    p: Params,
+    body: RawBody,
+) -> ApiResult<Response> {
+    let inst = app.tx(|tx, _| {
+        let mut inst = tx
+            .instance(p.get(0))?
+            .ok_or_else(|| ApiError::not_found("instance"))?;
+        let b = body.object()?;
+        match b.get("status") {
+            None => {}
+            Some(Value::String(s)) => {
+                inst.status = Status::parse(s)
+                    .ok_or_else(|| ApiError::invalid(format!("unknown status {s:?}")))?;
+            }
+            Some(_) => return Err(ApiError::invalid("status must be a string")),
+        }
+        match b.get("past_due") {
+            None => {}
+            Some(Value::Bool(v)) => inst.past_due = *v,
+            Some(_) => return Err(ApiError::invalid("past_due must be a boolean")),
+        }
+        if b.contains_key("paid_through") {
+            inst.paid_through =
+                model::opt_int(&b, "paid_through", "").map_err(ApiError::InvalidRequest)?;
+        }
+        match b.get("image_ref") {
+            None => {}
+            Some(Value::String(s)) => inst.image_ref = s.clone(),
+            Some(_) => return Err(ApiError::invalid("image_ref must be a string")),
+        }
+        tx.save_instance(&inst)?;
+        Ok(inst)
+    })?;
+    Ok(ok(&inst.to_json(&app.base_url)))
+}
+
+/// `POST /_emulator/instances/{id}/spend {"service", "micros", "calls"?, "input_tokens"?, "output_tokens"?}`.
+async fn spend(State(app): State<Arc<App>>, p: Params, body: RawBody) -> ApiResult<Response> {
+    let names = app.budget_names();
+    let out = app.tx(|tx, now| {
+        let mut inst = match tx.instance(p.get(0))? {
+            Some(i) if i.status != Status::Deleted => i,
+            _ => return Err(ApiError::not_found("instance")),
+        };
+        let b = body.object()?;
+        let service = match b.get("service") {
+            Some(Value::String(s)) if model::SERVICES.contains(&s.as_str()) => s.clone(),
+            _ => return Err(ApiError::invalid("service must be llm, brave or composio")),
+        };
+        let micros = opt_non_negative(&b, "micros")?
+            .ok_or_else(|| ApiError::invalid("micros is required"))?;
+        let calls = opt_non_negative(&b, "calls")?.unwrap_or(1);
+        let input_tokens = opt_non_negative(&b, "input_tokens")?.unwrap_or(0);
+        let output_tokens = opt_non_negative(&b, "output_tokens")?.unwrap_or(0);
+        let period = model::month_of(now);
+        inst.budget = inst.budget.rolled(&period);
+        if let Err(headroom) = inst.budget.spend(micros) {
+            return Err(ApiError::BudgetExhausted(format!(
+                "the budget has {headroom} micros of headroom; the call costs {micros}"
+            )));
+        }
+        let mut ws = tx
+            .workspace(&inst.workspace)?
+            .ok_or_else(|| ApiError::not_found("workspace"))?;
+        if ws.wallet_micros < micros {
+            return Err(ApiError::InsufficientBalance(format!(
+                "the wallet holds {} micros; the call costs {micros}",
+                ws.wallet_micros
+            )));
+        }
+        ws.wallet_micros -= micros;
+        inst.budget.updated_at = now;
+        tx.save_workspace(&ws)?;
+        tx.save_instance(&inst)?;
+        let add = UsageRow {
+            cost_micros: micros,
+            calls,
+            input_tokens,
+            output_tokens,
+        };
+        tx.add_usage(&inst.id, &period, &service, add)?;
+        Ok(json!({
+            "budget": inst.budget.to_json(names),
+            "usage": usage_json(tx, &inst.id, &period)?,
+            "wallet_micros": ws.wallet_micros,
+        }))
+    })?;
+    Ok(ok(&out))
+}
+
+async fn get_faults(State(app): State<Arc<App>>) -> Response {
+    ok(&app.faults.to_json())
+}
+
+/// `POST /_emulator/faults {"seed", "rules": [...]}` replaces the configuration.
+async fn set_faults(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
+    let b = body.json()?.unwrap_or_else(|| json!({}));
+    let (seed, rules) = faults::parse_config(&b).map_err(ApiError::InvalidRequest)?;
+    app.faults.configure(seed, rules);
+    Ok(ok(&app.faults.to_json()))
+}
+
+async fn clear_faults(State(app): State<Arc<App>>) -> Response {
+    app.faults.clear();
+    ok(&app.faults.to_json())
+}
+
+async fn requests(State(app): State<Arc<App>>) -> Response {
+    ok(&app.traffic.to_json(&app.faults.injected()))
+}
+
+async fn reset_requests(State(app): State<Arc<App>>) -> Response {
+    app.traffic.reset();
+    app.faults.reset_injected();
+    ok(&app.traffic.to_json(&app.faults.injected()))
+}
+
+fn clock_json(app: &App) -> Value {
+    let now = app.now();
+    json!({"now": now, "offset_seconds": app.clock_offset(), "month": model::month_of(now)})
+}
+
+async fn get_clock(State(app): State<Arc<App>>) -> Response {
+    ok(&clock_json(&app))
+}
+
+/// `POST /_emulator/clock {"advance_seconds": N}`.
+async fn advance_clock(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
+    let b = body.object()?;
+    let secs = model::opt_int(&b, "advance_seconds", "")
+        .map_err(ApiError::InvalidRequest)?
+        .ok_or_else(|| ApiError::invalid("advance_seconds is required"))?;
+    app.advance_clock(secs)?;
+    Ok(ok(&clock_json(&app)))
+}
+
+fn config_json(app: &App) -> Value {
+    json!({
+        "budget_names": app.budget_names().as_str(),
+        "boot_delay_ms": app.settings.boot_delay.as_millis() as u64,
+        "exec": match app.settings.exec_mode {
+            crate::exec::ExecMode::Echo => "echo",
+            crate::exec::ExecMode::Host => "host",
+        },
+        "base_url": app.base_url,
+        "default_api_key": app.default_key(),
+    })
+}
+
+async fn get_config(State(app): State<Arc<App>>) -> Response {
+    ok(&config_json(&app))
+}
+
+/// `POST /_emulator/config {"budget_names": "topup"|"credit"}`.
+async fn set_config(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
+    let b = body.object()?;
+    match b.get("budget_names") {
+        None => {}
+        Some(Value::String(s)) => {
+            let names = BudgetNames::parse(s)
+                .ok_or_else(|| ApiError::invalid("budget_names must be topup or credit"))?;
+            app.set_budget_names(names);
+        }
+        Some(_) => return Err(ApiError::invalid("budget_names must be topup or credit")),
+    }
+    Ok(ok(&config_json(&app)))
+}
+
+/// `POST /_emulator/system-templates/{name} {"image_ref"}`: publish a new system image,
+/// so `update` (and the provider's auto-update) have something to pull.
+async fn set_system_image(
+    State(app): State<Arc<App>>,
+    p: Params,
+    body: RawBody,
+) -> ApiResult<Response> {
+    let name = p.get(0);
+    let sys = model::system_template(name).ok_or_else(|| ApiError::not_found("system template"))?;
+    let out = app.tx(|tx, _| {
+        let b = body.object()?;
+        let image = match b.get("image_ref") {
+            Some(Value::String(s)) => s.clone(),
+            _ => return Err(ApiError::invalid("image_ref is required")),
+        };
+        model::validate_image_ref(&image).map_err(ApiError::InvalidRequest)?;
+        tx.set_system_image(sys.name, &image)?;
+        Ok(crate::objects::system_template_json(sys, &image))
+    })?;
+    Ok(ok(&out))
+}
+
+async fn reset(State(app): State<Arc<App>>) -> ApiResult<Response> {
+    app.reset()?;
+    Ok(ok(
+        &json!({"reset": true, "default_api_key": app.default_key()}),
+    ))
+}

@@ -1,0 +1,297 @@
+//! HTTP surface: the router, the front middleware (counting, auth, faults) and the small
+//! extractors that keep every rejection inside the contract's error envelope.
+
+pub mod budgets;
+pub mod control;
+pub mod instances;
+pub mod plane;
+pub mod templates;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use serde_json::{Map, Value};
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::faults::FaultKind;
+use crate::model;
+use crate::traffic::Entry;
+
+/// Largest request body read; bigger ones are a 400.
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Response marker: the server closes the connection instead of answering.
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// The authenticated caller's workspace key, set by the front middleware on `/v1` routes.
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::InvalidApiKey("missing API key".into()))
+    }
+}
+
+/// Path parameters in route order; never rejects (a bad parameter simply finds nothing).
+pub struct Params(pub Vec<String>);
+
+impl Params {
+    pub fn get(&self, i: usize) -> &str {
+        self.0.get(i).map(String::as_str).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        let raw = RawPathParams::from_request_parts(parts, state).await;
+        Ok(Params(match raw {
+            Ok(p) => p.iter().map(|(_, v)| v.to_string()).collect(),
+            Err(_) => Vec::new(),
+        }))
+    }
+}
+
+/// The raw body; a read failure is kept and reported as 400 at body-validation time,
+/// after the object lookup, as the check order asks.
+pub struct RawBody(pub Result<Bytes, String>);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Infallible> {
+        let read = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await;
+        Ok(RawBody(read.map_err(|e| {
+            format!("request body could not be read (limit {BODY_LIMIT} bytes): {e}")
+        })))
+    }
+}
+
+impl RawBody {
+    /// The body as JSON: `None` when empty, 400 when malformed.
+    pub fn json(&self) -> ApiResult<Option<Value>> {
+        let bytes = self.0.as_ref().map_err(|e| ApiError::invalid(e.clone()))?;
+        model::parse_body(bytes).map_err(ApiError::InvalidRequest)
+    }
+
+    /// The body as a JSON object, or an empty object when there is no body.
+    pub fn object_or_empty(&self) -> ApiResult<Map<String, Value>> {
+        match self.json()? {
+            None => Ok(Map::new()),
+            Some(Value::Object(m)) => Ok(m),
+            Some(_) => Err(ApiError::invalid("body must be a JSON object")),
+        }
+    }
+
+    /// The body as a JSON object that must be present.
+    pub fn object(&self) -> ApiResult<Map<String, Value>> {
+        match self.json()? {
+            None => Err(ApiError::invalid("a JSON object body is required")),
+            Some(Value::Object(m)) => Ok(m),
+            Some(_) => Err(ApiError::invalid("body must be a JSON object")),
+        }
+    }
+}
+
+/// Compact JSON text with the JSON content type.
+pub fn json_body(v: &Value) -> impl IntoResponse + use<> {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        v.to_string(),
+    )
+}
+
+pub fn json(status: StatusCode, v: &Value) -> Response {
+    (status, json_body(v)).into_response()
+}
+
+pub fn ok(v: &Value) -> Response {
+    json(StatusCode::OK, v)
+}
+
+pub fn build(app: Arc<App>) -> Router {
+    use budgets as b;
+    use instances as i;
+    use templates as t;
+    Router::new()
+        .route("/v1/instances", get(i::list).post(i::create))
+        .route(
+            "/v1/instances/{id}",
+            get(i::get_one).patch(i::patch).delete(i::delete),
+        )
+        .route("/v1/instances/{id}/stop", post(i::stop))
+        .route("/v1/instances/{id}/start", post(i::start))
+        .route("/v1/instances/{id}/restart", post(i::restart))
+        .route("/v1/instances/{id}/update", post(i::update))
+        .route("/v1/instances/{id}/resize", post(i::resize))
+        .route("/v1/instances/{id}/exec", post(i::exec))
+        .route("/v1/instances/{id}/signed-url", post(i::signed_url))
+        .route(
+            "/v1/instances/{id}/budget",
+            get(b::get_budget).patch(b::patch_budget),
+        )
+        .route("/v1/instances/{id}/budget/top-up", post(b::top_up))
+        .route("/v1/instances/{id}/usage", get(b::usage))
+        .route("/v1/templates", get(t::list).post(t::create))
+        .route(
+            "/v1/templates/{name}",
+            get(t::get_one).patch(t::patch).delete(t::delete),
+        )
+        .route("/_instances/{id}/{port}/v1/health", any(plane::health))
+        .route("/_instances/{id}/{port}", any(plane::page))
+        .route("/_instances/{id}/{port}/{*rest}", any(plane::page))
+        .merge(control::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), front))
+        .with_state(app)
+}
+
+async fn not_found(req: Request) -> ApiError {
+    if req.uri().path().starts_with("/_instances/") {
+        // The instance plane never answers in the API envelope.
+        return ApiError::NotFound("no such instance route".into());
+    }
+    ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+fn dropped() -> Response {
+    let mut r = Response::new(Body::empty());
+    r.extensions_mut().insert(DropConnection);
+    r
+}
+
+/// A 200 whose body is not valid JSON, for clients' decode-error paths.
+fn malformed() -> Response {
+    let mut r = (StatusCode::OK, "{\"id\": \"trunc").into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Every request but the control surface's passes here: it is counted, authenticated
+/// (API routes: auth before routing, so an unknown path with a bad key is 401), numbered
+/// on its route for the seeded faults, and logged.
+async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return next.run(req).await;
+    }
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let route = format!("{method} {}", template.as_deref().unwrap_or("(unmatched)"));
+    let full_path = req
+        .uri()
+        .path_and_query()
+        .map_or(path.clone(), |p| p.as_str().to_string());
+    let is_plane = path.starts_with("/_instances/");
+
+    let mut fault: Option<&'static str> = None;
+    let resp = 'resp: {
+        if !is_plane {
+            match app.authenticate(bearer(&req)) {
+                Ok(key) => {
+                    req.extensions_mut().insert(Caller(key));
+                }
+                Err(e) => break 'resp e.into_response(),
+            }
+        }
+        if template.is_none() {
+            break 'resp next.run(req).await;
+        }
+        let decision = app.faults.decide(&route, !is_plane);
+        if decision.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+            fault = Some("latency");
+        }
+        let Some(kind) = decision.fault else {
+            break 'resp next.run(req).await;
+        };
+        fault = Some(kind.name());
+        match kind {
+            FaultKind::RateLimited { retry_after } => ApiError::RateLimited {
+                message: "rate limited (injected by the emulator); retry later".into(),
+                retry_after,
+            }
+            .into_response(),
+            FaultKind::NoCapacity => ApiError::NoCapacity(
+                "no host can fit this shape now (injected); safe to retry".into(),
+            )
+            .into_response(),
+            FaultKind::ProvisioningFailed => {
+                ApiError::ProvisioningFailed("container operation failed (injected)".into())
+                    .into_response()
+            }
+            FaultKind::CapacityUnavailable => ApiError::CapacityUnavailable(
+                "the host cannot fit this now (injected); retry later".into(),
+            )
+            .into_response(),
+            FaultKind::DropBefore => dropped(),
+            FaultKind::DropAfter => {
+                let _ = next.run(req).await;
+                dropped()
+            }
+            FaultKind::Malformed => {
+                let _ = next.run(req).await;
+                malformed()
+            }
+            FaultKind::Latency { .. } => next.run(req).await,
+        }
+    };
+    let status = resp
+        .extensions()
+        .get::<DropConnection>()
+        .is_none()
+        .then(|| resp.status().as_u16());
+    app.traffic.record(Entry {
+        seq: 0,
+        time: app.now(),
+        method,
+        path: full_path,
+        route,
+        status,
+        fault,
+        duration_ms: started.elapsed().as_millis() as u64,
+    });
+    resp
+}
