@@ -22,6 +22,8 @@ use serde_json::{Map, Value as Json};
 
 struct Store {
     file: PathBuf,
+    /// Terraform applies in parallel: every read-modify-write of the file holds this.
+    lock: std::sync::Mutex<()>,
 }
 
 impl Store {
@@ -74,6 +76,7 @@ impl Provider for TestProvider {
         match config.attr("dir").and_then(Value::as_str) {
             Some(dir) => Some(Store {
                 file: PathBuf::from(dir).join("things.json"),
+                lock: std::sync::Mutex::new(()),
             }),
             None => {
                 diags.attr_error(Path::attr("dir"), "Missing dir", "dir must be set.");
@@ -237,6 +240,7 @@ impl Thing {
         planned: &Value,
         writes: i64,
     ) -> Result<Value, Diagnostics> {
+        let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
         let mut j = to_json(planned);
         if let Json::Object(o) = &mut j {
@@ -387,6 +391,7 @@ impl Resource<Store> for Thing {
             Ok(s) => s,
             Err(d) => return d,
         };
+        let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
         if let Some(id) = prior.attr("id").and_then(Value::as_str) {
             all.remove(id);
