@@ -227,6 +227,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
     let is_plane = path.starts_with("/_instances/");
 
     let mut fault: Option<&'static str> = None;
+    let mut k: Option<u64> = None;
     let resp = 'resp: {
         if !is_plane {
             match app.authenticate(bearer(&req)) {
@@ -240,6 +241,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             break 'resp next.run(req).await;
         }
         let decision = app.faults.decide(&route, !is_plane);
+        k = Some(decision.k);
         if decision.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
             fault = Some("latency");
@@ -291,6 +293,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         route,
         status,
         fault,
+        k,
         duration_ms: started.elapsed().as_millis() as u64,
     });
     resp
