@@ -95,15 +95,24 @@ pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     };
 
     let result = match mode {
-        Mode::Apply => apply(paths, &example, &tf),
-        _ => destroy(paths, &dir, &tf),
+        Mode::Apply => apply(&example, &tf),
+        _ => destroy(&tf),
     };
     drop(emulator);
     result?;
+    match mode {
+        Mode::Apply => print_apply_help(paths, &tf),
+        _ => println!(
+            "\nThe demo objects are destroyed. The emulator database {} remains (with the \
+             workspace and its history); `rm -rf {}` starts over from nothing.",
+            paths.show(&dir.join("emulator.db")),
+            paths.show(&dir)
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn apply(paths: &Paths, example: &Path, tf: &DemoTerraform) -> Result<(), String> {
+fn apply(example: &Path, tf: &DemoTerraform) -> Result<(), String> {
     sync_example(example, &tf.work)?;
     tf.run(&["apply", "-auto-approve"])?;
     tf.run(&["output"])?;
@@ -126,19 +135,11 @@ fn apply(paths: &Paths, example: &Path, tf: &DemoTerraform) -> Result<(), String
             ));
         }
     }
-    print_apply_help(paths, tf);
     Ok(())
 }
 
-fn destroy(paths: &Paths, dir: &Path, tf: &DemoTerraform) -> Result<(), String> {
-    tf.run(&["destroy", "-auto-approve"])?;
-    println!(
-        "\nThe demo objects are destroyed. The emulator database {} remains (with the workspace \
-         and its history); `rm -rf {}` starts over from nothing.",
-        paths.show(&dir.join("emulator.db")),
-        paths.show(dir)
-    );
-    Ok(())
+fn destroy(tf: &DemoTerraform) -> Result<(), String> {
+    tf.run(&["destroy", "-auto-approve"])
 }
 
 fn print_apply_help(paths: &Paths, tf: &DemoTerraform) {
@@ -152,7 +153,7 @@ The quickstart is applied. Look around (from the repository root):
   cargo xtask terraform -- -chdir={work} output chat_url
   cargo xtask terraform -- -chdir={work} state list
 
-The emulator is stopped now; its database keeps the objects. To talk to it again:
+The emulator is stopped; its database keeps the objects. To talk to it again:
   cargo xtask demo --serve        # serves {root_url}/v1 until Ctrl-C
   curl -s -H \"Authorization: Bearer $(cat {key_file})\" {root_url}/v1/instances
   curl -s {root_url}/_emulator/requests
