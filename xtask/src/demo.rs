@@ -30,8 +30,6 @@ pub enum Mode {
 
 /// The port the demo emulator prefers the first time (any free one otherwise).
 const PREFERRED_PORT: u16 = 37037;
-/// A paid workspace with money in the wallet, so the quickstart's instance can be created.
-const EMULATOR_WORKSPACE_ARGS: [&str; 4] = ["--tier", "paid", "--wallet-micros", "100000000"];
 
 pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     let dir = paths.target.join("demo");
@@ -343,8 +341,7 @@ impl Emulator {
             .arg("--db")
             .arg(dir.join("emulator.db"))
             .arg("--api-key")
-            .arg(key)
-            .args(EMULATOR_WORKSPACE_ARGS)
+            .arg(key) // the default workspace (paid, 1000 USD) is made on first use
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_err);
