@@ -593,3 +593,78 @@ fn clock_control() {
         400
     );
 }
+
+#[test]
+fn capacity_faults_come_after_validation_limits_and_balance() {
+    let emu = Emulator::start(&[]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let set = |route: &str, kind: &str| {
+        let r = emu.control(
+            "POST",
+            "/faults",
+            json!({"seed": 3, "rules": [{"route": route, "kind": kind}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    set("POST /v1/instances", "no_capacity");
+    assert_eq!(
+        api.post("/instances", json!({"template": "nope"})).status,
+        400,
+        "validation first"
+    );
+    assert_eq!(
+        api.post("/instances", json!({"resources": {"cpu": 4, "memory": 8}}))
+            .code(),
+        "no_capacity"
+    );
+    let broke = emu.workspace(json!({"wallet_micros": 0}));
+    assert_eq!(
+        broke.post("/instances", json!({})).code(),
+        "insufficient_balance",
+        "balance before capacity"
+    );
+    // Lifecycle actions: state first, then the injected failure; nothing changes.
+    for (action, kind, code) in [
+        ("restart", "provisioning_failed", "provisioning_failed"),
+        ("update", "provisioning_failed", "provisioning_failed"),
+        ("exec", "provisioning_failed", "provisioning_failed"),
+        ("resize", "capacity_unavailable", "capacity_unavailable"),
+        ("stop", "provisioning_failed", "provisioning_failed"),
+    ] {
+        set(&format!("POST /v1/instances/{{id}}/{action}"), kind);
+        let body = match action {
+            "exec" => json!({"command": "echo hi"}),
+            "resize" => json!({"disk": 12}),
+            _ => Value::Null,
+        };
+        let r = api.post(&format!("/instances/{id}/{action}"), body);
+        assert_eq!(
+            (r.status, r.code()),
+            (
+                if code == "capacity_unavailable" {
+                    409
+                } else {
+                    502
+                },
+                code.to_string()
+            ),
+            "{action}"
+        );
+        let got = api.get(&format!("/instances/{id}")).json();
+        assert_eq!(
+            (got["status"].clone(), got["resources"]["disk"].clone()),
+            (json!("running"), json!(6)),
+            "{action}"
+        );
+    }
+    emu.control("DELETE", "/faults", Value::Null);
+    api.post(&format!("/instances/{id}/stop"), Value::Null);
+    set("POST /v1/instances/{id}/restart", "provisioning_failed");
+    assert_eq!(
+        api.post(&format!("/instances/{id}/restart"), Value::Null)
+            .code(),
+        "invalid_request",
+        "state before the fault"
+    );
+}
