@@ -252,10 +252,10 @@ impl<P: Provider> Grpc for Server<P> {
                 let env = ConfigureEnv {
                     terraform_version: r.terraform_version,
                 };
-                if let Some(data) = self.provider.configure(&config, &env, &mut diags).await {
-                    if let Ok(mut slot) = self.data.write() {
-                        *slot = Some(Arc::new(data));
-                    }
+                if let Some(data) = self.provider.configure(&config, &env, &mut diags).await
+                    && let Ok(mut slot) = self.data.write()
+                {
+                    *slot = Some(Arc::new(data));
                 }
             }
             Err(d) => diags.extend(d),

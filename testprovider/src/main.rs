@@ -280,10 +280,9 @@ impl Resource<Store> for Thing {
         if let (Some(old), Some(new)) = (
             plan.prior_attr("size").as_i64(),
             plan.planned_attr("size").as_i64(),
-        ) {
-            if new < old {
-                plan.replace_on("size");
-            }
+        ) && new < old
+        {
+            plan.replace_on("size");
         }
     }
     async fn create(&self, ctx: &Ctx<Store>, planned: &Value, _config: &Value) -> Applied {
