@@ -21,6 +21,8 @@ pub use diag::Diagnostics;
 pub use path::Path;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
-pub use traits::{Applied, Ctx, DataSource, Function, Plan, Provider, ReadOutcome, Resource};
+pub use traits::{
+    Applied, Ctx, DataSource, Function, Identity, Plan, Provider, ReadOutcome, Resource,
+};
 pub use types::Type;
 pub use value::Value;

@@ -16,7 +16,7 @@ use super::diag::Diagnostics;
 use super::path::Path;
 use super::plan::{mark_volatile, plan_block};
 use super::schema::Schema;
-use super::traits::{ConfigureEnv, Ctx, DataSource, Function, Plan, Provider, Resource};
+use super::traits::{ConfigureEnv, Ctx, DataSource, Function, Identity, Plan, Provider, Resource};
 use super::types::Type;
 use super::validate::validate_block;
 use super::value::Value;
@@ -26,12 +26,34 @@ struct Entry<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// The identity schema and its value type (resources only).
+    identity: Option<(Identity, Type)>,
 }
 
 impl<T: ?Sized> Entry<T> {
-    fn new(imp: Arc<T>, schema: Schema) -> Self {
+    fn new(imp: Arc<T>, schema: Schema, identity: Option<Identity>) -> Self {
         let ty = schema.value_type();
-        Entry { imp, schema, ty }
+        let identity = identity.map(|i| {
+            let t = i.value_type();
+            (i, t)
+        });
+        Entry {
+            imp,
+            schema,
+            ty,
+            identity,
+        }
+    }
+
+    /// The identity of `state` as protocol data, when the type has an identity and the state
+    /// holds every identity attribute.
+    fn identity_data(&self, state: &Value) -> Option<pb::ResourceIdentityData> {
+        let (identity, ty) = self.identity.as_ref()?;
+        let value = identity.of(state)?;
+        let enc = convert::encode(&value, ty).ok()?;
+        Some(pb::ResourceIdentityData {
+            identity_data: Some(enc),
+        })
     }
 }
 
@@ -46,6 +68,7 @@ pub struct Server<P: Provider> {
     /// Built once: Terraform may ask for it many times, and it never changes.
     schema_response: pb::get_provider_schema::Response,
     metadata_response: pb::get_metadata::Response,
+    identity_schemas: HashMap<String, pb::ResourceIdentitySchema>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: Mutex<CancellationToken>,
 }
@@ -66,12 +89,17 @@ impl<P: Provider> Server<P> {
         let resources: HashMap<_, _> = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name(), Entry::new(r.clone(), r.schema())))
+            .map(|r| {
+                (
+                    r.type_name(),
+                    Entry::new(r.clone(), r.schema(), r.identity()),
+                )
+            })
             .collect();
         let data_sources: HashMap<_, _> = provider
             .data_sources()
             .into_iter()
-            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema())))
+            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
             .collect();
         let functions: HashMap<_, _> = provider
             .functions()
@@ -117,7 +145,16 @@ impl<P: Provider> Server<P> {
                 .collect(),
             ..Default::default()
         };
+        let identity_schemas = resources
+            .iter()
+            .filter_map(|(k, e)| {
+                e.identity
+                    .as_ref()
+                    .map(|(i, _)| (k.to_string(), convert::identity_schema(i)))
+            })
+            .collect();
         Server {
+            identity_schemas,
             provider: Arc::new(provider),
             provider_schema,
             provider_ty,
@@ -163,6 +200,39 @@ fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
         format!("This provider has no {kind} type {type_name:?}."),
     );
     d
+}
+
+/// The import id an `import { identity = {…} }` block stands for: the value of the identity's
+/// first attribute.
+fn import_id_from_identity<T: ?Sized>(
+    e: &Entry<T>,
+    data: Option<&pb::ResourceIdentityData>,
+) -> Result<String, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let Some((identity, ty)) = &e.identity else {
+        d.error(
+            "Import by identity not supported",
+            "This resource type has no identity; import it by id.",
+        );
+        return Err(d);
+    };
+    let value = convert::decode(data.and_then(|i| i.identity_data.as_ref()), ty, "identity")?;
+    let first = identity
+        .attributes
+        .first()
+        .map(|a| a.name)
+        .unwrap_or_default();
+    match value.attr(first).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => Ok(s.to_string()),
+        _ => {
+            d.attr_error(
+                Path::attr(first),
+                "Missing identity attribute",
+                format!("The import identity must set {first}."),
+            );
+            Err(d)
+        }
+    }
 }
 
 /// Checks that an applied or read state holds no unknown value, which Terraform rejects.
@@ -401,6 +471,7 @@ impl<P: Provider> Grpc for Server<P> {
         let mut resp = pb::read_resource::Response {
             private: r.private.clone(),
             new_state: r.current_state.clone(),
+            new_identity: r.current_identity.clone(),
             ..Default::default()
         };
         let mut diags = Diagnostics::new();
@@ -417,16 +488,20 @@ impl<P: Provider> Grpc for Server<P> {
             let enc = if d.has_errors() {
                 None
             } else {
-                Some(convert::encode(&new_state, &e.ty)?)
+                Some((
+                    convert::encode(&new_state, &e.ty)?,
+                    e.identity_data(&new_state),
+                ))
             };
             Ok::<_, Diagnostics>(Some((enc, out.private, d)))
         }
         .await;
         match outcome {
             Ok(Some((enc, private, d))) => {
-                if let Some(enc) = enc {
+                if let Some((enc, identity)) = enc {
                     resp.new_state = Some(enc);
                     resp.private = private;
+                    resp.new_identity = identity.or(resp.new_identity);
                 }
                 diags.extend(d);
             }
@@ -455,6 +530,7 @@ impl<P: Provider> Grpc for Server<P> {
                     Vec::new(),
                     r.prior_private.clone(),
                     Diagnostics::new(),
+                    None,
                 ));
             }
             let (planned, requires_replace) =
@@ -479,22 +555,28 @@ impl<P: Provider> Grpc for Server<P> {
             } = plan;
             mark_volatile(&e.schema.block, &prior, &mut planned);
             let enc = convert::encode(&planned, &e.ty)?;
+            // Known once the object exists; a create's identity is only known after apply.
+            let identity = e.identity_data(&planned);
             Ok::<_, Diagnostics>((
                 enc,
                 requires_replace.iter().map(convert::path).collect(),
                 private,
                 diags,
+                identity,
             ))
         }
         .await;
         Ok(Response::new(match result {
-            Ok((planned, replace, private, diags)) => pb::plan_resource_change::Response {
-                planned_state: Some(planned),
-                requires_replace: replace,
-                planned_private: private,
-                diagnostics: convert::diagnostics(&diags),
-                ..Default::default()
-            },
+            Ok((planned, replace, private, diags, identity)) => {
+                pb::plan_resource_change::Response {
+                    planned_state: Some(planned),
+                    requires_replace: replace,
+                    planned_private: private,
+                    diagnostics: convert::diagnostics(&diags),
+                    planned_identity: identity,
+                    ..Default::default()
+                }
+            }
             Err(d) => pb::plan_resource_change::Response {
                 diagnostics: convert::diagnostics(&d),
                 ..Default::default()
@@ -540,7 +622,7 @@ impl<P: Provider> Grpc for Server<P> {
             };
             ensure_known(&state, &mut diags, "new state");
             let enc = if state.is_fully_known() {
-                Some(convert::encode(&state, &e.ty)?)
+                Some((convert::encode(&state, &e.ty)?, e.identity_data(&state)))
             } else {
                 None
             };
@@ -549,9 +631,10 @@ impl<P: Provider> Grpc for Server<P> {
         .await;
         let diags = match result {
             Ok((enc, private, diags)) => {
-                if let Some(enc) = enc {
+                if let Some((enc, identity)) = enc {
                     resp.new_state = Some(enc);
                     resp.private = private;
+                    resp.new_identity = identity;
                 }
                 diags
             }
@@ -569,12 +652,17 @@ impl<P: Provider> Grpc for Server<P> {
         let r = r.into_inner();
         let result = async {
             let e = self.resource(&r.type_name)?;
-            let (state, private) = e.imp.import(&self.ctx(), &r.id).await?;
+            let id = if r.id.is_empty() {
+                import_id_from_identity(e, r.identity.as_ref())?
+            } else {
+                r.id.clone()
+            };
+            let (state, private) = e.imp.import(&self.ctx(), &id).await?;
             Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
                 type_name: r.type_name.clone(),
                 state: Some(convert::encode(&state, &e.ty)?),
                 private,
-                identity: None,
+                identity: e.identity_data(&state),
             })
         }
         .await;
@@ -620,6 +708,52 @@ impl<P: Provider> Grpc for Server<P> {
             Err(d) => pb::read_data_source::Response {
                 diagnostics: convert::diagnostics(&d),
                 ..Default::default()
+            },
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _r: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Res<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self.identity_schemas.clone(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        r: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Res<pb::upgrade_resource_identity::Response> {
+        let r = r.into_inner();
+        let result = (|| {
+            let e = self.resource(&r.type_name)?;
+            let Some((_, ty)) = &e.identity else {
+                return Err(unknown_type("resource identity", &r.type_name));
+            };
+            // Every identity so far is version 0: stored JSON decodes as it is.
+            let json = r.raw_identity.map(|raw| raw.json).unwrap_or_default();
+            let value = convert::decode(
+                Some(&pb::DynamicValue {
+                    msgpack: Vec::new(),
+                    json,
+                }),
+                ty,
+                "stored identity",
+            )?;
+            convert::encode(&value, ty)
+        })();
+        Ok(Response::new(match result {
+            Ok(enc) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(pb::ResourceIdentityData {
+                    identity_data: Some(enc),
+                }),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: None,
+                diagnostics: convert::diagnostics(&d),
             },
         }))
     }

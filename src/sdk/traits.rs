@@ -106,11 +106,60 @@ pub struct ReadOutcome {
     pub diags: Diagnostics,
 }
 
+/// A resource identity (protocol 6.9, Terraform ≥ 1.12): string attributes of the state that
+/// identify the remote object on their own. The server derives identity values from state and
+/// turns an `import { identity = {…} }` into an import by the first attribute's value.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityAttribute {
+    /// Also the name of the state attribute holding the value.
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+impl Identity {
+    /// An identity made of one string attribute of the state (`id`, `name`…).
+    pub fn single(name: &'static str, description: &'static str) -> Identity {
+        Identity {
+            version: 0,
+            attributes: vec![IdentityAttribute { name, description }],
+        }
+    }
+
+    /// The object type of identity values.
+    pub fn value_type(&self) -> Type {
+        Type::object(self.attributes.iter().map(|a| (a.name, Type::String)))
+    }
+
+    /// The identity of a state value, when every identity attribute is known and set.
+    pub fn of(&self, state: &Value) -> Option<Value> {
+        let mut pairs = Vec::with_capacity(self.attributes.len());
+        for a in &self.attributes {
+            let v = state.attr(a.name)?;
+            if !v.is_known() || v.is_null() {
+                return None;
+            }
+            pairs.push((a.name, v.clone()));
+        }
+        Some(Value::object(pairs))
+    }
+}
+
 #[async_trait]
 pub trait Resource<D>: Send + Sync {
     /// The full type name, e.g. `agent37_instance`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+
+    /// The resource's identity, when it has one.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
 
     /// Extra checks of the whole configuration beyond the attribute validators.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

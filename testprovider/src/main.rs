@@ -14,8 +14,8 @@ use agent37_provider::sdk::schema::Nesting;
 use agent37_provider::sdk::traits::ConfigureEnv;
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
-    Applied, Attribute, Ctx, DataSource, Diagnostics, Path, Plan, Provider, ReadOutcome, Resource,
-    Schema, Server, Value, timeouts,
+    Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, Path, Plan, Provider, ReadOutcome,
+    Resource, Schema, Server, Value, timeouts,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -271,6 +271,9 @@ impl Thing {
 impl Resource<Store> for Thing {
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
+    }
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single("id", "The thing's id."))
     }
     fn schema(&self) -> Schema {
         thing_schema()
