@@ -22,7 +22,8 @@ pub use path::Path;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
 pub use traits::{
-    Applied, Ctx, DataSource, Function, Identity, Plan, Provider, ReadOutcome, Resource,
+    Applied, Ctx, DataSource, EphemeralResource, Function, Identity, Opened, Plan, Provider,
+    ReadOutcome, Resource,
 };
 pub use types::Type;
 pub use value::Value;

@@ -16,7 +16,9 @@ use super::diag::Diagnostics;
 use super::path::Path;
 use super::plan::{mark_volatile, plan_block};
 use super::schema::Schema;
-use super::traits::{ConfigureEnv, Ctx, DataSource, Function, Identity, Plan, Provider, Resource};
+use super::traits::{
+    ConfigureEnv, Ctx, DataSource, EphemeralResource, Function, Identity, Plan, Provider, Resource,
+};
 use super::types::Type;
 use super::validate::validate_block;
 use super::value::Value;
@@ -64,6 +66,7 @@ pub struct Server<P: Provider> {
     provider_ty: Type,
     resources: HashMap<&'static str, Entry<dyn Resource<P::Data>>>,
     data_sources: HashMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource<P::Data>>>,
     functions: HashMap<&'static str, Arc<dyn Function>>,
     /// Built once: Terraform may ask for it many times, and it never changes.
     schema_response: pb::get_provider_schema::Response,
@@ -101,6 +104,11 @@ impl<P: Provider> Server<P> {
             .into_iter()
             .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
             .collect();
+        let ephemerals: HashMap<_, _> = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
+            .collect();
         let functions: HashMap<_, _> = provider
             .functions()
             .into_iter()
@@ -120,6 +128,10 @@ impl<P: Provider> Server<P> {
             functions: functions
                 .iter()
                 .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
+                .collect(),
+            ephemeral_resource_schemas: ephemerals
+                .iter()
+                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
                 .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
@@ -143,6 +155,10 @@ impl<P: Provider> Server<P> {
                 .into_iter()
                 .map(|name| pb::get_metadata::FunctionMetadata { name })
                 .collect(),
+            ephemeral_resources: names(ephemerals.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
+                .collect(),
             ..Default::default()
         };
         let identity_schemas = resources
@@ -160,6 +176,7 @@ impl<P: Provider> Server<P> {
             provider_ty,
             resources,
             data_sources,
+            ephemerals,
             functions,
             schema_response,
             metadata_response,
@@ -184,6 +201,15 @@ impl<P: Provider> Server<P> {
         self.resources
             .get(type_name)
             .ok_or_else(|| unknown_type("resource", type_name))
+    }
+
+    fn ephemeral(
+        &self,
+        type_name: &str,
+    ) -> Result<&Entry<dyn EphemeralResource<P::Data>>, Diagnostics> {
+        self.ephemerals
+            .get(type_name)
+            .ok_or_else(|| unknown_type("ephemeral resource", type_name))
     }
 
     fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
@@ -232,6 +258,14 @@ fn import_id_from_identity<T: ?Sized>(
             );
             Err(d)
         }
+    }
+}
+
+fn timestamp(t: std::time::SystemTime) -> prost_types::Timestamp {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    prost_types::Timestamp {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
     }
 }
 
@@ -709,6 +743,100 @@ impl<P: Provider> Grpc for Server<P> {
                 diagnostics: convert::diagnostics(&d),
                 ..Default::default()
             },
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        r: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Res<pb::validate_ephemeral_resource_config::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let e = try_diags!(diags, self.ephemeral(&r.type_name));
+            let config = try_diags!(
+                diags,
+                convert::decode(r.config.as_ref(), &e.ty, "configuration")
+            );
+            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
+            e.imp.validate(&config, &mut diags);
+            Ok(diags)
+        };
+        let diags = run().unwrap_or_else(|d| d);
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: convert::diagnostics(&diags),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        r: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Res<pb::open_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let result = async {
+            let e = self.ephemeral(&r.type_name)?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            let opened = e.imp.open(&self.ctx(), &config).await;
+            if opened.diags.has_errors() {
+                return Err(opened.diags);
+            }
+            let mut diags = opened.diags;
+            ensure_known(&opened.result, &mut diags, "ephemeral result");
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            Ok::<_, Diagnostics>(pb::open_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&diags),
+                renew_at: opened.renew_at.map(timestamp),
+                result: Some(convert::encode(&opened.result, &e.ty)?),
+                private: opened.private,
+                deferred: None,
+            })
+        }
+        .await;
+        Ok(Response::new(result.unwrap_or_else(|d| {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        r: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Res<pb::renew_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        Ok(Response::new(match self.ephemeral(&r.type_name) {
+            Ok(e) => {
+                let (renew_at, private, diags) =
+                    e.imp.renew(&self.ctx(), r.private.as_deref()).await;
+                pb::renew_ephemeral_resource::Response {
+                    diagnostics: convert::diagnostics(&diags),
+                    renew_at: renew_at.map(timestamp),
+                    private,
+                }
+            }
+            Err(d) => pb::renew_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        r: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Res<pb::close_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let diags = match self.ephemeral(&r.type_name) {
+            Ok(e) => e.imp.close(&self.ctx(), r.private.as_deref()).await,
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&diags),
         }))
     }
 

@@ -208,6 +208,37 @@ pub trait DataSource<D>: Send + Sync {
     async fn read(&self, ctx: &Ctx<D>, config: &Value) -> (Value, Diagnostics);
 }
 
+/// What opening an ephemeral resource produced. `result` goes to Terraform for this run only
+/// (never to plan or state); `private` comes back on renew and close.
+pub struct Opened {
+    pub result: Value,
+    pub private: Option<Vec<u8>>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diags: Diagnostics,
+}
+
+/// An ephemeral resource (Terraform ≥ 1.10): a value made fresh in every run, such as a
+/// credential, that never lands in plan or state.
+#[async_trait]
+pub trait EphemeralResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(&self, ctx: &Ctx<D>, config: &Value) -> Opened;
+    /// Called at `renew_at`; the default has nothing to renew.
+    async fn renew(
+        &self,
+        _ctx: &Ctx<D>,
+        private: Option<&[u8]>,
+    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics) {
+        (None, private.map(<[u8]>::to_vec), Diagnostics::new())
+    }
+    /// Called when Terraform is done with the value; the default has nothing to release.
+    async fn close(&self, _ctx: &Ctx<D>, _private: Option<&[u8]>) -> Diagnostics {
+        Diagnostics::new()
+    }
+}
+
 /// One parameter of a provider function.
 #[derive(Debug, Clone)]
 pub struct Parameter {
@@ -247,6 +278,9 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
