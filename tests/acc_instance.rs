@@ -467,6 +467,33 @@ resource "agent37_instance" "b" {}
         .api_with_key(&free_key, "GET", "/instances", None)
         .json();
     assert_eq!(free_list["data"], json!([]));
+
+    // A past-due instance reads as stopped; starting it without funds fails with the API's
+    // answer, on `state`.
+    tf_free.write_main(&config(
+        r#"
+resource "agent37_instance" "small" {
+  state = "running"
+}
+"#,
+    ));
+    tf_free.apply();
+    let id = id_of(&tf_free, "agent37_instance.small");
+    emu.control_ok(
+        "PATCH",
+        &format!("instances/{id}"),
+        Some(&json!({"status": "stopped", "past_due": true})),
+    );
+    emu.control_ok(
+        "PATCH",
+        &format!("workspaces/{free_key}"),
+        Some(&json!({"wallet_micros": 0})),
+    );
+    let out = tf_free.apply_with(&[]);
+    out.assert_failure();
+    assert!(out.stderr.contains("Unable to start instance"), "{out}");
+    assert!(out.stderr.contains("insufficient_balance"), "{out}");
+    assert!(out.stderr.contains("state = \"running\""), "{out}");
 }
 
 #[test]

@@ -192,18 +192,20 @@ fn config_shape(config: &Value) -> Option<Shape> {
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     let cpu = known_int(config, "cpu");
     let memory = known_int(config, "memory");
-    if let (Some(c), Some(m)) = (cpu, memory) {
-        if shape_by_cpu(c).is_some() && shape_by_memory(m).is_some() && shape(c, m).is_none() {
-            let wanted = shape_by_cpu(c).map_or(0, |s| s.memory);
-            diags.attr_error(
-                Path::attr("memory"),
-                "Invalid instance shape",
-                format!(
-                    "cpu = {c} with memory = {m} is not a shape; cpu = {c} needs memory = {wanted}. Shapes (vCPU / GB): {SHAPES_TEXT}."
-                ),
-            );
-            return;
-        }
+    if let (Some(c), Some(m)) = (cpu, memory)
+        && shape_by_cpu(c).is_some()
+        && shape_by_memory(m).is_some()
+        && shape(c, m).is_none()
+    {
+        let wanted = shape_by_cpu(c).map_or(0, |s| s.memory);
+        diags.attr_error(
+            Path::attr("memory"),
+            "Invalid instance shape",
+            format!(
+                "cpu = {c} with memory = {m} is not a shape; cpu = {c} needs memory = {wanted}. Shapes (vCPU / GB): {SHAPES_TEXT}."
+            ),
+        );
+        return;
     }
     let Some(s) = config_shape(config) else {
         return;
@@ -479,13 +481,7 @@ pub fn metadata_value(m: Option<&Map<String, Json>>) -> Value {
         None => Value::Null,
         Some(m) => Value::Map(
             m.iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        Json::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), Value::string(s))
-                })
+                .map(|(k, v)| (k.clone(), Value::string(json_text(v))))
                 .collect(),
         ),
     }
@@ -614,8 +610,16 @@ impl Filters {
             && eq(&self.status, Some(inst.status.as_str()))
             && self.metadata.iter().all(|(k, v)| {
                 meta.and_then(|m| m.get(k))
-                    .is_some_and(|got| got.as_str() == Some(v.as_str()) || got.to_string() == *v)
+                    .is_some_and(|got| json_text(got) == v.as_str())
             })
+    }
+}
+
+/// A metadata value as text: strings as they are, other JSON as its text.
+fn json_text(v: &Json) -> std::borrow::Cow<'_, str> {
+    match v {
+        Json::String(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(other.to_string()),
     }
 }
 

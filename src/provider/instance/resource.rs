@@ -114,10 +114,10 @@ impl Resource<Agent37Data> for InstanceResource {
                     &e,
                 )),
             }
-        } else if get_bool(planned, "wait_for_healthy") != Some(false) {
-            if let Err(d) = wait_healthy(client, &op, &inst).await {
-                diags.extend(d);
-            }
+        } else if get_bool(planned, "wait_for_healthy") != Some(false)
+            && let Err(d) = wait_healthy(client, &op, &inst).await
+        {
+            diags.extend(d);
         }
         Applied {
             state: model::instance_state(&inst, planned),
@@ -417,4 +417,28 @@ fn unhealthy(
     let mut d = Diagnostics::new();
     d.error("Instance not healthy", detail);
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_0_state_is_kept_and_newer_versions_are_refused() {
+        let fixture: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+            r#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
+                "disk": 6, "name": "bot", "user": null, "metadata": {"team": "a"},
+                "state": "running", "auto_update": false, "wait_for_healthy": true,
+                "status": "running", "image_ref": "ghcr.io/agent37-platform/hermes:1",
+                "url": "https://k3x9q2m7pa.agent37.app",
+                "ports": [{"port": 3737, "default": true, "url": "https://k3x9q2m7pa.agent37.app"}],
+                "paid_through": 1790086400, "past_due": false, "created": 1790000000,
+                "timeouts": null}"#,
+        )
+        .unwrap_or_default();
+        let r = InstanceResource;
+        assert_eq!(r.schema().version, 0);
+        assert_eq!(r.upgrade_state(0, fixture.clone()), Ok(fixture.clone()));
+        assert!(r.upgrade_state(1, fixture).is_err());
+    }
 }

@@ -82,7 +82,7 @@ pub fn resource() -> Schema {
                 .validate(check("At most 4096 bytes as compact JSON.", model::check_metadata)),
             Attribute::string("state")
                 .default(Value::string(RUNNING))
-                .describe("The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. A `failed` instance shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds.")
+                .describe("The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown).")
                 .validate(OneOf(&[RUNNING, STOPPED])),
             Attribute::bool("auto_update")
                 .default(Value::bool(false))
