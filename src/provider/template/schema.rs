@@ -16,11 +16,11 @@ struct NameRule;
 
 impl Validator for NameRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
-        if let Some(name) = value.as_str() {
-            if let Err(p) = model::check_name(name) {
-                let (summary, detail) = model::name_problem_text(&p, &path.to_string(), name);
-                diags.attr_error(path.clone(), summary, detail);
-            }
+        if let Some(name) = value.as_str()
+            && let Err(p) = model::check_name(name)
+        {
+            let (summary, detail) = model::name_problem_text(&p, &path.to_string(), name);
+            diags.attr_error(path.clone(), summary, detail);
         }
     }
     fn description(&self) -> String {
@@ -33,14 +33,14 @@ struct ImageRefRule;
 
 impl Validator for ImageRefRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
-        if let Some(r) = value.as_str() {
-            if let Err(why) = model::check_image_ref(r) {
-                diags.attr_error(
-                    path.clone(),
-                    "Invalid image reference",
-                    format!("{path} is {r:?}: {why}. Allowed: {IMAGE_REF_ALLOWED}"),
-                );
-            }
+        if let Some(r) = value.as_str()
+            && let Err(why) = model::check_image_ref(r)
+        {
+            diags.attr_error(
+                path.clone(),
+                "Invalid image reference",
+                format!("{path} is {r:?}: {why}. Allowed: {IMAGE_REF_ALLOWED}"),
+            );
         }
     }
     fn description(&self) -> String {
