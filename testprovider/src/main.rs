@@ -14,14 +14,16 @@ use agent37_provider::sdk::schema::Nesting;
 use agent37_provider::sdk::traits::ConfigureEnv;
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
-    Applied, Attribute, Ctx, DataSource, Diagnostics, Path, Plan, Provider, ReadOutcome, Resource,
-    Schema, Server, Value, timeouts,
+    Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, Path, Plan, Provider, ReadOutcome,
+    Resource, Schema, Server, Value, timeouts,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
 struct Store {
     file: PathBuf,
+    /// Terraform applies in parallel: every read-modify-write of the file holds this.
+    lock: std::sync::Mutex<()>,
 }
 
 impl Store {
@@ -74,6 +76,7 @@ impl Provider for TestProvider {
         match config.attr("dir").and_then(Value::as_str) {
             Some(dir) => Some(Store {
                 file: PathBuf::from(dir).join("things.json"),
+                lock: std::sync::Mutex::new(()),
             }),
             None => {
                 diags.attr_error(Path::attr("dir"), "Missing dir", "dir must be set.");
@@ -237,6 +240,7 @@ impl Thing {
         planned: &Value,
         writes: i64,
     ) -> Result<Value, Diagnostics> {
+        let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
         let mut j = to_json(planned);
         if let Json::Object(o) = &mut j {
@@ -268,6 +272,9 @@ impl Resource<Store> for Thing {
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
     }
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single("id", "The thing's id."))
+    }
     fn schema(&self) -> Schema {
         thing_schema()
     }
@@ -276,10 +283,9 @@ impl Resource<Store> for Thing {
         if let (Some(old), Some(new)) = (
             plan.prior_attr("size").as_i64(),
             plan.planned_attr("size").as_i64(),
-        ) {
-            if new < old {
-                plan.replace_on("size");
-            }
+        ) && new < old
+        {
+            plan.replace_on("size");
         }
     }
     async fn create(&self, ctx: &Ctx<Store>, planned: &Value, _config: &Value) -> Applied {
@@ -387,6 +393,7 @@ impl Resource<Store> for Thing {
             Ok(s) => s,
             Err(d) => return d,
         };
+        let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
         if let Some(id) = prior.attr("id").and_then(Value::as_str) {
             all.remove(id);
