@@ -258,7 +258,7 @@ fn lifecycle_1_11() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Import (CLI and `import` block), empty forms kept, create conflict
+// Import (CLI, `import` block by id and by identity), create conflict
 // ---------------------------------------------------------------------------------------------
 
 fn import_and_conflict(version: TfVersion) {
@@ -281,6 +281,11 @@ fn import_and_conflict(version: TfVersion) {
         "POST",
         "/templates",
         Some(&json!({"name": "taken", "image_ref": "acme/other:v1"})),
+    );
+    emu.api_ok(
+        "POST",
+        "/templates",
+        Some(&json!({"name": "by-identity", "image_ref": "acme/agent:v1"})),
     );
 
     let cli = r#"
@@ -310,19 +315,48 @@ resource "agent37_template" "block" {
     );
     tf.assert_no_changes();
 
-    tf.write_main(&config(&format!("{cli}\n{block}")));
+    // Import blocks by id, and (Terraform >= 1.12) by identity, at the same time.
+    let by_identity = r#"
+import {
+  to       = agent37_template.ident
+  identity = { name = "by-identity" }
+}
+
+resource "agent37_template" "ident" {
+  name      = "by-identity"
+  image_ref = "acme/agent:v1"
+}
+"#;
+    let identity = version == TfVersion::V1_15;
+    let imports: &[&str] = if identity {
+        &["agent37_template.block", "agent37_template.ident"]
+    } else {
+        &["agent37_template.block"]
+    };
+    let extra = if identity { by_identity } else { "" };
+    tf.write_main(&config(&format!("{cli}\n{block}\n{extra}")));
     let plan = tf.plan_json();
     assert!(plan.actions().is_empty(), "{:?}", plan.actions());
-    assert!(
-        plan.change("agent37_template.block")["importing"].is_object(),
-        "{:#}",
-        plan.change("agent37_template.block")
-    );
+    for address in imports {
+        assert!(
+            plan.change(address)["importing"].is_object(),
+            "{address}: {:#}",
+            plan.change(address)
+        );
+    }
     tf.apply();
     assert_eq!(
         tf.state_values("agent37_template.block")["image_ref"],
         "acme/agent:v1"
     );
+    if identity {
+        let state = tf.show_state_json();
+        let ident = state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == "agent37_template.ident"))
+            .map(|r| r["identity"].clone());
+        assert_eq!(ident, Some(json!({"name": "by-identity"})));
+    }
     tf.assert_no_changes();
 
     // A system template cannot be imported: the message points to the data source.

@@ -7,7 +7,7 @@ use crate::provider::Agent37Data;
 use crate::provider::errors::api_error;
 use crate::provider::values::get_str;
 use crate::sdk::timeouts::{self, Op as Deadline};
-use crate::sdk::{Applied, Ctx, Diagnostics, Plan, ReadOutcome, Resource, Schema, Value};
+use crate::sdk::{Applied, Ctx, Diagnostics, Identity, Plan, ReadOutcome, Resource, Schema, Value};
 
 use super::{model, schema};
 
@@ -46,6 +46,14 @@ impl Resource<Agent37Data> for TemplateResource {
 
     fn schema(&self) -> Schema {
         schema::resource()
+    }
+
+    /// Templates have no id: the name is the key (and the import id).
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single(
+            "name",
+            "The template's name, which identifies it in the workspace.",
+        ))
     }
 
     fn upgrade_state(
