@@ -9,7 +9,9 @@ use crate::provider::Agent37Data;
 use crate::provider::errors::{api_attr_error, api_error};
 use crate::provider::values::{get_bool, get_str};
 use crate::sdk::timeouts::{self, Op as Phase};
-use crate::sdk::{Applied, Ctx, Diagnostics, Path, Plan, ReadOutcome, Resource, Schema, Value};
+use crate::sdk::{
+    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+};
 
 use super::{model, schema};
 
@@ -46,6 +48,13 @@ impl Resource<Agent37Data> for InstanceResource {
 
     fn schema(&self) -> Schema {
         schema::resource()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single(
+            "id",
+            "The instance's id (10 lowercase letters and digits).",
+        ))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
