@@ -18,6 +18,7 @@ use super::config::{AdoptionConfig, ClientConfig, Secret, header_value_ok, valid
 use super::error::{ApiError, ConfigError, error_from_answer, scrub, snippet};
 use super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::types::*;
+use crate::timing;
 
 /// Upper bound of list pages followed, against a server that never stops paging.
 const MAX_LIST_PAGES: usize = 10_000;
@@ -1011,11 +1012,15 @@ impl Client {
         }
     }
 
+    /// A retry's back-off: counted as waiting on the API, not as the provider's own time.
     async fn sleep(&self, op: &Op, req: &Req, delay: Duration) -> Result<(), ApiError> {
-        tokio::select! {
-            _ = self.cancelled(op) => Err(ApiError::Cancelled { operation: req.label() }),
-            _ = tokio::time::sleep(delay) => Ok(()),
-        }
+        timing::waiting(async {
+            tokio::select! {
+                _ = self.cancelled(op) => Err(ApiError::Cancelled { operation: req.label() }),
+                _ = tokio::time::sleep(delay) => Ok(()),
+            }
+        })
+        .await
     }
 
     /// One attempt, abandoned as soon as the operation is cancelled.
@@ -1054,7 +1059,7 @@ impl Client {
             let body = resp.bytes().await?;
             Ok::<_, reqwest::Error>((status, headers, body))
         };
-        let outcome = tokio::time::timeout(limit, exchange).await;
+        let outcome = timing::waiting(tokio::time::timeout(limit, exchange)).await;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let (status, headers, body) = match outcome {
             Err(_elapsed) => {
