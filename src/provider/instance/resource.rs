@@ -155,7 +155,8 @@ impl Resource<Agent37Data> for InstanceResource {
         // This process holds the id: no ambiguous create may adopt it.
         client.claim(id);
         let op = op(client, ctx, timeouts::DEFAULT);
-        match client.get_instance(&op, id).await {
+        // A refresh's reads share list requests (see `Client::read_instance`).
+        match client.read_instance(&op, id).await {
             Ok(inst) if !model::is_gone(&inst.status) => ReadOutcome {
                 state: Some(model::instance_state(&inst, state)),
                 private: private.to_vec(),
