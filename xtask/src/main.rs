@@ -2,6 +2,7 @@
 //!
 //! Only the standard library is used, so this compiles in seconds on a fresh machine.
 
+mod bench;
 mod demo;
 mod setup;
 mod terraform;
@@ -30,6 +31,9 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
+  bench [--quick]        the benchmarks of docs/performance.md against release builds: RPC
+                         overhead, refresh, apply with API latency, footprint; a table, and
+                         target/bench/results.json. --quick: smaller N, fewer runs
   help                   this text
 ";
 
@@ -82,12 +86,25 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             demo::run(&paths, mode)
         }
+        "bench" => {
+            let quick = match rest {
+                [] => false,
+                [flag] if flag == "--quick" => true,
+                _ => {
+                    return Err(format!(
+                        "`bench` takes at most --quick, got: {}",
+                        rest.join(" ")
+                    ));
+                }
+            };
+            bench::run(&paths, quick)
+        }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, bench; see `cargo xtask help`)"
         )),
     }
 }
