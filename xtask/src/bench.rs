@@ -323,7 +323,8 @@ impl Bench {
         ));
         let rpc_dir = self.import_fleet("rpc", &ids[..rpc_n])?;
         let refresh_dir = self.import_fleet("refresh", &ids[..refresh_n])?;
-        let peer_dir = self.terraform_data_fleet("terraform_data", rpc_n)?;
+        let same_dir = self.terraform_data_copy("terraform_data_same", &rpc_dir)?;
+        let bare_dir = self.terraform_data_fleet("terraform_data_bare", rpc_n)?;
 
         // RPC overhead, at parallelism 1 and 10, runs interleaved with the peer's.
         let mut rss_peaks = Vec::new();
@@ -333,7 +334,9 @@ impl Bench {
             util::step(format!(
                 "RPC overhead: plan -refresh=false {p}, {rpc_n} instances vs {rpc_n} terraform_data, {runs} runs"
             ));
-            let (mut ours, mut peer, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut ours, mut peer, mut bare, mut cpu) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut tf_ours, mut tf_peer) = (Vec::new(), Vec::new());
             for _ in 0..runs {
                 let (t, seen) =
                     self.tf
@@ -341,7 +344,13 @@ impl Bench {
                 ours.push(t);
                 rss_peaks.push(seen.peak_kib as f64);
                 cpu.push(seen.cpu_secs);
-                peer.push(self.tf.time(&peer_dir, &args, &[])?);
+                tf_ours.push(seen.root_cpu_secs);
+                let (t, seen) = self.tf.time_probed(&same_dir, &args, &[], None)?;
+                peer.push(t);
+                tf_peer.push(seen.root_cpu_secs);
+                if parallelism == 1 {
+                    bare.push(self.tf.time(&bare_dir, &args, &[])?);
+                }
             }
             let extra = median(&ours) - median(&peer);
             self.rows.push(Row {
@@ -349,11 +358,25 @@ impl Bench {
                 value: median(&ours),
                 unit: Unit::Seconds,
                 peer: Some(median(&peer)),
-                peer_name: "terraform_data".into(),
+                peer_name: "terraform_data holding the same data".into(),
                 target: (parallelism == 1).then_some(Target::Ratio(1.2)),
                 n: rpc_n,
                 runs,
             });
+            if !bare.is_empty() {
+                // A terraform_data with no attributes set: its state is a tenth of an
+                // instance's, and Terraform's own work grows with the state's size.
+                self.rows.push(Row {
+                    name: format!("RPC overhead vs bare terraform_data, p={parallelism}"),
+                    value: median(&ours),
+                    unit: Unit::Seconds,
+                    peer: Some(median(&bare)),
+                    peer_name: "terraform_data with no attributes".into(),
+                    target: None,
+                    n: rpc_n,
+                    runs,
+                });
+            }
             // How much of the extra wall time is the provider's own CPU (the rest is
             // Terraform's gRPC client side, and waiting for the CPU on a busy machine).
             self.rows.push(Row {
@@ -362,6 +385,18 @@ impl Bench {
                 unit: Unit::Seconds,
                 peer: Some(extra),
                 peer_name: "extra wall time over terraform_data".into(),
+                target: None,
+                n: rpc_n,
+                runs,
+            });
+            // Terraform's own CPU: the gRPC client side of every call, and its per-resource
+            // work, which grows with the schema (terraform_data has 4 attributes, an instance 20).
+            self.rows.push(Row {
+                name: format!("RPC overhead: Terraform CPU, p={parallelism}"),
+                value: median(&tf_ours),
+                unit: Unit::Seconds,
+                peer: Some(median(&tf_peer)),
+                peer_name: "Terraform CPU with terraform_data".into(),
                 target: None,
                 n: rpc_n,
                 runs,
@@ -458,6 +493,49 @@ impl Bench {
             &dir.join("main.tf"),
             "locals {\n  ids = toset(jsondecode(file(\"${path.module}/ids.json\")))\n}\n\n\
              resource \"terraform_data\" \"this\" {\n  for_each = local.ids\n}\n",
+        )?;
+        self.tf.time(&dir, &["init", "-backend=false"], &[])?;
+        self.tf.time(&dir, &["apply", "-auto-approve"], &[])?;
+        Ok(dir)
+    }
+
+    /// One `terraform_data` per instance in `instances_dir`'s state, holding that instance's
+    /// state values in `triggers_replace`: the same data, with no plugin in the way.
+    fn terraform_data_copy(&self, name: &str, instances_dir: &Path) -> Result<PathBuf, String> {
+        self.tf.time(instances_dir, &["show", "-json"], &[])?;
+        let log = fs::read_to_string(instances_dir.join("terraform.log"))
+            .map_err(|e| format!("cannot read terraform show -json output: {e}"))?;
+        let state = log
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .ok_or("terraform show -json printed no JSON")
+            .and_then(|l| json::parse(l).map_err(|_| "terraform show -json: bad JSON"))?;
+        let mut objects = BTreeMap::new();
+        let resources = match state
+            .get("values")
+            .and_then(|v| v.get("root_module"))
+            .and_then(|m| m.get("resources"))
+        {
+            Some(Json::Arr(items)) => items.clone(),
+            _ => return Err("no resources in the instances' state".into()),
+        };
+        for r in resources {
+            if let (Some(key), Some(values)) = (
+                r.get("index").and_then(Json::as_str),
+                r.get("values").cloned(),
+            ) {
+                objects.insert(key.to_string(), values);
+            }
+        }
+        let dir = self.work.join(name);
+        util::create_dir_all(&dir)?;
+        let mut text = String::new();
+        Json::Obj(objects).write(&mut text);
+        write(&dir.join("objects.json"), &text)?;
+        write(
+            &dir.join("main.tf"),
+            "locals {\n  objects = jsondecode(file(\"${path.module}/objects.json\"))\n}\n\n\
+             resource \"terraform_data\" \"this\" {\n  for_each         = local.objects\n  triggers_replace = each.value\n}\n",
         )?;
         self.tf.time(&dir, &["init", "-backend=false"], &[])?;
         self.tf.time(&dir, &["apply", "-auto-approve"], &[])?;
@@ -835,7 +913,7 @@ impl Tf {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
-        if !matches!(args.first(), Some(&"providers")) {
+        if matches!(args.first(), Some(&("plan" | "apply" | "init"))) {
             cmd.arg("-input=false");
         }
         util::terraform_env(&mut cmd, &self.cli_config);
@@ -859,12 +937,12 @@ impl Tf {
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot run `{}`: {e}", util::describe(&cmd)))?;
-        let rss = probe.map(|exe| RssProbe::start(exe, child.id()));
+        let rss = RssProbe::start(probe, child.id());
         let status = child
             .wait()
             .map_err(|e| format!("waiting for `{}`: {e}", util::describe(&cmd)))?;
         let elapsed = started.elapsed().as_secs_f64();
-        let sample = rss.map_or(Sample::default(), RssProbe::finish);
+        let sample = rss.finish();
         if status.success() {
             return Ok((elapsed, sample));
         }

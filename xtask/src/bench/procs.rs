@@ -37,9 +37,10 @@ SeqrSlUmii8i7g==
 -----END CERTIFICATE-----
 ";
 
-/// Samples the descendants of one process (Terraform) whose executable is `exe`, every 2 ms in
-/// a background thread, until stopped: their peak resident memory (VmHWM) and CPU time.
-/// Short-lived plugins are caught because only the process tree is read, not all of `/proc`.
+/// Samples one process (Terraform) and those of its descendants whose executable is `exe`,
+/// every 2 ms in a background thread, until stopped: the CPU time of both, and the peak resident
+/// memory (VmHWM) of the latter. Short-lived plugins are caught because only the process tree is
+/// read, not all of `/proc`.
 pub struct RssProbe {
     stop: Arc<AtomicBool>,
     handle: JoinHandle<Sample>,
@@ -53,24 +54,32 @@ pub struct Sample {
     /// User + system CPU of all of them, in seconds (the last reading of each; it may miss
     /// the final 2 ms of a process).
     pub cpu_secs: f64,
+    /// The same for the root process itself (Terraform).
+    pub root_cpu_secs: f64,
 }
 
 /// Linux reports CPU times in USER_HZ ticks, 100 a second on every mainstream architecture.
 const TICKS_PER_SECOND: f64 = 100.0;
 
 impl RssProbe {
-    pub fn start(exe: &Path, root_pid: u32) -> RssProbe {
-        let exe = fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf());
+    pub fn start(exe: Option<&Path>, root_pid: u32) -> RssProbe {
+        let exe = exe.map(|e| fs::canonicalize(e).unwrap_or_else(|_| e.to_path_buf()));
+        let root_dir = PathBuf::from(format!("/proc/{root_pid}"));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::spawn(move || {
             let mut peak = 0;
             let mut cpu_ticks: HashMap<u32, u64> = HashMap::new();
+            let mut root_ticks = 0;
             loop {
                 let done = flag.load(Ordering::Relaxed);
+                root_ticks = cpu_ticks_of(&root_dir).unwrap_or(root_ticks);
                 for pid in descendants(root_pid) {
                     let dir = PathBuf::from(format!("/proc/{pid}"));
-                    if fs::read_link(dir.join("exe")).is_ok_and(|p| p == exe) {
+                    if exe
+                        .as_ref()
+                        .is_some_and(|exe| fs::read_link(dir.join("exe")).is_ok_and(|p| p == *exe))
+                    {
                         peak = peak.max(peak_rss_kib(&dir).unwrap_or(0));
                         if let Some(ticks) = cpu_ticks_of(&dir) {
                             cpu_ticks.insert(pid, ticks);
@@ -81,6 +90,7 @@ impl RssProbe {
                     return Sample {
                         peak_kib: peak,
                         cpu_secs: cpu_ticks.values().sum::<u64>() as f64 / TICKS_PER_SECOND,
+                        root_cpu_secs: root_ticks as f64 / TICKS_PER_SECOND,
                     };
                 }
                 std::thread::sleep(Duration::from_millis(2));
