@@ -97,6 +97,13 @@ fn lifecycle(version: TfVersion) {
     assert_eq!(state["monthly_remaining_micros"], 1_000_000, "{state:#}");
     tf.assert_no_changes();
 
+    // A cap changed elsewhere is drift that the next apply puts back.
+    let patch = json!({"monthly_cap_micros": 42});
+    emu.api_ok("PATCH", &format!("/instances/{id}/budget"), Some(&patch));
+    assert_eq!(tf.planned_actions()[ADDR], actions(&["update"]));
+    tf.apply();
+    assert_eq!(budget(&emu, &id)["monthly_cap_micros"], 1_000_000);
+
     // Cap change: in place.
     tf.write_main(&budget_config(&id, 2_500_000, 2_000));
     let plan = tf.plan_json();
@@ -462,4 +469,40 @@ fn validation_1_15() {
 #[test]
 fn validation_1_11() {
     validation(TfVersion::V1_11);
+}
+
+/// The data-source examples of the docs, applied as they are written.
+fn examples(version: TfVersion) {
+    let emu = Emulator::start(&[]);
+    let id = new_instance(&emu, 2_000_000, 500_000);
+    emu.spend(
+        &id,
+        &json!({"service": "llm", "micros": 2_250_000, "input_tokens": 1_000, "output_tokens": 234}),
+    );
+    let run = |example: &str| -> Value {
+        let path = support::workspace_root().join(example);
+        let hcl = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let tf = Terraform::with_emulator(version, &emu);
+        tf.write_main(&config("", &hcl));
+        tf.run_ok(&["apply", "-auto-approve", &format!("-var=instance_id={id}")]);
+        tf.output_json()
+    };
+    let out = run("examples/data-sources/agent37_budget/data-source.tf");
+    assert_eq!(out["monthly_left_usd"]["value"], "0.00", "{out:#}");
+    assert_eq!(out["headroom_left_usd"]["value"], "0.25", "{out:#}");
+    let out = run("examples/data-sources/agent37_usage/data-source.tf");
+    assert_eq!(out["spend_this_month_usd"]["value"], "2.25", "{out:#}");
+    assert_eq!(out["llm_tokens_this_month"]["value"], 1_234, "{out:#}");
+    assert_eq!(out["spend_in_january_usd"]["value"], "0.00", "{out:#}");
+}
+
+#[test]
+fn examples_1_15() {
+    examples(TfVersion::V1_15);
+}
+
+#[test]
+fn examples_1_11() {
+    examples(TfVersion::V1_11);
 }
