@@ -127,21 +127,26 @@ where
 }
 
 /// One hclog JSON line (with trailing newline). `message` becomes `@message`;
-/// the other fields keep their names. Keys come out sorted, so the `@` keys
-/// lead, as in hclog's own output.
+/// the other fields keep their names and follow the `@` keys, as in hclog's
+/// own output (whether or not serde_json preserves insertion order).
 pub(crate) fn render(level: Level, at: SystemTime, mut fields: Map<String, Value>) -> String {
     let message = match fields.remove("message") {
         Some(Value::String(s)) => s,
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    fields.insert("@level".into(), Value::from(level_name(level)));
-    fields.insert("@message".into(), Value::from(message));
-    fields.insert("@module".into(), Value::from(MODULE));
-    fields.insert("@timestamp".into(), Value::from(timestamp(at)));
-    let mut line = Value::Object(fields).to_string();
-    line.push('\n');
-    line
+    let mut line = Map::new();
+    line.insert("@level".into(), Value::from(level_name(level)));
+    line.insert("@message".into(), Value::from(message));
+    line.insert("@module".into(), Value::from(MODULE));
+    line.insert("@timestamp".into(), Value::from(timestamp(at)));
+    for (key, value) in fields {
+        // A field may not replace one of hclog's own keys.
+        line.entry(key).or_insert(value);
+    }
+    let mut text = Value::Object(line).to_string();
+    text.push('\n');
+    text
 }
 
 fn level_name(level: Level) -> &'static str {

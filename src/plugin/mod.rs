@@ -15,7 +15,8 @@
 //! 5. serves the provider together with go-plugin's controller, stdio and
 //!    broker services and the gRPC health service, until Terraform calls
 //!    `GRPCController/Shutdown` or SIGTERM arrives (SIGINT is ignored: under
-//!    Terraform, Ctrl-C arrives as `StopProvider`);
+//!    Terraform, Ctrl-C arrives as `StopProvider`), or Terraform itself is
+//!    gone;
 //! 6. removes the socket and returns.
 //!
 //! With `--debug` it skips 1–2, serves plaintext, prints the
@@ -149,6 +150,9 @@ pub async fn serve<P: Provider>(provider: P, mode: Mode) -> Result<(), PluginErr
     let (listener, address, socket_file) = listener::bind(&ListenConfig::from_env(env)?)?;
     let shutdown = Shutdown::new();
     signals::install(mode, shutdown.clone())?;
+    if mode == Mode::Managed {
+        signals::watch_parent(shutdown.clone());
+    }
 
     match mode {
         Mode::Managed => {

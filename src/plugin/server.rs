@@ -22,7 +22,7 @@ pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
 /// How long in-flight RPCs get to finish after shutdown is requested.
 /// Terraform kills the process 2 s after asking it to stop.
-const DRAIN_DEADLINE: Duration = Duration::from_millis(1500);
+const DRAIN_DEADLINE: Duration = Duration::from_millis(1000);
 
 /// HTTP/2 flow-control windows: large enough that a multi-MiB plan or state
 /// streams without waiting for a window update every 64 KiB.

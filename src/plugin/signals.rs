@@ -2,6 +2,12 @@
 //! Terraform itself turns it into a StopProvider RPC and later a Shutdown, so
 //! the provider must survive SIGINT. SIGTERM always stops gracefully. In
 //! `--debug` mode a person owns the terminal, so SIGINT stops too.
+//!
+//! Also: a provider whose Terraform was killed (SIGKILL, crash) would wait
+//! forever for a Shutdown that never comes, so under Terraform we also stop
+//! when our parent process goes away.
+
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -31,4 +37,27 @@ pub(crate) fn install(mode: Mode, shutdown: Shutdown) -> Result<(), PluginError>
         }
     });
     Ok(())
+}
+
+/// How often to check that Terraform is still our parent.
+const PARENT_POLL: Duration = Duration::from_millis(500);
+
+/// Triggers shutdown once the process that started us has exited (we are
+/// then re-parented, so the parent id changes). Only for [`Mode::Managed`]:
+/// in debug mode the provider is meant to outlive the shell command.
+pub(crate) fn watch_parent(shutdown: Shutdown) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.wait() => break,
+                () = tokio::time::sleep(PARENT_POLL) => {
+                    if std::os::unix::process::parent_id() != parent {
+                        shutdown.trigger("parent process exited");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }

@@ -106,11 +106,60 @@ pub struct ReadOutcome {
     pub diags: Diagnostics,
 }
 
+/// A resource identity (protocol 6.9, Terraform ≥ 1.12): string attributes of the state that
+/// identify the remote object on their own. The server derives identity values from state and
+/// turns an `import { identity = {…} }` into an import by the first attribute's value.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityAttribute {
+    /// Also the name of the state attribute holding the value.
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+impl Identity {
+    /// An identity made of one string attribute of the state (`id`, `name`…).
+    pub fn single(name: &'static str, description: &'static str) -> Identity {
+        Identity {
+            version: 0,
+            attributes: vec![IdentityAttribute { name, description }],
+        }
+    }
+
+    /// The object type of identity values.
+    pub fn value_type(&self) -> Type {
+        Type::object(self.attributes.iter().map(|a| (a.name, Type::String)))
+    }
+
+    /// The identity of a state value, when every identity attribute is known and set.
+    pub fn of(&self, state: &Value) -> Option<Value> {
+        let mut pairs = Vec::with_capacity(self.attributes.len());
+        for a in &self.attributes {
+            let v = state.attr(a.name)?;
+            if !v.is_known() || v.is_null() {
+                return None;
+            }
+            pairs.push((a.name, v.clone()));
+        }
+        Some(Value::object(pairs))
+    }
+}
+
 #[async_trait]
 pub trait Resource<D>: Send + Sync {
     /// The full type name, e.g. `agent37_instance`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+
+    /// The resource's identity, when it has one.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
 
     /// Extra checks of the whole configuration beyond the attribute validators.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -139,6 +188,12 @@ pub trait Resource<D>: Send + Sync {
     ) -> Applied;
     async fn delete(&self, ctx: &Ctx<D>, prior: &Value, private: &[u8]) -> Diagnostics;
 
+    /// The configuration that `-generate-config-out` writes for `state`. The default keeps what
+    /// a user would write: configurable attributes that are set and differ from their default.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
+        super::plan::config_from_state(&schema.block, state)
+    }
+
     /// Builds the state to import from an id (Terraform then calls read). The default says the
     /// resource does not support import.
     async fn import(&self, _ctx: &Ctx<D>, _id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
@@ -157,6 +212,83 @@ pub trait DataSource<D>: Send + Sync {
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn read(&self, ctx: &Ctx<D>, config: &Value) -> (Value, Diagnostics);
+}
+
+/// What opening an ephemeral resource produced. `result` goes to Terraform for this run only
+/// (never to plan or state); `private` comes back on renew and close.
+pub struct Opened {
+    pub result: Value,
+    pub private: Option<Vec<u8>>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diags: Diagnostics,
+}
+
+/// An ephemeral resource (Terraform ≥ 1.10): a value made fresh in every run, such as a
+/// credential, that never lands in plan or state.
+#[async_trait]
+pub trait EphemeralResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(&self, ctx: &Ctx<D>, config: &Value) -> Opened;
+    /// Called at `renew_at`; the default has nothing to renew.
+    async fn renew(
+        &self,
+        _ctx: &Ctx<D>,
+        private: Option<&[u8]>,
+    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics) {
+        (None, private.map(<[u8]>::to_vec), Diagnostics::new())
+    }
+    /// Called when Terraform is done with the value; the default has nothing to release.
+    async fn close(&self, _ctx: &Ctx<D>, _private: Option<&[u8]>) -> Diagnostics {
+        Diagnostics::new()
+    }
+}
+
+/// Progress messages of a running action; Terraform shows each as it arrives.
+#[derive(Clone)]
+pub struct Progress {
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl Progress {
+    pub fn new(tx: tokio::sync::mpsc::UnboundedSender<String>) -> Progress {
+        Progress { tx }
+    }
+
+    /// Sends one message; a Terraform that stopped listening is not an error.
+    pub fn send(&self, message: impl Into<String>) {
+        let _ = self.tx.send(message.into());
+    }
+}
+
+/// An action (Terraform ≥ 1.14): a one-off operation run with `terraform apply -invoke=…` or
+/// from a resource's `action_trigger`, which changes nothing in state.
+#[async_trait]
+pub trait Action<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Runs the action, reporting progress as it goes; errors fail the run.
+    async fn invoke(&self, ctx: &Ctx<D>, config: &Value, progress: &Progress) -> Diagnostics;
+}
+
+/// One object found by a list resource: its display name and full resource state (from which
+/// the server derives the identity and, when asked, the resource object).
+pub struct Listed {
+    pub display_name: String,
+    pub state: Value,
+}
+
+/// A list resource (Terraform ≥ 1.14): finds existing objects of a managed resource type for
+/// `terraform query`. Its type name is the managed resource's.
+#[async_trait]
+pub trait ListResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    /// The schema of the `config { … }` block of a `list` block (the filters).
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn list(&self, ctx: &Ctx<D>, config: &Value) -> Result<Vec<Listed>, Diagnostics>;
 }
 
 /// One parameter of a provider function.
@@ -198,6 +330,15 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
+        Vec::new()
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action<Self::Data>>> {
+        Vec::new()
+    }
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Data>>> {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

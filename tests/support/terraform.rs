@@ -154,8 +154,8 @@ pub struct Terraform {
 }
 
 impl Terraform {
-    /// A fresh directory with a CLI config whose dev_overrides point `agent37/agent37` at
-    /// `provider_dir()` (no `init` needed). Write `main.tf` with `write_main`.
+    /// A fresh directory with a CLI config whose dev_overrides point `agent37/agent37` (and the
+    /// test-only `test/sdktest`) at `provider_dir()` (no `init` needed). Write `main.tf` with `write_main`.
     pub fn new(version: TfVersion) -> Terraform {
         let launcher = version.launcher();
         let dir = Workdir::new();
@@ -164,8 +164,8 @@ impl Terraform {
         std::fs::write(
             &cli_config,
             format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"agent37/agent37\" = {}\n  }}\n  direct {{}}\n}}\n",
-                hcl_string(&provider_dir.to_string_lossy())
+                "provider_installation {{\n  dev_overrides {{\n    \"agent37/agent37\" = {dir}\n    \"test/sdktest\" = {dir}\n  }}\n  direct {{}}\n}}\n",
+                dir = hcl_string(&provider_dir.to_string_lossy())
             ),
         )
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", cli_config.display()));
