@@ -279,6 +279,31 @@ fn import(version: TfVersion) {
     tf2.write_main(&format!("{}{block}", budget_config(&other, 0, 3_500)));
     tf2.apply();
     assert_eq!(headroom(&budget(&emu, &other)), 1_500);
+
+    // Terraform >= 1.12: an import block by identity; the state records the identity.
+    if version == TfVersion::V1_15 {
+        let third = new_instance(&emu, 200, 0);
+        let tf3 = Terraform::with_emulator(version, &emu);
+        let block = format!(
+            "import {{\n  to       = {ADDR}\n  identity = {{ instance_id = \"{third}\" }}\n}}\n"
+        );
+        tf3.write_main(&format!("{}{block}", budget_config(&third, 200, 0)));
+        let plan = tf3.plan_json();
+        assert!(plan.actions().is_empty(), "{:?}", plan.actions());
+        assert!(
+            plan.change(ADDR)["importing"].is_object(),
+            "{:#}",
+            plan.change(ADDR)
+        );
+        tf3.apply();
+        let state = tf3.show_state_json();
+        let ident = state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == ADDR))
+            .map(|r| r["identity"].clone());
+        assert_eq!(ident, Some(json!({"instance_id": third})));
+        tf3.assert_no_changes();
+    }
 }
 
 #[test]
@@ -471,7 +496,7 @@ fn validation_1_11() {
     validation(TfVersion::V1_11);
 }
 
-/// The data-source examples of the docs, applied as they are written.
+/// The examples of the docs, applied as they are written.
 fn examples(version: TfVersion) {
     let emu = Emulator::start(&[]);
     let id = new_instance(&emu, 2_000_000, 500_000);
@@ -495,6 +520,24 @@ fn examples(version: TfVersion) {
     assert_eq!(out["spend_this_month_usd"]["value"], "2.25", "{out:#}");
     assert_eq!(out["llm_tokens_this_month"]["value"], 1_234, "{out:#}");
     assert_eq!(out["spend_in_january_usd"]["value"], "0.00", "{out:#}");
+
+    // The resource example, with the instance it makes.
+    let path = support::workspace_root().join("examples/resources/agent37_budget/resource.tf");
+    let hcl = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let tf = Terraform::with_emulator(version, &emu);
+    tf.write_main(&config("", &hcl));
+    tf.apply();
+    let made = tf.state_values("agent37_budget.support")["instance_id"]
+        .as_str()
+        .expect("instance_id")
+        .to_string();
+    let b = budget(&emu, &made);
+    assert_eq!(
+        (b["monthly_cap_micros"].as_i64(), headroom(&b)),
+        (Some(5_000_000), 1_000_000)
+    );
+    tf.assert_no_changes();
 }
 
 #[test]

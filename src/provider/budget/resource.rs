@@ -7,7 +7,9 @@ use crate::provider::Agent37Data;
 use crate::provider::errors::api_error;
 use crate::provider::values::{attr_or_null, get_i64, get_str};
 use crate::sdk::timeouts;
-use crate::sdk::{Applied, Ctx, Diagnostics, Path, Plan, ReadOutcome, Resource, Schema, Value};
+use crate::sdk::{
+    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+};
 
 use super::model::{self, Desired, Private, TopupStep};
 use super::schema;
@@ -210,12 +212,25 @@ impl Resource<Agent37Data> for BudgetResource {
         schema::resource()
     }
 
-    /// Version 0 is the first: nothing to rewrite.
+    /// One budget per instance: the instance id identifies it (and is the import id).
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single(
+            "instance_id",
+            "Id of the instance whose budget this is.",
+        ))
+    }
+
+    /// Version 0 is the first: nothing to rewrite; a newer version came from a newer provider.
     fn upgrade_state(
         &self,
-        _version: i64,
+        version: i64,
         state: serde_json::Map<String, serde_json::Value>,
     ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        if version > schema::VERSION {
+            return Err(format!(
+                "it was written by a newer provider (schema version {version}); upgrade the provider"
+            ));
+        }
         Ok(state)
     }
 
@@ -364,7 +379,16 @@ mod tests {
         };
         let r = BudgetResource;
         assert_eq!(r.schema().version, 0);
-        assert_eq!(r.upgrade_state(0, map.clone()), Ok(map));
+        assert_eq!(r.upgrade_state(0, map.clone()), Ok(map.clone()));
+        assert!(r.upgrade_state(1, map).is_err());
+        let ident = r.identity().expect("identity");
+        assert_eq!(
+            ident.of(&model::imported_state("abc123defg")),
+            Some(Value::object([(
+                "instance_id",
+                Value::string("abc123defg")
+            )]))
+        );
     }
 
     #[test]
