@@ -3,6 +3,7 @@
 //! Only the standard library is used, so this compiles in seconds on a fresh machine.
 
 mod demo;
+mod release;
 mod setup;
 mod terraform;
 mod test;
@@ -30,6 +31,10 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
+  release [--from BINARY] [--out DIR]
+                         `cargo build --release` of the provider (or package BINARY as is) and the
+                         Registry's files for this platform in target/release-artifacts/ (or DIR):
+                         the zip, the manifest and the SHA256SUMS of both
   help                   this text
 ";
 
@@ -82,12 +87,13 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             demo::run(&paths, mode)
         }
+        "release" => release::run(&paths, &release::Options::parse(rest)?),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, release; see `cargo xtask help`)"
         )),
     }
 }
