@@ -1,0 +1,60 @@
+//! `docs/` is what `cargo xtask docs` generates from the provider's schemas, `examples/` and
+//! `templates/`: a schema or example change without regenerated docs fails here.
+//!
+//! The generator is the very file `cargo xtask docs` uses, compiled into this test.
+
+#[path = "../xtask/src/docs.rs"]
+#[allow(dead_code)]
+mod docs;
+
+use std::path::Path;
+
+#[test]
+fn docs_are_fresh() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = match docs::generate(root, &docs::Catalog::agent37()) {
+        Ok(g) => g,
+        Err(e) => panic!("`{}` fails:\n{e}", docs::FIX_COMMAND),
+    };
+    let stale = docs::stale(root, &generated).unwrap_or_else(|e| panic!("reading docs/: {e}"));
+    assert!(
+        stale.is_empty(),
+        "docs/ is stale; run `{}` and commit the result. Stale files:\n  {}",
+        docs::FIX_COMMAND,
+        stale.join("\n  ")
+    );
+}
+
+#[test]
+fn every_registered_type_has_a_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalog = docs::Catalog::agent37();
+    let generated = docs::generate(root, &catalog).unwrap_or_else(|e| panic!("{e}"));
+    let short = |name: &str| name.strip_prefix("agent37_").unwrap_or(name).to_string();
+    let mut expected = vec!["docs/index.md".to_string()];
+    expected.extend(
+        catalog
+            .resources
+            .iter()
+            .map(|(n, _)| format!("docs/resources/{}.md", short(n))),
+    );
+    expected.extend(
+        catalog
+            .data_sources
+            .iter()
+            .map(|(n, _)| format!("docs/data-sources/{}.md", short(n))),
+    );
+    expected.extend(
+        catalog
+            .functions
+            .iter()
+            .map(|(n, _)| format!("docs/functions/{n}.md")),
+    );
+    for page in &expected {
+        assert!(
+            generated.files.contains_key(page),
+            "{page} is not generated; pages: {:?}",
+            generated.files.keys().collect::<Vec<_>>()
+        );
+    }
+}
