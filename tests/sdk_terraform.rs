@@ -178,6 +178,35 @@ fn lifecycle(version: TfVersion) {
     assert_eq!(tf.state_values("sdktest_thing.c")["size"], 7);
     tf.assert_no_changes();
 
+    // Import by identity (Terraform >= 1.12): an `import` block with `identity = {…}`.
+    if version == TfVersion::V1_15 {
+        let mut m = store(&tf);
+        m.insert(
+            "byidentity".into(),
+            serde_json::json!({"name": "ident", "kind": "plain", "size": 9, "writes": 1, "created": "2026-03-03"}),
+        );
+        write_store(&tf, &m);
+        let with_d = format!(
+            "{with_c}\nresource \"sdktest_thing\" \"d\" {{\n  name = \"ident\"\n  size = 9\n}}\n\nimport {{\n  to       = sdktest_thing.d\n  identity = {{ id = \"byidentity\" }}\n}}\n"
+        );
+        tf.write_main(&config(&dir, &with_d));
+        let plan = tf.plan_json();
+        assert_eq!(plan.actions_of("sdktest_thing.d"), ["no-op"], "import only");
+        tf.apply();
+        assert_eq!(tf.state_values("sdktest_thing.d")["size"], 9);
+        let state = tf.show_state_json();
+        let identity = state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == "sdktest_thing.d"))
+            .map(|r| r["identity"].clone());
+        assert_eq!(identity, Some(serde_json::json!({"id": "byidentity"})));
+        tf.write_main(&config(&dir, &with_c));
+        tf.run_ok(&["state", "rm", "sdktest_thing.d"]);
+        let mut m = store(&tf);
+        m.remove("byidentity");
+        write_store(&tf, &m);
+    }
+
     // Out-of-band delete: the read removes it from state, the plan re-creates it.
     let mut m = store(&tf);
     m.remove("imported1");

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::billing;
+use crate::clock::{Clock, ClockState, real_now};
 use crate::error::{ApiError, ApiResult};
 use crate::exec::ExecMode;
 use crate::faults::Faults;
@@ -19,7 +20,7 @@ use crate::objects::Workspace;
 use crate::store::{Store, Tx};
 use crate::traffic::Traffic;
 
-const META_CLOCK_OFFSET: &str = "clock_offset_seconds";
+const META_CLOCK: &str = "clock";
 const META_SECRET: &str = "signing_secret";
 const META_DEFAULT_KEY: &str = "default_api_key";
 
@@ -46,7 +47,7 @@ pub struct App {
     pub base_url: String,
     pub faults: Faults,
     pub traffic: Traffic,
-    clock_offset: AtomicI64,
+    clock: Clock,
     budget_names: Mutex<BudgetNames>,
     boots: Mutex<HashMap<String, Instant>>,
     secret: Mutex<String>,
@@ -65,13 +66,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn real_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 impl App {
     /// Builds the state over an opened store and makes sure the default workspace exists.
     pub fn new(
@@ -86,7 +80,7 @@ impl App {
             base_url,
             faults: Faults::default(),
             traffic: Traffic::default(),
-            clock_offset: AtomicI64::new(0),
+            clock: Clock::default(),
             budget_names: Mutex::new(names),
             boots: Mutex::new(HashMap::new()),
             secret: Mutex::new(String::new()),
@@ -99,11 +93,11 @@ impl App {
     /// Loads the persisted clock and signing secret and adopts or creates the default workspace.
     fn bootstrap(&self) -> ApiResult<()> {
         let dw = self.settings.default_workspace.clone();
-        let (offset, secret, key) = self.store.with(|tx| {
-            let offset = tx
-                .meta_get(META_CLOCK_OFFSET)?
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0);
+        let (clock, secret, key) = self.store.with(|tx| {
+            let clock = tx
+                .meta_get(META_CLOCK)?
+                .map(|v| ClockState::decode(&v))
+                .unwrap_or_default();
             let secret = match tx.meta_get(META_SECRET)? {
                 Some(s) => s,
                 None => {
@@ -125,12 +119,12 @@ impl App {
                     tier: dw.tier,
                     wallet_micros: dw.wallet_micros,
                     instance_limit: dw.instance_limit,
-                    created: real_now() + offset,
+                    created: clock.now(real_now()),
                 })?;
             }
-            Ok((offset, secret, key))
+            Ok((clock, secret, key))
         })?;
-        self.clock_offset.store(offset, Ordering::SeqCst);
+        self.clock.set_state(clock);
         *lock(&self.secret) = secret;
         *lock(&self.default_key) = key;
         Ok(())
@@ -146,11 +140,11 @@ impl App {
 
     /// The emulator's clock: real time plus the offset moved by `POST /_emulator/clock`.
     pub fn now(&self) -> i64 {
-        real_now() + self.clock_offset.load(Ordering::SeqCst)
+        self.clock.now()
     }
 
-    pub fn clock_offset(&self) -> i64 {
-        self.clock_offset.load(Ordering::SeqCst)
+    pub fn clock_state(&self) -> ClockState {
+        self.clock.state()
     }
 
     /// Runs `f` in one transaction after bringing renewals and budgets up to now.
@@ -162,14 +156,18 @@ impl App {
         })
     }
 
-    /// Moves the clock forward and runs what came due (renewals, past due, month rollover).
-    pub fn advance_clock(&self, seconds: i64) -> ApiResult<i64> {
-        if seconds < 0 {
+    /// Freezes/unfreezes and moves the clock forward, then runs what came due (renewals,
+    /// past due, month rollover). Done under the store lock so no operation sees half of it.
+    pub fn move_clock(&self, frozen: Option<bool>, advance: i64) -> ApiResult<i64> {
+        if advance < 0 {
             return Err(ApiError::invalid("advance_seconds must be ≥ 0"));
         }
         self.store.with(|tx| {
-            let offset = self.clock_offset.fetch_add(seconds, Ordering::SeqCst) + seconds;
-            tx.meta_set(META_CLOCK_OFFSET, &offset.to_string())?;
+            if let Some(f) = frozen {
+                self.clock.set_frozen(f);
+            }
+            let state = self.clock.advance(advance);
+            tx.meta_set(META_CLOCK, &state.encode())?;
             let now = self.now();
             billing::tick(tx, now)?;
             Ok(now)
@@ -220,7 +218,7 @@ impl App {
                 created: real_now(),
             })
         })?;
-        self.clock_offset.store(0, Ordering::SeqCst);
+        self.clock.set_state(ClockState::default());
         self.faults.clear();
         self.faults.reset_injected();
         self.traffic.reset();

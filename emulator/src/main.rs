@@ -3,6 +3,7 @@
 mod app;
 mod billing;
 mod cli;
+mod clock;
 mod error;
 mod exec;
 mod faults;

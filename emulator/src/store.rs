@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS instances (
     topup_remaining INTEGER NOT NULL,
     budget_updated_at INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS instances_by_workspace ON instances (workspace, status);
+-- Covers the live count and the fleet's day cost, which every create and resize reads.
+CREATE INDEX IF NOT EXISTS instances_fleet ON instances (workspace, status, cpu, memory, disk);
+CREATE INDEX IF NOT EXISTS instances_by_seq ON instances (seq);
 CREATE INDEX IF NOT EXISTS instances_by_due ON instances (paid_through);
 CREATE TABLE IF NOT EXISTS templates (
     workspace TEXT NOT NULL,
@@ -374,27 +376,16 @@ impl Tx<'_> {
     }
 
     /// Sum of one day of compute over the workspace's live instances, optionally leaving one out.
+    /// Computed in SQL over the covering index: the same half-up formula as `model::day_cost_micros`
+    /// (integer division of non-negative integers truncates, so `(x + 365) / 730` rounds half-up).
     pub fn fleet_day_cost(&self, workspace: &str, except: Option<&str>) -> ApiResult<i64> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT id, cpu, memory, disk FROM instances WHERE workspace = ?1 AND status != 'deleted'",
-        )?;
-        let rows = stmt
-            .query_map([workspace], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    Resources {
-                        cpu: r.get(1)?,
-                        memory: r.get(2)?,
-                        disk: r.get(3)?,
-                    },
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows
-            .into_iter()
-            .filter(|(id, _)| Some(id.as_str()) != except)
-            .map(|(_, r)| model::day_cost_micros(r))
-            .sum())
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT COALESCE(SUM(((800000 * cpu + 700000 * memory + 90000 * disk) * 24 + 365) / 730), 0)
+                 FROM instances WHERE workspace = ?1 AND status != 'deleted' AND id != ?2",
+            )?
+            .query_row(params![workspace, except.unwrap_or("")], |r| r.get(0))?)
     }
 
     pub fn id_taken(&self, id: &str) -> ApiResult<bool> {
@@ -648,4 +639,113 @@ fn decode_template(
         created,
         updated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DAY, Port};
+
+    fn instance(id: &str, seq: i64, r: Resources, status: Status) -> Instance {
+        Instance {
+            id: id.into(),
+            seq,
+            workspace: "ws".into(),
+            status,
+            template: "agent37-hermes".into(),
+            image_ref: "acme/a:1".into(),
+            agent: "hermes".into(),
+            resources: r,
+            ports: vec![Port {
+                port: 3737,
+                default: true,
+            }],
+            user: None,
+            name: Some("n".into()),
+            metadata: serde_json::from_str(r#"{"z":1,"a":2}"#).ok(),
+            paid_through: Some(DAY),
+            past_due: false,
+            created: 0,
+            day_paid_micros: 1,
+            budget: Budget {
+                monthly_cap: 1,
+                monthly_consumed: 0,
+                monthly_period: "2026-01".into(),
+                topup_remaining: 2,
+                updated_at: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn fleet_day_cost_in_sql_matches_the_model() {
+        let store = Store::open(None).unwrap();
+        let shapes = [(1, 3, 7), (2, 4, 6), (4, 8, 33), (8, 16, 80)];
+        store
+            .with(|tx| {
+                for (n, (cpu, memory, disk)) in shapes.iter().enumerate() {
+                    let r = Resources {
+                        cpu: *cpu,
+                        memory: *memory,
+                        disk: *disk,
+                    };
+                    tx.save_instance(&instance(
+                        &format!("id{n:08}"),
+                        n as i64,
+                        r,
+                        Status::Running,
+                    ))?;
+                }
+                let gone = Resources {
+                    cpu: 2,
+                    memory: 4,
+                    disk: 6,
+                };
+                tx.save_instance(&instance("deleted000", 9, gone, Status::Deleted))?;
+                let all: i64 = shapes
+                    .iter()
+                    .map(|&(cpu, memory, disk)| {
+                        model::day_cost_micros(Resources { cpu, memory, disk })
+                    })
+                    .sum();
+                assert_eq!(tx.fleet_day_cost("ws", None)?, all);
+                let last = model::day_cost_micros(Resources {
+                    cpu: 8,
+                    memory: 16,
+                    disk: 80,
+                });
+                assert_eq!(tx.fleet_day_cost("ws", Some("id00000003"))?, all - last);
+                assert_eq!(tx.fleet_day_cost("other", None)?, 0);
+                assert_eq!(tx.count_live("ws")?, 4);
+                assert_eq!(tx.next_seq()?, 10);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn instances_round_trip_and_failed_transactions_roll_back() {
+        let store = Store::open(None).unwrap();
+        let r = Resources {
+            cpu: 2,
+            memory: 4,
+            disk: 6,
+        };
+        let inst = instance("abcdefghij", 1, r, Status::Stopped);
+        store.with(|tx| tx.save_instance(&inst)).unwrap();
+        let back = store.with(|tx| tx.instance("abcdefghij")).unwrap().unwrap();
+        assert_eq!(back.to_json("http://h"), inst.to_json("http://h"));
+        assert_eq!(back.budget, inst.budget);
+        let err: ApiResult<()> = store.with(|tx| {
+            tx.save_instance(&instance("zzzzzzzzzz", 2, r, Status::Running))?;
+            Err(ApiError::invalid("boom"))
+        });
+        assert!(err.is_err());
+        assert!(
+            store
+                .with(|tx| tx.instance("zzzzzzzzzz"))
+                .unwrap()
+                .is_none()
+        );
+    }
 }

@@ -19,6 +19,8 @@ pub struct Entry {
     /// None when the connection was dropped without an answer.
     pub status: Option<u16>,
     pub fault: Option<&'static str>,
+    /// The request's number on its route for the seeded faults (when it was numbered).
+    pub k: Option<u64>,
     pub duration_ms: u64,
 }
 
@@ -73,6 +75,7 @@ impl Traffic {
                     "route": e.route,
                     "status": e.status,
                     "fault": e.fault,
+                    "k": e.k,
                     "duration_ms": e.duration_ms,
                 })
             })

@@ -31,7 +31,7 @@ impl Function for UsdToMicros {
             argument: Some(0),
         })?;
         money::usd_to_micros(text)
-            .map(|m| Value::number(m))
+            .map(Value::number)
             .map_err(|text| FunctionError {
                 text,
                 argument: Some(0),

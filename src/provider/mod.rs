@@ -6,6 +6,7 @@ pub mod errors;
 pub mod functions;
 pub mod instance;
 pub mod money;
+pub mod signed_url;
 pub mod template;
 pub mod values;
 
@@ -15,7 +16,9 @@ use async_trait::async_trait;
 
 use crate::api::{self, Client, ClientConfig};
 use crate::sdk::traits::ConfigureEnv;
-use crate::sdk::{DataSource, Diagnostics, Function, Provider, Resource, Schema, Value};
+use crate::sdk::{
+    DataSource, Diagnostics, EphemeralResource, Function, Provider, Resource, Schema, Value,
+};
 
 /// The provider's version, reported in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -61,6 +64,10 @@ impl Provider for Agent37 {
             Arc::new(functions::UsdToMicros),
             Arc::new(functions::MicrosToUsd),
         ]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Agent37Data>>> {
+        signed_url::ephemeral_resources()
     }
 
     async fn configure(

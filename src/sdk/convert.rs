@@ -5,7 +5,7 @@ use crate::proto::tfplugin6 as pb;
 use super::diag::{Diagnostic, Diagnostics, Severity};
 use super::path::{Path, Step};
 use super::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, Schema};
-use super::traits::Signature;
+use super::traits::{Identity, Signature};
 use super::types::Type;
 use super::value::Value;
 use super::{json, msgpack};
@@ -175,5 +175,22 @@ pub fn function(sig: &Signature) -> pb::Function {
         description: sig.description.to_string(),
         description_kind: pb::StringKind::Markdown as i32,
         deprecation_message: String::new(),
+    }
+}
+
+pub fn identity_schema(i: &Identity) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: i.version,
+        identity_attributes: i
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.to_string(),
+                r#type: Type::String.to_json(),
+                required_for_import: true,
+                optional_for_import: false,
+                description: a.description.to_string(),
+            })
+            .collect(),
     }
 }

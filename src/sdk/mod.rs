@@ -21,6 +21,9 @@ pub use diag::Diagnostics;
 pub use path::Path;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
-pub use traits::{Applied, Ctx, DataSource, Function, Plan, Provider, ReadOutcome, Resource};
+pub use traits::{
+    Applied, Ctx, DataSource, EphemeralResource, Function, Identity, Opened, Plan, Provider,
+    ReadOutcome, Resource,
+};
 pub use types::Type;
 pub use value::Value;

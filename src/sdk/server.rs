@@ -16,7 +16,9 @@ use super::diag::Diagnostics;
 use super::path::Path;
 use super::plan::{mark_volatile, plan_block};
 use super::schema::Schema;
-use super::traits::{ConfigureEnv, Ctx, DataSource, Function, Plan, Provider, Resource};
+use super::traits::{
+    ConfigureEnv, Ctx, DataSource, EphemeralResource, Function, Identity, Plan, Provider, Resource,
+};
 use super::types::Type;
 use super::validate::validate_block;
 use super::value::Value;
@@ -26,12 +28,34 @@ struct Entry<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// The identity schema and its value type (resources only).
+    identity: Option<(Identity, Type)>,
 }
 
 impl<T: ?Sized> Entry<T> {
-    fn new(imp: Arc<T>, schema: Schema) -> Self {
+    fn new(imp: Arc<T>, schema: Schema, identity: Option<Identity>) -> Self {
         let ty = schema.value_type();
-        Entry { imp, schema, ty }
+        let identity = identity.map(|i| {
+            let t = i.value_type();
+            (i, t)
+        });
+        Entry {
+            imp,
+            schema,
+            ty,
+            identity,
+        }
+    }
+
+    /// The identity of `state` as protocol data, when the type has an identity and the state
+    /// holds every identity attribute.
+    fn identity_data(&self, state: &Value) -> Option<pb::ResourceIdentityData> {
+        let (identity, ty) = self.identity.as_ref()?;
+        let value = identity.of(state)?;
+        let enc = convert::encode(&value, ty).ok()?;
+        Some(pb::ResourceIdentityData {
+            identity_data: Some(enc),
+        })
     }
 }
 
@@ -42,10 +66,12 @@ pub struct Server<P: Provider> {
     provider_ty: Type,
     resources: HashMap<&'static str, Entry<dyn Resource<P::Data>>>,
     data_sources: HashMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource<P::Data>>>,
     functions: HashMap<&'static str, Arc<dyn Function>>,
     /// Built once: Terraform may ask for it many times, and it never changes.
     schema_response: pb::get_provider_schema::Response,
     metadata_response: pb::get_metadata::Response,
+    identity_schemas: HashMap<String, pb::ResourceIdentitySchema>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: Mutex<CancellationToken>,
 }
@@ -66,12 +92,22 @@ impl<P: Provider> Server<P> {
         let resources: HashMap<_, _> = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name(), Entry::new(r.clone(), r.schema())))
+            .map(|r| {
+                (
+                    r.type_name(),
+                    Entry::new(r.clone(), r.schema(), r.identity()),
+                )
+            })
             .collect();
         let data_sources: HashMap<_, _> = provider
             .data_sources()
             .into_iter()
-            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema())))
+            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
+            .collect();
+        let ephemerals: HashMap<_, _> = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
             .collect();
         let functions: HashMap<_, _> = provider
             .functions()
@@ -92,6 +128,10 @@ impl<P: Provider> Server<P> {
             functions: functions
                 .iter()
                 .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
+                .collect(),
+            ephemeral_resource_schemas: ephemerals
+                .iter()
+                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
                 .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
@@ -115,14 +155,28 @@ impl<P: Provider> Server<P> {
                 .into_iter()
                 .map(|name| pb::get_metadata::FunctionMetadata { name })
                 .collect(),
+            ephemeral_resources: names(ephemerals.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
+                .collect(),
             ..Default::default()
         };
+        let identity_schemas = resources
+            .iter()
+            .filter_map(|(k, e)| {
+                e.identity
+                    .as_ref()
+                    .map(|(i, _)| (k.to_string(), convert::identity_schema(i)))
+            })
+            .collect();
         Server {
+            identity_schemas,
             provider: Arc::new(provider),
             provider_schema,
             provider_ty,
             resources,
             data_sources,
+            ephemerals,
             functions,
             schema_response,
             metadata_response,
@@ -149,6 +203,15 @@ impl<P: Provider> Server<P> {
             .ok_or_else(|| unknown_type("resource", type_name))
     }
 
+    fn ephemeral(
+        &self,
+        type_name: &str,
+    ) -> Result<&Entry<dyn EphemeralResource<P::Data>>, Diagnostics> {
+        self.ephemerals
+            .get(type_name)
+            .ok_or_else(|| unknown_type("ephemeral resource", type_name))
+    }
+
     fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
         self.data_sources
             .get(type_name)
@@ -163,6 +226,47 @@ fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
         format!("This provider has no {kind} type {type_name:?}."),
     );
     d
+}
+
+/// The import id an `import { identity = {…} }` block stands for: the value of the identity's
+/// first attribute.
+fn import_id_from_identity<T: ?Sized>(
+    e: &Entry<T>,
+    data: Option<&pb::ResourceIdentityData>,
+) -> Result<String, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let Some((identity, ty)) = &e.identity else {
+        d.error(
+            "Import by identity not supported",
+            "This resource type has no identity; import it by id.",
+        );
+        return Err(d);
+    };
+    let value = convert::decode(data.and_then(|i| i.identity_data.as_ref()), ty, "identity")?;
+    let first = identity
+        .attributes
+        .first()
+        .map(|a| a.name)
+        .unwrap_or_default();
+    match value.attr(first).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => Ok(s.to_string()),
+        _ => {
+            d.attr_error(
+                Path::attr(first),
+                "Missing identity attribute",
+                format!("The import identity must set {first}."),
+            );
+            Err(d)
+        }
+    }
+}
+
+fn timestamp(t: std::time::SystemTime) -> prost_types::Timestamp {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    prost_types::Timestamp {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
+    }
 }
 
 /// Checks that an applied or read state holds no unknown value, which Terraform rejects.
@@ -252,10 +356,10 @@ impl<P: Provider> Grpc for Server<P> {
                 let env = ConfigureEnv {
                     terraform_version: r.terraform_version,
                 };
-                if let Some(data) = self.provider.configure(&config, &env, &mut diags).await {
-                    if let Ok(mut slot) = self.data.write() {
-                        *slot = Some(Arc::new(data));
-                    }
+                if let Some(data) = self.provider.configure(&config, &env, &mut diags).await
+                    && let Ok(mut slot) = self.data.write()
+                {
+                    *slot = Some(Arc::new(data));
                 }
             }
             Err(d) => diags.extend(d),
@@ -401,6 +505,7 @@ impl<P: Provider> Grpc for Server<P> {
         let mut resp = pb::read_resource::Response {
             private: r.private.clone(),
             new_state: r.current_state.clone(),
+            new_identity: r.current_identity.clone(),
             ..Default::default()
         };
         let mut diags = Diagnostics::new();
@@ -417,16 +522,20 @@ impl<P: Provider> Grpc for Server<P> {
             let enc = if d.has_errors() {
                 None
             } else {
-                Some(convert::encode(&new_state, &e.ty)?)
+                Some((
+                    convert::encode(&new_state, &e.ty)?,
+                    e.identity_data(&new_state),
+                ))
             };
             Ok::<_, Diagnostics>(Some((enc, out.private, d)))
         }
         .await;
         match outcome {
             Ok(Some((enc, private, d))) => {
-                if let Some(enc) = enc {
+                if let Some((enc, identity)) = enc {
                     resp.new_state = Some(enc);
                     resp.private = private;
+                    resp.new_identity = identity.or(resp.new_identity);
                 }
                 diags.extend(d);
             }
@@ -455,6 +564,7 @@ impl<P: Provider> Grpc for Server<P> {
                     Vec::new(),
                     r.prior_private.clone(),
                     Diagnostics::new(),
+                    None,
                 ));
             }
             let (planned, requires_replace) =
@@ -479,22 +589,28 @@ impl<P: Provider> Grpc for Server<P> {
             } = plan;
             mark_volatile(&e.schema.block, &prior, &mut planned);
             let enc = convert::encode(&planned, &e.ty)?;
+            // Known once the object exists; a create's identity is only known after apply.
+            let identity = e.identity_data(&planned);
             Ok::<_, Diagnostics>((
                 enc,
                 requires_replace.iter().map(convert::path).collect(),
                 private,
                 diags,
+                identity,
             ))
         }
         .await;
         Ok(Response::new(match result {
-            Ok((planned, replace, private, diags)) => pb::plan_resource_change::Response {
-                planned_state: Some(planned),
-                requires_replace: replace,
-                planned_private: private,
-                diagnostics: convert::diagnostics(&diags),
-                ..Default::default()
-            },
+            Ok((planned, replace, private, diags, identity)) => {
+                pb::plan_resource_change::Response {
+                    planned_state: Some(planned),
+                    requires_replace: replace,
+                    planned_private: private,
+                    diagnostics: convert::diagnostics(&diags),
+                    planned_identity: identity,
+                    ..Default::default()
+                }
+            }
             Err(d) => pb::plan_resource_change::Response {
                 diagnostics: convert::diagnostics(&d),
                 ..Default::default()
@@ -540,7 +656,7 @@ impl<P: Provider> Grpc for Server<P> {
             };
             ensure_known(&state, &mut diags, "new state");
             let enc = if state.is_fully_known() {
-                Some(convert::encode(&state, &e.ty)?)
+                Some((convert::encode(&state, &e.ty)?, e.identity_data(&state)))
             } else {
                 None
             };
@@ -549,9 +665,10 @@ impl<P: Provider> Grpc for Server<P> {
         .await;
         let diags = match result {
             Ok((enc, private, diags)) => {
-                if let Some(enc) = enc {
+                if let Some((enc, identity)) = enc {
                     resp.new_state = Some(enc);
                     resp.private = private;
+                    resp.new_identity = identity;
                 }
                 diags
             }
@@ -569,12 +686,17 @@ impl<P: Provider> Grpc for Server<P> {
         let r = r.into_inner();
         let result = async {
             let e = self.resource(&r.type_name)?;
-            let (state, private) = e.imp.import(&self.ctx(), &r.id).await?;
+            let id = if r.id.is_empty() {
+                import_id_from_identity(e, r.identity.as_ref())?
+            } else {
+                r.id.clone()
+            };
+            let (state, private) = e.imp.import(&self.ctx(), &id).await?;
             Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
                 type_name: r.type_name.clone(),
                 state: Some(convert::encode(&state, &e.ty)?),
                 private,
-                identity: None,
+                identity: e.identity_data(&state),
             })
         }
         .await;
@@ -620,6 +742,146 @@ impl<P: Provider> Grpc for Server<P> {
             Err(d) => pb::read_data_source::Response {
                 diagnostics: convert::diagnostics(&d),
                 ..Default::default()
+            },
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        r: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Res<pb::validate_ephemeral_resource_config::Response> {
+        let r = r.into_inner();
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let mut diags = Diagnostics::new();
+            let e = try_diags!(diags, self.ephemeral(&r.type_name));
+            let config = try_diags!(
+                diags,
+                convert::decode(r.config.as_ref(), &e.ty, "configuration")
+            );
+            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
+            e.imp.validate(&config, &mut diags);
+            Ok(diags)
+        };
+        let diags = run().unwrap_or_else(|d| d);
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: convert::diagnostics(&diags),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        r: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Res<pb::open_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let result = async {
+            let e = self.ephemeral(&r.type_name)?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            let opened = e.imp.open(&self.ctx(), &config).await;
+            if opened.diags.has_errors() {
+                return Err(opened.diags);
+            }
+            let mut diags = opened.diags;
+            ensure_known(&opened.result, &mut diags, "ephemeral result");
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            Ok::<_, Diagnostics>(pb::open_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&diags),
+                renew_at: opened.renew_at.map(timestamp),
+                result: Some(convert::encode(&opened.result, &e.ty)?),
+                private: opened.private,
+                deferred: None,
+            })
+        }
+        .await;
+        Ok(Response::new(result.unwrap_or_else(|d| {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        r: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Res<pb::renew_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        Ok(Response::new(match self.ephemeral(&r.type_name) {
+            Ok(e) => {
+                let (renew_at, private, diags) =
+                    e.imp.renew(&self.ctx(), r.private.as_deref()).await;
+                pb::renew_ephemeral_resource::Response {
+                    diagnostics: convert::diagnostics(&diags),
+                    renew_at: renew_at.map(timestamp),
+                    private,
+                }
+            }
+            Err(d) => pb::renew_ephemeral_resource::Response {
+                diagnostics: convert::diagnostics(&d),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        r: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Res<pb::close_ephemeral_resource::Response> {
+        let r = r.into_inner();
+        let diags = match self.ephemeral(&r.type_name) {
+            Ok(e) => e.imp.close(&self.ctx(), r.private.as_deref()).await,
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _r: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Res<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self.identity_schemas.clone(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        r: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Res<pb::upgrade_resource_identity::Response> {
+        let r = r.into_inner();
+        let result = (|| {
+            let e = self.resource(&r.type_name)?;
+            let Some((_, ty)) = &e.identity else {
+                return Err(unknown_type("resource identity", &r.type_name));
+            };
+            // Every identity so far is version 0: stored JSON decodes as it is.
+            let json = r.raw_identity.map(|raw| raw.json).unwrap_or_default();
+            let value = convert::decode(
+                Some(&pb::DynamicValue {
+                    msgpack: Vec::new(),
+                    json,
+                }),
+                ty,
+                "stored identity",
+            )?;
+            convert::encode(&value, ty)
+        })();
+        Ok(Response::new(match result {
+            Ok(enc) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(pb::ResourceIdentityData {
+                    identity_data: Some(enc),
+                }),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: None,
+                diagnostics: convert::diagnostics(&d),
             },
         }))
     }

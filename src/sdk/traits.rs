@@ -106,11 +106,60 @@ pub struct ReadOutcome {
     pub diags: Diagnostics,
 }
 
+/// A resource identity (protocol 6.9, Terraform ≥ 1.12): string attributes of the state that
+/// identify the remote object on their own. The server derives identity values from state and
+/// turns an `import { identity = {…} }` into an import by the first attribute's value.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityAttribute {
+    /// Also the name of the state attribute holding the value.
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+impl Identity {
+    /// An identity made of one string attribute of the state (`id`, `name`…).
+    pub fn single(name: &'static str, description: &'static str) -> Identity {
+        Identity {
+            version: 0,
+            attributes: vec![IdentityAttribute { name, description }],
+        }
+    }
+
+    /// The object type of identity values.
+    pub fn value_type(&self) -> Type {
+        Type::object(self.attributes.iter().map(|a| (a.name, Type::String)))
+    }
+
+    /// The identity of a state value, when every identity attribute is known and set.
+    pub fn of(&self, state: &Value) -> Option<Value> {
+        let mut pairs = Vec::with_capacity(self.attributes.len());
+        for a in &self.attributes {
+            let v = state.attr(a.name)?;
+            if !v.is_known() || v.is_null() {
+                return None;
+            }
+            pairs.push((a.name, v.clone()));
+        }
+        Some(Value::object(pairs))
+    }
+}
+
 #[async_trait]
 pub trait Resource<D>: Send + Sync {
     /// The full type name, e.g. `agent37_instance`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+
+    /// The resource's identity, when it has one.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
 
     /// Extra checks of the whole configuration beyond the attribute validators.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -159,6 +208,37 @@ pub trait DataSource<D>: Send + Sync {
     async fn read(&self, ctx: &Ctx<D>, config: &Value) -> (Value, Diagnostics);
 }
 
+/// What opening an ephemeral resource produced. `result` goes to Terraform for this run only
+/// (never to plan or state); `private` comes back on renew and close.
+pub struct Opened {
+    pub result: Value,
+    pub private: Option<Vec<u8>>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diags: Diagnostics,
+}
+
+/// An ephemeral resource (Terraform ≥ 1.10): a value made fresh in every run, such as a
+/// credential, that never lands in plan or state.
+#[async_trait]
+pub trait EphemeralResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(&self, ctx: &Ctx<D>, config: &Value) -> Opened;
+    /// Called at `renew_at`; the default has nothing to renew.
+    async fn renew(
+        &self,
+        _ctx: &Ctx<D>,
+        private: Option<&[u8]>,
+    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics) {
+        (None, private.map(<[u8]>::to_vec), Diagnostics::new())
+    }
+    /// Called when Terraform is done with the value; the default has nothing to release.
+    async fn close(&self, _ctx: &Ctx<D>, _private: Option<&[u8]>) -> Diagnostics {
+        Diagnostics::new()
+    }
+}
+
 /// One parameter of a provider function.
 #[derive(Debug, Clone)]
 pub struct Parameter {
@@ -198,6 +278,9 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

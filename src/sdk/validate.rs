@@ -20,14 +20,14 @@ pub struct OneOf(pub &'static [&'static str]);
 
 impl Validator for OneOf {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str() {
-            if !self.0.contains(&s) {
-                diags.attr_error(
-                    path.clone(),
-                    "Invalid value",
-                    format!("{path} is {s:?}; allowed values: {}.", quoted_list(self.0)),
-                );
-            }
+        if let Some(s) = value.as_str()
+            && !self.0.contains(&s)
+        {
+            diags.attr_error(
+                path.clone(),
+                "Invalid value",
+                format!("{path} is {s:?}; allowed values: {}.", quoted_list(self.0)),
+            );
         }
     }
     fn description(&self) -> String {

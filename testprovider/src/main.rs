@@ -14,8 +14,8 @@ use agent37_provider::sdk::schema::Nesting;
 use agent37_provider::sdk::traits::ConfigureEnv;
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
-    Applied, Attribute, Ctx, DataSource, Diagnostics, Path, Plan, Provider, ReadOutcome, Resource,
-    Schema, Server, Value, timeouts,
+    Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, Path, Plan, Provider, ReadOutcome,
+    Resource, Schema, Server, Value, timeouts,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -272,6 +272,9 @@ impl Resource<Store> for Thing {
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
     }
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single("id", "The thing's id."))
+    }
     fn schema(&self) -> Schema {
         thing_schema()
     }
@@ -280,10 +283,9 @@ impl Resource<Store> for Thing {
         if let (Some(old), Some(new)) = (
             plan.prior_attr("size").as_i64(),
             plan.planned_attr("size").as_i64(),
-        ) {
-            if new < old {
-                plan.replace_on("size");
-            }
+        ) && new < old
+        {
+            plan.replace_on("size");
         }
     }
     async fn create(&self, ctx: &Ctx<Store>, planned: &Value, _config: &Value) -> Applied {

@@ -30,8 +30,6 @@ pub enum Mode {
 
 /// The port the demo emulator prefers the first time (any free one otherwise).
 const PREFERRED_PORT: u16 = 37037;
-/// A paid workspace with money in the wallet, so the quickstart's instance can be created.
-const EMULATOR_WORKSPACE_ARGS: [&str; 4] = ["--tier", "paid", "--wallet-micros", "100000000"];
 
 pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     let dir = paths.target.join("demo");
@@ -95,15 +93,24 @@ pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     };
 
     let result = match mode {
-        Mode::Apply => apply(paths, &example, &tf),
-        _ => destroy(paths, &dir, &tf),
+        Mode::Apply => apply(&example, &tf),
+        _ => destroy(&tf),
     };
     drop(emulator);
     result?;
+    match mode {
+        Mode::Apply => print_apply_help(paths, &tf),
+        _ => println!(
+            "\nThe demo objects are destroyed. The emulator database {} remains (with the \
+             workspace and its history); `rm -rf {}` starts over from nothing.",
+            paths.show(&dir.join("emulator.db")),
+            paths.show(&dir)
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn apply(paths: &Paths, example: &Path, tf: &DemoTerraform) -> Result<(), String> {
+fn apply(example: &Path, tf: &DemoTerraform) -> Result<(), String> {
     sync_example(example, &tf.work)?;
     tf.run(&["apply", "-auto-approve"])?;
     tf.run(&["output"])?;
@@ -126,19 +133,11 @@ fn apply(paths: &Paths, example: &Path, tf: &DemoTerraform) -> Result<(), String
             ));
         }
     }
-    print_apply_help(paths, tf);
     Ok(())
 }
 
-fn destroy(paths: &Paths, dir: &Path, tf: &DemoTerraform) -> Result<(), String> {
-    tf.run(&["destroy", "-auto-approve"])?;
-    println!(
-        "\nThe demo objects are destroyed. The emulator database {} remains (with the workspace \
-         and its history); `rm -rf {}` starts over from nothing.",
-        paths.show(&dir.join("emulator.db")),
-        paths.show(dir)
-    );
-    Ok(())
+fn destroy(tf: &DemoTerraform) -> Result<(), String> {
+    tf.run(&["destroy", "-auto-approve"])
 }
 
 fn print_apply_help(paths: &Paths, tf: &DemoTerraform) {
@@ -152,7 +151,7 @@ The quickstart is applied. Look around (from the repository root):
   cargo xtask terraform -- -chdir={work} output chat_url
   cargo xtask terraform -- -chdir={work} state list
 
-The emulator is stopped now; its database keeps the objects. To talk to it again:
+The emulator is stopped; its database keeps the objects. To talk to it again:
   cargo xtask demo --serve        # serves {root_url}/v1 until Ctrl-C
   curl -s -H \"Authorization: Bearer $(cat {key_file})\" {root_url}/v1/instances
   curl -s {root_url}/_emulator/requests
@@ -342,8 +341,7 @@ impl Emulator {
             .arg("--db")
             .arg(dir.join("emulator.db"))
             .arg("--api-key")
-            .arg(key)
-            .args(EMULATOR_WORKSPACE_ARGS)
+            .arg(key) // the default workspace (paid, 1000 USD) is made on first use
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_err);

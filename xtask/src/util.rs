@@ -193,18 +193,20 @@ pub fn signal(pid: u32, name: &str) {
         .status();
 }
 
-/// Makes this process ignore SIGINT, so that Ctrl-C reaches only the child in the foreground
-/// (Terraform then stops gracefully) and we still clean up after it.
+/// Makes this process survive SIGINT, so that Ctrl-C is left to the child in the foreground
+/// (Terraform then stops gracefully) and we still clean up after it. A do-nothing handler, not
+/// SIG_IGN: an ignored signal would stay ignored in the children we start, a handler does not.
 #[cfg(unix)]
 pub fn ignore_sigint() {
     unsafe extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
+        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
     }
+    extern "C" fn do_nothing(_: i32) {}
     const SIGINT: i32 = 2;
-    const SIG_IGN: usize = 1;
-    // SAFETY: installing SIG_IGN for SIGINT has no preconditions; no Rust handler is involved.
+    // SAFETY: the handler does nothing, so it is async-signal-safe; glibc's signal() keeps it
+    // installed and restarts interrupted system calls.
     unsafe {
-        signal(SIGINT, SIG_IGN);
+        signal(SIGINT, do_nothing);
     }
 }
 

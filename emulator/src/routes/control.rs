@@ -288,20 +288,26 @@ async fn reset_requests(State(app): State<Arc<App>>) -> Response {
 
 fn clock_json(app: &App) -> Value {
     let now = app.now();
-    json!({"now": now, "offset_seconds": app.clock_offset(), "month": model::month_of(now)})
+    let state = app.clock_state();
+    json!({"now": now, "offset_seconds": state.offset, "frozen": state.frozen_at.is_some(), "month": model::month_of(now)})
 }
 
 async fn get_clock(State(app): State<Arc<App>>) -> Response {
     ok(&clock_json(&app))
 }
 
-/// `POST /_emulator/clock {"advance_seconds": N}`.
+/// `POST /_emulator/clock {"advance_seconds"?: N, "frozen"?: bool}`.
 async fn advance_clock(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
     let b = body.object()?;
     let secs = model::opt_int(&b, "advance_seconds", "")
         .map_err(ApiError::InvalidRequest)?
-        .ok_or_else(|| ApiError::invalid("advance_seconds is required"))?;
-    app.advance_clock(secs)?;
+        .unwrap_or(0);
+    let frozen = match b.get("frozen") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(f)) => Some(*f),
+        Some(_) => return Err(ApiError::invalid("frozen must be a boolean")),
+    };
+    app.move_clock(frozen, secs)?;
     Ok(ok(&clock_json(&app)))
 }
 

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Caller, Params, RawBody, json as respond, ok};
+use super::{Caller, Capacity, Params, RawBody, json as respond, ok};
 use crate::app::{App, random_alnum};
 use crate::error::{ApiError, ApiResult};
 use crate::exec::{self, ExecError, ExecMode};
@@ -144,6 +144,7 @@ fn check_balance(
 pub async fn create(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     body: RawBody,
 ) -> ApiResult<Response> {
     let inst = app.tx(|tx, now| {
@@ -168,7 +169,7 @@ pub async fn create(
             None => None,
             Some(v) => model::parse_metadata(v).map_err(ApiError::InvalidRequest)?,
         };
-        let (cap, topup) = parse_create_budget(b.get("budget"))?;
+        let (monthly_cap, topup) = parse_create_budget(b.get("budget"))?;
         let tpl = resolve_template(tx, &key, &template)?;
         let resources = model::resolve_resources(res_req, &tpl.name, tpl.smallest)
             .map_err(ApiError::InvalidRequest)?;
@@ -197,6 +198,7 @@ pub async fn create(
             0
         };
         check_balance(&ws, day, count + 1, others)?;
+        cap.check()?;
         ws.wallet_micros -= day;
         tx.save_workspace(&ws)?;
         let inst = Instance {
@@ -217,7 +219,7 @@ pub async fn create(
             created: now,
             day_paid_micros: day,
             budget: Budget {
-                monthly_cap: cap,
+                monthly_cap,
                 monthly_consumed: 0,
                 monthly_period: model::month_of(now),
                 topup_remaining: topup,
@@ -310,12 +312,14 @@ fn wrong_state(action: &str, status: Status) -> ApiError {
 pub async fn stop(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
 ) -> ApiResult<Response> {
     let id = app.tx(|tx, _| {
         let mut inst = tx.live_instance(&key, p.get(0))?;
         match inst.status {
             Status::Running => {
+                cap.check()?;
                 inst.status = Status::Stopped;
                 tx.save_instance(&inst)?;
             }
@@ -330,6 +334,7 @@ pub async fn stop(
 pub async fn start(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
 ) -> ApiResult<Response> {
     let (id, booted) = app.tx(|tx, now| {
@@ -355,6 +360,8 @@ pub async fn start(
             inst.paid_through = Some(now + DAY);
             inst.day_paid_micros = day;
         }
+        // Capacity comes after balance; an Err here rolls the debit back with the transaction.
+        cap.check()?;
         inst.status = Status::Running;
         tx.save_instance(&inst)?;
         Ok((inst.id, true))
@@ -368,6 +375,7 @@ pub async fn start(
 pub async fn restart(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
 ) -> ApiResult<Response> {
     let id = app.tx(|tx, _| {
@@ -375,6 +383,7 @@ pub async fn restart(
         if inst.status != Status::Running {
             return Err(wrong_state("restart", inst.status));
         }
+        cap.check()?;
         Ok(inst.id)
     })?;
     app.mark_booting(&id);
@@ -384,6 +393,7 @@ pub async fn restart(
 pub async fn update(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
     body: RawBody,
 ) -> ApiResult<Response> {
@@ -399,6 +409,7 @@ pub async fn update(
             Status::Stopped => Status::Stopped,
             other => return Err(wrong_state("update", other)),
         };
+        cap.check()?;
         // The template's current image; a deleted template keeps the instance's image.
         let image = match model::system_template(&inst.template) {
             Some(sys) => Some(system_image(tx, sys)?),
@@ -422,6 +433,7 @@ pub async fn update(
 pub async fn resize(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
     body: RawBody,
 ) -> ApiResult<Response> {
@@ -450,6 +462,7 @@ pub async fn resize(
         let count = tx.count_live(&key)?;
         let others = tx.fleet_day_cost(&key, Some(&inst.id))?;
         check_balance(&ws, model::day_cost_micros(target), count, others)?;
+        cap.check()?;
         // The new shape is billed from the next renewal; the current day stays as paid.
         inst.resources = target;
         tx.save_instance(&inst)?;
@@ -466,6 +479,7 @@ pub async fn resize(
 pub async fn exec(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
+    cap: Capacity,
     p: Params,
     body: RawBody,
 ) -> ApiResult<Response> {
@@ -480,6 +494,7 @@ pub async fn exec(
         if inst.status != Status::Running {
             return Err(wrong_state("exec in", inst.status));
         }
+        cap.check()?;
         Ok((inst.id, command))
     })?;
     // The command runs outside the store lock: other requests go on meanwhile.

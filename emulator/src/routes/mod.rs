@@ -34,6 +34,70 @@ const BODY_LIMIT: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct DropConnection;
 
+/// Routes whose handlers raise capacity-type faults themselves, at the capacity stage of the
+/// check order (after validation, state, limits and balance), as the real platform would.
+const DEFERRING_ROUTES: [&str; 7] = [
+    "POST /v1/instances",
+    "POST /v1/instances/{id}/stop",
+    "POST /v1/instances/{id}/start",
+    "POST /v1/instances/{id}/restart",
+    "POST /v1/instances/{id}/update",
+    "POST /v1/instances/{id}/resize",
+    "POST /v1/instances/{id}/exec",
+];
+
+/// An injected capacity-type fault waiting for the handler's capacity stage.
+#[derive(Debug, Clone, Copy)]
+pub struct Deferred(pub FaultKind);
+
+impl Deferred {
+    fn for_route(route: &str, kind: FaultKind) -> Option<Deferred> {
+        let capacity_kind = matches!(
+            kind,
+            FaultKind::NoCapacity | FaultKind::ProvisioningFailed | FaultKind::CapacityUnavailable
+        );
+        (capacity_kind && DEFERRING_ROUTES.contains(&route)).then_some(Deferred(kind))
+    }
+}
+
+/// The capacity stage: the injected fault for this request, if any, as its error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Capacity(Option<FaultKind>);
+
+impl Capacity {
+    pub fn check(&self) -> ApiResult<()> {
+        match self.0 {
+            Some(kind) => Err(fault_error(kind)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Capacity {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Capacity(parts.extensions.get::<Deferred>().map(|d| d.0)))
+    }
+}
+
+/// The error an injected fault answers with (for the kinds that answer at all).
+fn fault_error(kind: FaultKind) -> ApiError {
+    match kind {
+        FaultKind::RateLimited { retry_after } => ApiError::RateLimited {
+            message: "rate limited (injected by the emulator); retry later".into(),
+            retry_after,
+        },
+        FaultKind::NoCapacity => {
+            ApiError::NoCapacity("no host can fit this shape now (injected); safe to retry".into())
+        }
+        FaultKind::CapacityUnavailable => ApiError::CapacityUnavailable(
+            "the host cannot fit this now (injected); retry later".into(),
+        ),
+        _ => ApiError::ProvisioningFailed("container operation failed (injected)".into()),
+    }
+}
+
 /// The authenticated caller's workspace key, set by the front middleware on `/v1` routes.
 #[derive(Debug, Clone)]
 pub struct Caller(pub String);
@@ -169,16 +233,20 @@ pub fn build(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn not_found(req: Request) -> ApiError {
+async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/_instances/") {
-        // The instance plane never answers in the API envelope.
-        return ApiError::NotFound("no such instance route".into());
+        // The instance plane answers like the edge: a flat body, not the API envelope.
+        return json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"error": "not_found"}),
+        );
     }
     ApiError::NotFound(format!(
         "no route for {} {}",
         req.method(),
         req.uri().path()
     ))
+    .into_response()
 }
 
 fn bearer(req: &Request) -> Option<&str> {
@@ -227,6 +295,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
     let is_plane = path.starts_with("/_instances/");
 
     let mut fault: Option<&'static str> = None;
+    let mut k: Option<u64> = None;
     let resp = 'resp: {
         if !is_plane {
             match app.authenticate(bearer(&req)) {
@@ -240,6 +309,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             break 'resp next.run(req).await;
         }
         let decision = app.faults.decide(&route, !is_plane);
+        k = Some(decision.k);
         if decision.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
             fault = Some("latency");
@@ -248,24 +318,16 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             break 'resp next.run(req).await;
         };
         fault = Some(kind.name());
+        if let Some(deferred) = Deferred::for_route(&route, kind) {
+            // The handler raises it at the capacity stage of the check order.
+            req.extensions_mut().insert(deferred);
+            break 'resp next.run(req).await;
+        }
         match kind {
-            FaultKind::RateLimited { retry_after } => ApiError::RateLimited {
-                message: "rate limited (injected by the emulator); retry later".into(),
-                retry_after,
-            }
-            .into_response(),
-            FaultKind::NoCapacity => ApiError::NoCapacity(
-                "no host can fit this shape now (injected); safe to retry".into(),
-            )
-            .into_response(),
-            FaultKind::ProvisioningFailed => {
-                ApiError::ProvisioningFailed("container operation failed (injected)".into())
-                    .into_response()
-            }
-            FaultKind::CapacityUnavailable => ApiError::CapacityUnavailable(
-                "the host cannot fit this now (injected); retry later".into(),
-            )
-            .into_response(),
+            FaultKind::RateLimited { .. }
+            | FaultKind::NoCapacity
+            | FaultKind::ProvisioningFailed
+            | FaultKind::CapacityUnavailable => fault_error(kind).into_response(),
             FaultKind::DropBefore => dropped(),
             FaultKind::DropAfter => {
                 let _ = next.run(req).await;
@@ -291,6 +353,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         route,
         status,
         fault,
+        k,
         duration_ms: started.elapsed().as_millis() as u64,
     });
     resp

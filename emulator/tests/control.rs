@@ -1,0 +1,670 @@
+//! The control surface: workspaces, wallet renewals and past due driven by the clock,
+//! seeded fault injection, traffic counters and reset.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::{Emulator, day_cost};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+#[test]
+fn workspaces_control() {
+    let emu = Emulator::start(&[]);
+    let key = "sk_live_ABCDEFGHIJKLMNOPQRSTUVWX12";
+    let r = emu.control(
+        "POST",
+        "/workspaces",
+        json!({"api_key": key, "tier": "free", "wallet_micros": 5}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["api_key"], key);
+    let w = emu
+        .control("GET", &format!("/workspaces/{key}"), Value::Null)
+        .json();
+    assert_eq!(
+        w,
+        json!({"api_key": key, "tier": "free", "wallet_micros": 5, "instance_limit": 1,
+               "instance_limit_override": null, "instances": 0, "created": w["created"]})
+    );
+    let r = emu.control("POST", "/workspaces", json!({"api_key": key}));
+    assert_eq!((r.status, r.code().as_str()), (409, "conflict"));
+    for body in [
+        json!({"api_key": "sk_live_short"}),
+        json!({"tier": "gold"}),
+        json!({"wallet_micros": -1}),
+        json!({"instance_limit": "x"}),
+    ] {
+        assert_eq!(
+            emu.control("POST", "/workspaces", body.clone()).status,
+            400,
+            "{body}"
+        );
+    }
+    let w = emu
+        .control(
+            "PATCH",
+            &format!("/workspaces/{key}"),
+            json!({"tier": "paid", "wallet_micros": 9}),
+        )
+        .json();
+    assert_eq!(
+        (
+            w["tier"].clone(),
+            w["instance_limit"].clone(),
+            w["wallet_micros"].clone()
+        ),
+        (json!("paid"), json!(10), json!(9))
+    );
+    let w = emu
+        .control(
+            "PATCH",
+            &format!("/workspaces/{key}"),
+            json!({"instance_limit": 150}),
+        )
+        .json();
+    assert_eq!(
+        (
+            w["instance_limit"].clone(),
+            w["instance_limit_override"].clone()
+        ),
+        (json!(150), json!(150))
+    );
+    assert_eq!(
+        emu.control("GET", "/workspaces/sk_live_nope", Value::Null)
+            .status,
+        404
+    );
+    let all = emu.control("GET", "/workspaces", Value::Null).json();
+    assert_eq!(all["default_api_key"], emu.key.as_str());
+    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    // The new workspace's key works on the API at once.
+    assert_eq!(emu.api_with(key).get("/instances").status, 200);
+    assert_eq!(emu.control("GET", "/nope", Value::Null).status, 404);
+}
+
+#[test]
+fn renewals_debit_a_day_every_24h_including_stopped() {
+    let emu = Emulator::start(&[]);
+    let now = emu.freeze_clock();
+    let api = emu.api();
+    let d = day_cost(2, 4, 6);
+    let big = day_cost(4, 8, 20);
+    let w0 = emu.wallet(&emu.key);
+    let a = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let b = api.create(json!({"resources": {"cpu": 4, "memory": 8}}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.post(&format!("/instances/{b}/stop"), Value::Null);
+    assert_eq!(emu.wallet(&emu.key), w0 - d - big);
+    emu.advance(86_399);
+    assert_eq!(emu.wallet(&emu.key), w0 - d - big, "not due yet");
+    emu.advance(1);
+    assert_eq!(
+        emu.wallet(&emu.key),
+        w0 - 2 * (d + big),
+        "stopped bills like running"
+    );
+    assert_eq!(
+        api.get(&format!("/instances/{a}")).json()["paid_through"],
+        now + 2 * 86_400
+    );
+    emu.advance(3 * 86_400);
+    assert_eq!(emu.wallet(&emu.key), w0 - 5 * (d + big));
+    let got = api.get(&format!("/instances/{b}")).json();
+    assert_eq!(
+        (
+            got["paid_through"].clone(),
+            got["status"].clone(),
+            got["past_due"].clone()
+        ),
+        (json!(now + 5 * 86_400), json!("stopped"), json!(false))
+    );
+    // A resize is billed from the next renewal on.
+    api.post(
+        &format!("/instances/{a}/resize"),
+        json!({"cpu": 4, "memory": 8}),
+    );
+    emu.advance(86_400);
+    assert_eq!(emu.wallet(&emu.key), w0 - 5 * (d + big) - 2 * big);
+}
+
+#[test]
+fn past_due_stops_and_a_funded_start_clears_it() {
+    let emu = Emulator::start(&[]);
+    emu.freeze_clock();
+    let d = day_cost(2, 4, 6);
+    let key = emu.workspace(json!({"wallet_micros": d})).key.unwrap();
+    let api = emu.api_with(&key);
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    assert_eq!(emu.wallet(&key), 0);
+    let now = emu.advance(86_400);
+    let got = api.get(&format!("/instances/{id}")).json();
+    assert_eq!(
+        (got["status"].clone(), got["past_due"].clone()),
+        (json!("stopped"), json!(true))
+    );
+    let r = api.post(&format!("/instances/{id}/start"), Value::Null);
+    assert_eq!((r.status, r.code().as_str()), (402, "insufficient_balance"));
+    // Past-due instances are not renewed again meanwhile.
+    emu.control(
+        "PATCH",
+        &format!("/workspaces/{key}"),
+        json!({"wallet_micros": d - 1}),
+    );
+    emu.advance(86_400);
+    assert_eq!(emu.wallet(&key), d - 1);
+    assert_eq!(
+        api.post(&format!("/instances/{id}/start"), Value::Null)
+            .code(),
+        "insufficient_balance"
+    );
+    emu.control(
+        "PATCH",
+        &format!("/workspaces/{key}"),
+        json!({"wallet_micros": d + 5}),
+    );
+    let r = api.post(&format!("/instances/{id}/start"), Value::Null);
+    assert_eq!(r.json(), json!({"id": id, "status": "running"}));
+    let got = api.get(&format!("/instances/{id}")).json();
+    assert_eq!(
+        (
+            got["status"].clone(),
+            got["past_due"].clone(),
+            got["paid_through"].clone()
+        ),
+        (json!("running"), json!(false), json!(now + 86_400 + 86_400))
+    );
+    assert_eq!(emu.wallet(&key), 5);
+}
+
+#[test]
+fn renewals_drain_a_shared_wallet_oldest_first() {
+    let emu = Emulator::start(&[]);
+    emu.freeze_clock();
+    let d = day_cost(2, 4, 6);
+    let key = emu.workspace(json!({"wallet_micros": 62 * d})).key.unwrap();
+    let api = emu.api_with(&key);
+    let first = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let second = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    emu.control(
+        "PATCH",
+        &format!("/workspaces/{key}"),
+        json!({"wallet_micros": d}),
+    );
+    emu.advance(86_400);
+    let a = api.get(&format!("/instances/{first}")).json();
+    let b = api.get(&format!("/instances/{second}")).json();
+    assert_eq!(
+        (a["status"].clone(), a["past_due"].clone()),
+        (json!("running"), json!(false))
+    );
+    assert_eq!(
+        (b["status"].clone(), b["past_due"].clone()),
+        (json!("stopped"), json!(true))
+    );
+    // Deleting a past-due instance refunds nothing (its day is over).
+    api.delete(&format!("/instances/{second}"));
+    assert_eq!(emu.wallet(&key), 0);
+}
+
+fn uniform(seed: u64, route: &str, k: u64, rule: u64) -> f64 {
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    h.update(route.as_bytes());
+    h.update([0u8]);
+    h.update(k.to_le_bytes());
+    h.update(rule.to_le_bytes());
+    let d = h.finalize();
+    let x = u64::from_le_bytes(d[..8].try_into().unwrap());
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The request numbers on `route` that got a fault, from the recent-request log.
+fn faulted_ks(emu: &Emulator, route: &str) -> BTreeSet<u64> {
+    let log = emu.control("GET", "/requests", Value::Null).json();
+    log["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["route"] == route && !e["fault"].is_null())
+        .map(|e| e["k"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn seeded_faults_hit_the_same_requests_even_with_concurrent_clients() {
+    let emu = Emulator::start(&[]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let route = "GET /v1/instances/{id}";
+    let config = json!({"seed": 1234, "rules": [{"route": route, "kind": "no_capacity", "probability": 0.3}]});
+    let run = |threads: usize| -> (BTreeSet<u64>, usize) {
+        assert_eq!(emu.control("POST", "/faults", config.clone()).status, 200);
+        emu.control("POST", "/requests/reset", Value::Null);
+        let per = 60 / threads;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let api = api.clone();
+                let id = id.clone();
+                std::thread::spawn(move || {
+                    (0..per)
+                        .filter(|_| api.get(&format!("/instances/{id}")).status == 503)
+                        .count()
+                })
+            })
+            .collect();
+        let got_503: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        (faulted_ks(&emu, route), got_503)
+    };
+    let (sequential, n1) = run(1);
+    let (concurrent, n2) = run(6);
+    assert_eq!(sequential, concurrent);
+    assert_eq!((n1, n2), (sequential.len(), sequential.len()));
+    // It is the documented function of (seed, route, k).
+    let expected: BTreeSet<u64> = (1..=60)
+        .filter(|k| uniform(1234, route, *k, 0) < 0.3)
+        .collect();
+    assert_eq!(sequential, expected);
+    assert!((5..=35).contains(&expected.len()), "{}", expected.len());
+    let injected =
+        emu.control("GET", "/requests", Value::Null).json()["faults"]["no_capacity"].clone();
+    assert_eq!(injected, json!(expected.len()));
+    // Another seed hits other requests.
+    emu.control(
+        "POST",
+        "/faults",
+        json!({"seed": 99, "rules": config["rules"]}),
+    );
+    emu.control("POST", "/requests/reset", Value::Null);
+    for _ in 0..60 {
+        api.get(&format!("/instances/{id}"));
+    }
+    assert_ne!(faulted_ks(&emu, route), expected);
+}
+
+#[test]
+fn fault_kinds_answer_as_documented() {
+    let emu = Emulator::start(&[]);
+    let api = emu.api();
+    let w0 = emu.wallet(&emu.key);
+    let d = day_cost(2, 4, 6);
+    let set = |rules: Value| {
+        let r = emu.control("POST", "/faults", json!({"seed": 1, "rules": rules}));
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    let count = || {
+        api.get("/instances").json()["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    set(
+        json!([{"route": "POST /v1/instances", "kind": "rate_limited", "retry_after": 7, "requests": [1]}]),
+    );
+    let r = api.post("/instances", json!({}));
+    assert_eq!(
+        (r.status, r.code().as_str(), r.header("retry-after")),
+        (429, "rate_limited", Some("7"))
+    );
+    assert_eq!(
+        api.post("/instances", json!({})).status,
+        201,
+        "only request 1"
+    );
+
+    set(json!([{"route": "POST /v1/instances", "kind": "no_capacity", "first": 1}]));
+    let r = api.post("/instances", json!({}));
+    assert_eq!((r.status, r.code().as_str()), (503, "no_capacity"));
+
+    set(json!([{"route": "POST /v1/instances", "kind": "provisioning_failed", "first": 1}]));
+    let r = api.post("/instances", json!({}));
+    assert_eq!((r.status, r.code().as_str()), (502, "provisioning_failed"));
+    assert_eq!(
+        (count(), emu.wallet(&emu.key)),
+        (1, w0 - d),
+        "failed creates leave nothing and charge nothing"
+    );
+
+    // Dropped before the change: no answer, nothing created.
+    set(json!([{"route": "POST /v1/instances", "kind": "drop_before", "first": 1}]));
+    assert!(api.try_send("POST", "/v1/instances", Some("{}")).is_err());
+    assert_eq!((count(), emu.wallet(&emu.key)), (1, w0 - d));
+
+    // Dropped after the commit: no answer, but the instance exists and was charged.
+    set(json!([{"route": "POST /v1/instances", "kind": "drop_after", "first": 1}]));
+    let err = api
+        .try_send("POST", "/v1/instances", Some(r#"{"name": "ghost"}"#))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    let list = api.get("/instances").json();
+    assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    assert_eq!(list["data"][0]["name"], "ghost");
+    assert_eq!(emu.wallet(&emu.key), w0 - 2 * d);
+    let log = emu.control("GET", "/requests", Value::Null).json();
+    let last_create = log["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["route"] == "POST /v1/instances")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last_create["status"].clone(), last_create["fault"].clone()),
+        (Value::Null, json!("drop_after"))
+    );
+
+    // Malformed: a 200 whose body is not JSON (the handler ran).
+    set(json!([{"route": "GET /v1/instances", "kind": "malformed", "first": 1}]));
+    let r = api.get("/instances");
+    assert_eq!(r.status, 200);
+    assert!(
+        serde_json::from_slice::<Value>(&r.body).is_err(),
+        "{}",
+        r.text()
+    );
+
+    // capacity_unavailable on start.
+    let id = list["data"][0]["id"].as_str().unwrap().to_string();
+    api.post(&format!("/instances/{id}/stop"), Value::Null);
+    set(
+        json!([{"route": "POST /v1/instances/{id}/start", "kind": "capacity_unavailable", "first": 1}]),
+    );
+    let r = api.post(&format!("/instances/{id}/start"), Value::Null);
+    assert_eq!((r.status, r.code().as_str()), (409, "capacity_unavailable"));
+    assert_eq!(
+        api.get(&format!("/instances/{id}")).json()["status"],
+        "stopped"
+    );
+
+    // Latency, on every /v1 route through "*", and combined with another kind.
+    set(json!([
+        {"route": "*", "kind": "latency", "ms": 250},
+        {"route": "GET /v1/templates", "kind": "rate_limited", "requests": [1]}
+    ]));
+    let t = Instant::now();
+    assert_eq!(api.get("/templates").status, 429);
+    assert_eq!(api.get("/instances").status, 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    // "*" leaves the instance plane alone; it can be named explicitly.
+    let t = Instant::now();
+    emu.raw()
+        .send("GET", &format!("/_instances/{id}/3737/v1/health"), None);
+    assert!(t.elapsed() < Duration::from_millis(250));
+    set(json!([{"route": "GET /_instances/{id}/{port}/v1/health", "kind": "no_capacity"}]));
+    assert_eq!(
+        emu.raw()
+            .send("GET", &format!("/_instances/{id}/3737/v1/health"), None)
+            .status,
+        503
+    );
+
+    // Clearing.
+    let r = emu.control("DELETE", "/faults", Value::Null).json();
+    assert_eq!(r["rules"], json!([]));
+    assert_eq!(api.post("/instances", json!({})).status, 201);
+}
+
+#[test]
+fn fault_config_is_validated_and_echoed() {
+    let emu = Emulator::start(&[]);
+    let body = json!({"seed": 5, "rules": [
+        {"route": "GET /v1/instances", "kind": "rate_limited", "probability": 0.5},
+        {"route": "*", "kind": "latency", "ms": 10, "count": 3},
+        {"route": "POST /v1/instances", "kind": "drop_after", "requests": [3, 1]}
+    ]});
+    let r = emu.control("POST", "/faults", body).json();
+    assert_eq!(r["seed"], 5);
+    assert_eq!(
+        r["rules"][0],
+        json!({"route": "GET /v1/instances", "kind": "rate_limited", "retry_after": 1, "probability": 0.5})
+    );
+    assert_eq!(
+        r["rules"][1],
+        json!({"route": "*", "kind": "latency", "ms": 10, "first": 3})
+    );
+    assert_eq!(r["rules"][2]["requests"], json!([1, 3]));
+    assert_eq!(
+        emu.control("GET", "/faults", Value::Null).json()["rules"],
+        r["rules"]
+    );
+    for bad in [
+        json!({"rules": [{"kind": "explode"}]}),
+        json!({"rules": [{"kind": "latency"}]}),
+        json!({"rules": [{"kind": "no_capacity", "probability": 1.5}]}),
+        json!({"rules": [{"kind": "no_capacity", "probability": 0.5, "first": 1}]}),
+        json!({"rules": [{"kind": "no_capacity", "route": "instances"}]}),
+        json!({"seed": "x"}),
+    ] {
+        assert_eq!(
+            emu.control("POST", "/faults", bad.clone()).status,
+            400,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn request_counters_and_log() {
+    let emu = Emulator::start(&[]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        api.get(&format!("/instances/{id}"));
+    }
+    api.get("/nope");
+    emu.raw().send("GET", "/v1/instances", None);
+    emu.control("GET", "/clock", Value::Null);
+    let r = emu.control("GET", "/requests", Value::Null).json();
+    assert_eq!(r["total"], 6);
+    assert_eq!(
+        r["counters"],
+        json!({"GET (unmatched)": 1, "GET /v1/instances": 1, "GET /v1/instances/{id}": 3, "POST /v1/instances": 1})
+    );
+    assert_eq!(
+        r["by_status"],
+        json!({"200": 3, "201": 1, "401": 1, "404": 1})
+    );
+    let last = &r["recent"][5];
+    assert_eq!(
+        (
+            last["method"].clone(),
+            last["path"].clone(),
+            last["status"].clone()
+        ),
+        (json!("GET"), json!("/v1/instances"), json!(401))
+    );
+    assert_eq!(r["recent"][1]["path"], format!("/v1/instances/{id}"));
+    emu.control("POST", "/requests/reset", Value::Null);
+    let r = emu.control("GET", "/requests", Value::Null).json();
+    assert_eq!(
+        (r["total"].clone(), r["recent"].clone()),
+        (json!(0), json!([]))
+    );
+}
+
+#[test]
+fn out_of_band_changes_and_reset() {
+    let emu = Emulator::start(&["--wallet-micros", "5000000000"]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let r = emu.control(
+        "PATCH",
+        &format!("/instances/{id}"),
+        json!({"status": "failed", "image_ref": "acme/drift:1"}),
+    );
+    assert_eq!(r.status, 200);
+    let got = api.get(&format!("/instances/{id}")).json();
+    assert_eq!(
+        (got["status"].clone(), got["image_ref"].clone()),
+        (json!("failed"), json!("acme/drift:1"))
+    );
+    assert_eq!(
+        emu.control(
+            "PATCH",
+            &format!("/instances/{id}"),
+            json!({"status": "sleeping"})
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        emu.control("GET", "/instances/zzzzzzzzzz", Value::Null)
+            .status,
+        404
+    );
+    let other = emu.workspace(json!({}));
+    api.post(
+        "/templates",
+        json!({"name": "mine", "image_ref": "acme/mine"}),
+    );
+    emu.control(
+        "POST",
+        "/faults",
+        json!({"rules": [{"kind": "latency", "ms": 1}]}),
+    );
+    emu.advance(1000);
+    let r = emu.control("POST", "/reset", Value::Null);
+    assert_eq!(r.json(), json!({"reset": true, "default_api_key": emu.key}));
+    // Everything is gone but the default workspace, which is back to its startup settings.
+    assert_eq!(api.get("/instances").json()["data"], json!([]));
+    assert_eq!(
+        api.get("/templates").json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(other.get("/instances").status, 401);
+    assert_eq!(emu.wallet(&emu.key), 5_000_000_000);
+    assert_eq!(
+        emu.control("GET", "/clock", Value::Null).json()["offset_seconds"],
+        0
+    );
+    assert_eq!(
+        emu.control("GET", "/faults", Value::Null).json()["rules"],
+        json!([])
+    );
+    // Counting restarted at the reset: only the three API calls above.
+    assert_eq!(
+        emu.control("GET", "/requests", Value::Null).json()["total"],
+        3
+    );
+}
+
+#[test]
+fn clock_control() {
+    let emu = Emulator::start(&[]);
+    let c = emu.control("GET", "/clock", Value::Null).json();
+    assert_eq!(
+        (c["offset_seconds"].clone(), c["frozen"].clone()),
+        (json!(0), json!(false))
+    );
+    let now = emu.freeze_clock();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        emu.control("GET", "/clock", Value::Null).json()["now"],
+        now,
+        "frozen"
+    );
+    assert_eq!(emu.advance(100), now + 100);
+    let c = emu
+        .control("POST", "/clock", json!({"frozen": false}))
+        .json();
+    assert_eq!(c["frozen"], false);
+    assert!(c["now"].as_i64().unwrap() >= now + 100);
+    assert_eq!(
+        emu.control("POST", "/clock", json!({"advance_seconds": -1}))
+            .status,
+        400
+    );
+    assert_eq!(
+        emu.control("POST", "/clock", json!({"frozen": "yes"}))
+            .status,
+        400
+    );
+}
+
+#[test]
+fn capacity_faults_come_after_validation_limits_and_balance() {
+    let emu = Emulator::start(&[]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let set = |route: &str, kind: &str| {
+        let r = emu.control(
+            "POST",
+            "/faults",
+            json!({"seed": 3, "rules": [{"route": route, "kind": kind}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    set("POST /v1/instances", "no_capacity");
+    assert_eq!(
+        api.post("/instances", json!({"template": "nope"})).status,
+        400,
+        "validation first"
+    );
+    assert_eq!(
+        api.post("/instances", json!({"resources": {"cpu": 4, "memory": 8}}))
+            .code(),
+        "no_capacity"
+    );
+    let broke = emu.workspace(json!({"wallet_micros": 0}));
+    assert_eq!(
+        broke.post("/instances", json!({})).code(),
+        "insufficient_balance",
+        "balance before capacity"
+    );
+    // Lifecycle actions: state first, then the injected failure; nothing changes.
+    for (action, kind, code) in [
+        ("restart", "provisioning_failed", "provisioning_failed"),
+        ("update", "provisioning_failed", "provisioning_failed"),
+        ("exec", "provisioning_failed", "provisioning_failed"),
+        ("resize", "capacity_unavailable", "capacity_unavailable"),
+        ("stop", "provisioning_failed", "provisioning_failed"),
+    ] {
+        set(&format!("POST /v1/instances/{{id}}/{action}"), kind);
+        let body = match action {
+            "exec" => json!({"command": "echo hi"}),
+            "resize" => json!({"disk": 12}),
+            _ => Value::Null,
+        };
+        let r = api.post(&format!("/instances/{id}/{action}"), body);
+        assert_eq!(
+            (r.status, r.code()),
+            (
+                if code == "capacity_unavailable" {
+                    409
+                } else {
+                    502
+                },
+                code.to_string()
+            ),
+            "{action}"
+        );
+        let got = api.get(&format!("/instances/{id}")).json();
+        assert_eq!(
+            (got["status"].clone(), got["resources"]["disk"].clone()),
+            (json!("running"), json!(6)),
+            "{action}"
+        );
+    }
+    emu.control("DELETE", "/faults", Value::Null);
+    api.post(&format!("/instances/{id}/stop"), Value::Null);
+    set("POST /v1/instances/{id}/restart", "provisioning_failed");
+    assert_eq!(
+        api.post(&format!("/instances/{id}/restart"), Value::Null)
+            .code(),
+        "invalid_request",
+        "state before the fault"
+    );
+}

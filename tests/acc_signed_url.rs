@@ -1,0 +1,91 @@
+//! `agent37_signed_url` (ephemeral) through real Terraform against the emulator: the URL opens
+//! the instance's port, and it appears in no plan, state or output.
+
+mod support;
+
+use serde_json::json;
+use support::{Emulator, Terraform, TfVersion};
+
+fn signed_url(version: TfVersion) {
+    let emu = Emulator::start(&[]);
+    let inst = emu.api_ok("POST", "/instances", Some(&json!({"name": "eph"})));
+    let id = inst["id"].as_str().expect("id").to_string();
+    let tf = Terraform::with_emulator(version, &emu);
+    tf.write_main(&format!(
+        r#"
+terraform {{
+  required_providers {{
+    agent37 = {{ source = "agent37/agent37" }}
+  }}
+}}
+
+ephemeral "agent37_signed_url" "chat" {{
+  instance_id = "{id}"
+  ttl_seconds = 120
+}}
+
+resource "terraform_data" "open" {{
+  provisioner "local-exec" {{
+    # The URL reaches the command only through its environment, never the state.
+    command     = "python3 -c \"import os, urllib.request; open('opened.json', 'w').write(urllib.request.urlopen(os.environ['URL']).read().decode())\""
+    environment = {{ URL = ephemeral.agent37_signed_url.chat.url }}
+  }}
+}}
+"#
+    ));
+    let out = tf.apply();
+    let opened: serde_json::Value =
+        serde_json::from_str(&tf.workdir().read("opened.json")).expect("the URL answered JSON");
+    assert_eq!(opened["instance"], id.as_str(), "{opened}");
+    assert_eq!(opened["port"], 3737, "the default port by default");
+
+    // The token is nowhere Terraform keeps things.
+    let state = tf.workdir().read("terraform.tfstate");
+    assert!(!state.contains("a37_token"), "state holds the signed URL");
+    let shown = tf.show_state_json().to_string();
+    assert!(
+        !shown.contains("a37_token"),
+        "show -json holds the signed URL"
+    );
+    assert!(
+        !out.stdout.contains("a37_token"),
+        "apply output shows the URL: {out}"
+    );
+
+    // An instance that does not exist gives the API's error.
+    tf.write_main(
+        r#"
+terraform {
+  required_providers {
+    agent37 = { source = "agent37/agent37" }
+  }
+}
+
+ephemeral "agent37_signed_url" "nope" {
+  instance_id = "zzzzzzzzzz"
+  port        = 3737
+}
+
+resource "terraform_data" "use" {
+  provisioner "local-exec" {
+    command     = "true"
+    environment = { URL = ephemeral.agent37_signed_url.nope.url }
+  }
+}
+"#,
+    );
+    let out = tf.apply_with(&[]);
+    assert!(!out.success());
+    assert!(out.stderr.contains("Unable to mint a signed URL"), "{out}");
+    assert!(out.stderr.contains("not_found"), "{out}");
+}
+
+#[test]
+fn signed_url_terraform_1_15() {
+    signed_url(TfVersion::V1_15);
+}
+
+#[test]
+fn signed_url_terraform_1_11() {
+    signed_url(TfVersion::V1_11);
+}
