@@ -16,6 +16,9 @@ fn docs_are_fresh() {
         Ok(g) => g,
         Err(e) => panic!("`{}` fails:\n{e}", docs::FIX_COMMAND),
     };
+    for w in &generated.warnings {
+        eprintln!("warning: {w}");
+    }
     let stale = docs::stale(root, &generated).unwrap_or_else(|e| panic!("reading docs/: {e}"));
     assert!(
         stale.is_empty(),
@@ -30,20 +33,17 @@ fn every_registered_type_has_a_page() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalog = docs::Catalog::agent37();
     let generated = docs::generate(root, &catalog).unwrap_or_else(|e| panic!("{e}"));
-    let short = |name: &str| name.strip_prefix("agent37_").unwrap_or(name).to_string();
     let mut expected = vec!["docs/index.md".to_string()];
-    expected.extend(
-        catalog
-            .resources
-            .iter()
-            .map(|(n, _)| format!("docs/resources/{}.md", short(n))),
-    );
-    expected.extend(
-        catalog
-            .data_sources
-            .iter()
-            .map(|(n, _)| format!("docs/data-sources/{}.md", short(n))),
-    );
+    for (dir, list) in [
+        ("resources", &catalog.resources),
+        ("data-sources", &catalog.data_sources),
+        ("ephemeral-resources", &catalog.ephemeral_resources),
+    ] {
+        expected.extend(
+            list.iter()
+                .map(|e| format!("docs/{dir}/{}.md", catalog.short(&e.name))),
+        );
+    }
     expected.extend(
         catalog
             .functions

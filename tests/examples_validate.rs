@@ -132,10 +132,10 @@ fn validate_all(version: TfVersion) {
                             Err(_) => None,
                         };
                         let Some(dir) = dir else { break };
-                        if let Some(problem) = validate(version, dir) {
-                            if let Ok(mut f) = failures.lock() {
-                                f.push(problem);
-                            }
+                        if let Some(problem) = validate(version, dir)
+                            && let Ok(mut f) = failures.lock()
+                        {
+                            f.push(problem);
                         }
                     }
                 })

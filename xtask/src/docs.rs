@@ -3,7 +3,8 @@
 //! from `examples/`, with optional hand-written prose from `templates/`.
 //!
 //! The layout is the Registry's (`docs/index.md`, `docs/resources/<name>.md`,
-//! `docs/data-sources/<name>.md`, `docs/functions/<name>.md`, `docs/guides/<name>.md`); pages
+//! `docs/data-sources/<name>.md`, `docs/ephemeral-resources/<name>.md`,
+//! `docs/functions/<name>.md`, `docs/guides/<name>.md`); pages
 //! look like those of the official generator (tfplugindocs): front matter, description, example,
 //! then the schema grouped into Required / Optional / Read-Only with a "Nested Schema for `x`"
 //! section per nested attribute or block, and the import syntax when examples show it.
@@ -19,7 +20,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use agent37_provider::sdk::schema::{AttrType, Attribute, Block, NestedBlock, Nesting};
-use agent37_provider::sdk::traits::{Provider, Signature};
+use agent37_provider::sdk::traits::{Identity, Provider, Signature};
 use agent37_provider::sdk::{Schema, Type, Value};
 
 /// The command that regenerates `docs/`, for messages.
@@ -28,42 +29,69 @@ pub const FIX_COMMAND: &str = "cargo xtask docs";
 /// Where the generated pages go, relative to the workspace root.
 pub const DOCS_DIR: &str = "docs";
 
+/// One documented object: a resource, data source or ephemeral resource.
+pub struct Entry {
+    /// The full type name (`agent37_instance`).
+    pub name: String,
+    pub schema: Schema,
+    /// Resources only: what `import { identity = {…} }` takes (Terraform ≥ 1.12).
+    pub identity: Option<Identity>,
+}
+
+impl Entry {
+    pub fn new(name: &str, schema: Schema, identity: Option<Identity>) -> Entry {
+        Entry {
+            name: name.to_string(),
+            schema,
+            identity,
+        }
+    }
+}
+
 /// Everything the provider registers, in a form that does not depend on its configured data.
 pub struct Catalog {
     /// The provider's local name (`agent37`).
     pub name: String,
     pub provider: Schema,
-    /// Sorted by type name.
-    pub resources: Vec<(String, Schema)>,
-    pub data_sources: Vec<(String, Schema)>,
+    /// Each list sorted by type name.
+    pub resources: Vec<Entry>,
+    pub data_sources: Vec<Entry>,
+    pub ephemeral_resources: Vec<Entry>,
     pub functions: Vec<(String, Signature)>,
 }
 
 impl Catalog {
     pub fn of<P: Provider>(provider: &P) -> Catalog {
-        let mut resources: Vec<(String, Schema)> = provider
+        let mut resources: Vec<Entry> = provider
             .resources()
             .iter()
-            .map(|r| (r.type_name().to_string(), r.schema()))
+            .map(|r| Entry::new(r.type_name(), r.schema(), r.identity()))
             .collect();
-        let mut data_sources: Vec<(String, Schema)> = provider
+        let mut data_sources: Vec<Entry> = provider
             .data_sources()
             .iter()
-            .map(|d| (d.type_name().to_string(), d.schema()))
+            .map(|d| Entry::new(d.type_name(), d.schema(), None))
+            .collect();
+        let mut ephemeral_resources: Vec<Entry> = provider
+            .ephemeral_resources()
+            .iter()
+            .map(|e| Entry::new(e.type_name(), e.schema(), None))
             .collect();
         let mut functions: Vec<(String, Signature)> = provider
             .functions()
             .iter()
             .map(|f| (f.name().to_string(), f.signature()))
             .collect();
-        resources.sort_by(|a, b| a.0.cmp(&b.0));
-        data_sources.sort_by(|a, b| a.0.cmp(&b.0));
+        for list in [&mut resources, &mut data_sources, &mut ephemeral_resources] {
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         functions.sort_by(|a, b| a.0.cmp(&b.0));
         Catalog {
             name: provider.type_name().to_string(),
             provider: provider.schema(),
             resources,
             data_sources,
+            ephemeral_resources,
             functions,
         }
     }
@@ -74,40 +102,68 @@ impl Catalog {
     }
 
     /// `agent37_instance` → `instance`: the page name the Registry expects.
-    fn short<'a>(&self, type_name: &'a str) -> &'a str {
+    pub fn short<'a>(&self, type_name: &'a str) -> &'a str {
         type_name
             .strip_prefix(&format!("{}_", self.name))
             .unwrap_or(type_name)
     }
+
+    /// Every documented object with its kind, in page order.
+    fn entries(&self) -> impl Iterator<Item = (Kind, &Entry)> {
+        fn tag(kind: Kind, list: &[Entry]) -> impl Iterator<Item = (Kind, &Entry)> {
+            list.iter().map(move |e| (kind, e))
+        }
+        tag(Kind::Resource, &self.resources)
+            .chain(tag(Kind::DataSource, &self.data_sources))
+            .chain(tag(Kind::EphemeralResource, &self.ephemeral_resources))
+    }
 }
 
-/// The kinds of schema-described objects that get a page each. Ephemeral resources, actions and
-/// list resources join here (with their `docs/` folder and example file) once the SDK's
-/// `Provider` trait offers them.
+/// The kinds of schema-described objects that get a page each. Actions and list resources join
+/// here (with their `docs/` folder and example file) once the SDK's `Provider` trait offers
+/// them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Resource,
     DataSource,
+    EphemeralResource,
 }
 
 impl Kind {
+    const ALL: [Kind; 3] = [Kind::Resource, Kind::DataSource, Kind::EphemeralResource];
+
     /// The folder under `docs/`, `examples/` and `templates/`.
     fn dir(self) -> &'static str {
         match self {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
+            Kind::EphemeralResource => "ephemeral-resources",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+            Kind::EphemeralResource => "Ephemeral Resource",
         }
     }
     fn example_file(self) -> &'static str {
         match self {
             Kind::Resource => "resource.tf",
             Kind::DataSource => "data-source.tf",
+            Kind::EphemeralResource => "ephemeral-resource.tf",
+        }
+    }
+    /// What readers must know about the Terraform version, when it matters.
+    fn requirement(self) -> Option<&'static str> {
+        match self {
+            Kind::EphemeralResource => Some(
+                "Ephemeral resources need Terraform 1.10 or later; their values never appear in \
+                 plans or state, and can be used only in ephemeral contexts (provider blocks, \
+                 provisioner and connection blocks, write-only arguments, locals and ephemeral \
+                 outputs and variables).",
+            ),
+            Kind::Resource | Kind::DataSource => None,
         }
     }
 }
@@ -171,11 +227,8 @@ pub fn generate(root: &Path, catalog: &Catalog) -> Result<Generated, DocsError> 
         used_templates: BTreeSet::new(),
     };
     g.index();
-    for (name, schema) in &catalog.resources {
-        g.object_page(Kind::Resource, name, schema);
-    }
-    for (name, schema) in &catalog.data_sources {
-        g.object_page(Kind::DataSource, name, schema);
+    for (kind, entry) in catalog.entries() {
+        g.object_page(kind, entry);
     }
     for (name, sig) in &catalog.functions {
         g.function_page(name, sig);
@@ -289,11 +342,17 @@ fn slash_path(p: &Path) -> String {
 pub fn missing_descriptions(catalog: &Catalog) -> Vec<String> {
     let mut out = Vec::new();
     block_missing("provider", &catalog.provider.block, &mut out);
-    for (name, schema) in catalog.resources.iter().chain(&catalog.data_sources) {
-        if blank(&schema.block.description) {
+    for (_, e) in catalog.entries() {
+        let name = &e.name;
+        if blank(&e.schema.block.description) {
             out.push(format!("{name} (the description of {name} itself)"));
         }
-        block_missing(name, &schema.block, &mut out);
+        block_missing(name, &e.schema.block, &mut out);
+        for a in e.identity.iter().flat_map(|i| &i.attributes) {
+            if blank(a.description) {
+                out.push(format!("{name}.identity.{}", a.name));
+            }
+        }
     }
     for (name, sig) in &catalog.functions {
         if blank(sig.summary) && blank(sig.description) {
@@ -398,15 +457,19 @@ impl Gen<'_> {
         self.files.insert(format!("{DOCS_DIR}/index.md"), page);
     }
 
-    fn object_page(&mut self, kind: Kind, name: &str, schema: &Schema) {
+    fn object_page(&mut self, kind: Kind, entry: &Entry) {
+        let name = entry.name.as_str();
         let short = self.catalog.short(name);
-        let description = schema.block.description.trim();
+        let description = entry.schema.block.description.trim();
         let mut page = front_matter(
             &format!("{name} {} - {}", kind.label(), self.catalog.name),
             description,
         );
         let _ = writeln!(page, "# {name} ({})\n", kind.label());
         push_paragraph(&mut page, description);
+        if let Some(req) = kind.requirement() {
+            push_paragraph(&mut page, req);
+        }
         if let Some(prose) = self.template(&format!("templates/{}/{short}.md", kind.dir())) {
             push_paragraph(&mut page, &prose);
         }
@@ -419,37 +482,58 @@ impl Gen<'_> {
             )),
         }
         page.push_str("## Schema\n\n");
-        page.push_str(&render_schema(&schema.block, kind == Kind::Resource));
+        page.push_str(&render_schema(&entry.schema.block, kind == Kind::Resource));
         if kind == Kind::Resource {
-            self.import_section(&mut page, &example_dir);
+            self.import_section(&mut page, &example_dir, entry.identity.as_ref());
         }
         self.files
             .insert(format!("{DOCS_DIR}/{}/{short}.md", kind.dir()), page);
     }
 
-    /// "## Import" from `import-by-string-id.tf` (import block), `import-by-identity.tf` and
-    /// `import.sh` (CLI), as far as they exist.
-    fn import_section(&mut self, page: &mut String, example_dir: &str) {
-        let block = self.example(&format!("{example_dir}/import-by-string-id.tf"));
-        let identity = self.example(&format!("{example_dir}/import-by-identity.tf"));
+    /// "## Import" from `import-by-string-id.tf` (import block by id), `import-by-identity.tf`
+    /// (import block by identity) and `import.sh` (CLI), as far as they exist, and the identity
+    /// schema when the resource has one.
+    fn import_section(
+        &mut self,
+        page: &mut String,
+        example_dir: &str,
+        identity: Option<&Identity>,
+    ) {
+        let by_id = self.example(&format!("{example_dir}/import-by-string-id.tf"));
+        let by_identity = self.example(&format!("{example_dir}/import-by-identity.tf"));
         let cli = self.example(&format!("{example_dir}/import.sh"));
-        if block.is_none() && identity.is_none() && cli.is_none() {
+        if by_id.is_none() && by_identity.is_none() && cli.is_none() && identity.is_none() {
             return;
         }
         page.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
-        if let Some(b) = block {
+        if let Some(b) = by_id {
             page.push_str(
                 "In Terraform v1.5.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) \
                  can be used with the `id` attribute, for example:\n\n",
             );
             push_code(page, "terraform", &b);
         }
-        if let Some(i) = identity {
+        if let Some(i) = by_identity {
             page.push_str(
                 "In Terraform v1.12.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) \
                  can be used with the `identity` attribute, for example:\n\n",
             );
             push_code(page, "terraform", &i);
+        }
+        if let Some(identity) = identity {
+            page.push_str("### Identity Schema\n\n");
+            page.push_str(
+                "The attributes of the resource's identity (Terraform v1.12.0 and later), \
+                 which an `import` block's `identity` takes:\n\n",
+            );
+            for a in &identity.attributes {
+                let _ = writeln!(
+                    page,
+                    "{}",
+                    bullet(a.name, "String, Required", a.description.trim(), None)
+                );
+            }
+            page.push('\n');
         }
         if let Some(c) = cli {
             page.push_str(
@@ -559,9 +643,11 @@ impl Gen<'_> {
             ("templates", &self.used_templates),
         ] {
             for rel in files_under(self.root, top) {
-                let documented_kind = ["resources/", "data-sources/", "functions/", "provider/"]
+                let documented_kind = Kind::ALL
                     .iter()
-                    .any(|k| rel.starts_with(&format!("{top}/{k}")))
+                    .map(|k| k.dir())
+                    .chain(["functions", "provider"])
+                    .any(|k| rel.starts_with(&format!("{top}/{k}/")))
                     || (top == "templates" && rel == "templates/index.md");
                 if documented_kind && !used.contains(&rel) {
                     self.warnings.push(format!(
@@ -1072,205 +1158,4 @@ fn hcl_quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use agent37_provider::sdk::timeouts;
-    use agent37_provider::sdk::traits::Parameter;
-    use agent37_provider::sdk::validate::{IntRange, OneOf};
-
-    fn resource_schema() -> Schema {
-        Schema::new(
-            "A thing.",
-            vec![
-                Attribute::string("id").computed().describe("The id."),
-                Attribute::string("template")
-                    .default(Value::string("base"))
-                    .requires_replace()
-                    .describe("The template."),
-                Attribute::string("state")
-                    .default(Value::string("running"))
-                    .describe("Desired state. Default `\"running\"`.")
-                    .validate(OneOf(&["running", "stopped"])),
-                Attribute::string("secret")
-                    .required()
-                    .sensitive()
-                    .describe("A secret."),
-                Attribute::typed("metadata", Type::map(Type::String))
-                    .optional()
-                    .describe("Labels."),
-                Attribute::nested(
-                    "ports",
-                    Nesting::List,
-                    vec![
-                        Attribute::number("port")
-                            .required()
-                            .describe("The port.")
-                            .validate(IntRange::between(1, 65535)),
-                        Attribute::bool("default")
-                            .default(Value::Bool(false))
-                            .describe("Default port?"),
-                    ],
-                )
-                .optional()
-                .describe("Ports."),
-                Attribute::typed(
-                    "urls",
-                    Type::list(Type::object([
-                        ("port", Type::Number),
-                        ("url", Type::String),
-                    ])),
-                )
-                .computed()
-                .describe("URLs."),
-            ],
-        )
-        .with_block(timeouts::block())
-    }
-
-    fn catalog(resource: Schema) -> Catalog {
-        Catalog {
-            name: "agent37".into(),
-            provider: Schema::new(
-                "Configures it.",
-                vec![Attribute::string("api_key").optional().describe("The key.")],
-            ),
-            resources: vec![("agent37_thing".into(), resource)],
-            data_sources: vec![],
-            functions: vec![(
-                "double".into(),
-                Signature {
-                    parameters: vec![Parameter {
-                        name: "n",
-                        ty: Type::Number,
-                        description: "A number.",
-                    }],
-                    return_type: Type::list(Type::Number),
-                    summary: "Doubles.",
-                    description: "Doubles a number.",
-                },
-            )],
-        }
-    }
-
-    fn empty_root() -> PathBuf {
-        // A root without examples/ or templates/: the pages are built from schemas alone.
-        std::env::temp_dir().join(format!("xtask-docs-test-{}", std::process::id()))
-    }
-
-    #[test]
-    fn resource_page_groups_and_marks_attributes() {
-        let g = generate(&empty_root(), &catalog(resource_schema())).unwrap();
-        let page = &g.files["docs/resources/thing.md"];
-        assert!(page.starts_with("---\n"), "{page}");
-        assert!(page.contains("page_title: \"agent37_thing Resource - agent37\""));
-        assert!(page.contains("description: |-\n  A thing.\n---"));
-        assert!(page.contains("# agent37_thing (Resource)\n\nA thing.\n"));
-
-        let required = page.find("### Required").unwrap();
-        let optional = page.find("### Optional").unwrap();
-        let read_only = page.find("### Read-Only").unwrap();
-        assert!(required < optional && optional < read_only, "{page}");
-        assert!(page.contains("- `secret` (String, Required, Sensitive) A secret.\n"));
-        assert!(page.contains(
-            "- `template` (String, Optional, Computed) The template. Default: `\"base\"`. Changing this forces a new resource.\n"
-        ));
-        // The description already says the default: not said twice.
-        assert!(page.contains(
-            "- `state` (String, Optional, Computed) Desired state. Default `\"running\"`. Allowed values: One of `running`, `stopped`.\n"
-        ), "{page}");
-        assert!(page.contains("- `metadata` (Map of String, Optional) Labels.\n"));
-        assert!(page.contains(
-            "- `ports` (Attributes List, Optional) Ports. (see [below for nested schema](#nestedatt--ports))"
-        ));
-        assert!(page.contains(
-            "- `timeouts` (Block, Optional) Deadlines for the operations that wait on the platform. (see [below for nested schema](#nestedblock--timeouts))"
-        ));
-        assert!(page.contains("- `id` (String, Computed) The id.\n"));
-        assert!(page.contains(
-            "- `urls` (List of Object, Computed) URLs. (see [below for nested schema](#nestedobjatt--urls))"
-        ));
-
-        let nested = page.find("<a id=\"nestedatt--ports\"></a>\n### Nested Schema for `ports`\n\nRequired:\n\n- `port` (Number, Required) The port. Allowed values: A whole number from 1 to 65535.\n\nOptional:\n\n- `default` (Boolean, Optional, Computed) Default port? Default: `false`.\n").unwrap_or_else(|| panic!("{page}"));
-        let timeouts = page
-            .find("### Nested Schema for `timeouts`\n\nOptional:\n\n- `create` (String, Optional)")
-            .unwrap();
-        let urls = page
-            .find("### Nested Schema for `urls`\n\n- `port` (Number)\n- `url` (String)\n")
-            .unwrap();
-        assert!(nested < timeouts && timeouts < urls, "bullet order: {page}");
-        // Data sources and the provider never force replacement, and import needs examples.
-        assert!(!page.contains("## Import"));
-    }
-
-    #[test]
-    fn function_page_has_signature_and_arguments() {
-        let g = generate(&empty_root(), &catalog(resource_schema())).unwrap();
-        let page = &g.files["docs/functions/double.md"];
-        assert!(page.contains("page_title: \"double function - agent37\""));
-        assert!(page.contains("description: |-\n  Doubles.\n"));
-        assert!(page.contains("# function: double\n\nDoubles a number.\n"));
-        assert!(page.contains("```text\ndouble(n number) list(number)\n```"));
-        assert!(page.contains("1. `n` (Number) A number.\n"));
-        assert!(page.contains("## Return Type\n\nList of Number\n"));
-        let index = &g.files["docs/index.md"];
-        assert!(index.contains("# agent37 Provider\n\nConfigures it.\n"));
-        assert!(index.contains("### Optional\n\n- `api_key` (String, Optional) The key.\n"));
-        assert!(
-            g.warnings
-                .iter()
-                .any(|w| w.contains("examples/resources/agent37_thing/resource.tf"))
-        );
-    }
-
-    #[test]
-    fn missing_descriptions_are_listed_by_path() {
-        let mut schema = resource_schema();
-        schema.block.attributes[0].description.clear();
-        if let AttrType::Nested { attributes, .. } = &mut schema.block.attributes[5].ty {
-            attributes[1].description = "  ".into();
-        }
-        schema.block.blocks[0].block.attributes[2]
-            .description
-            .clear();
-        let mut c = catalog(schema);
-        c.provider.block.attributes[0].description.clear();
-        match generate(&empty_root(), &c) {
-            Err(DocsError::MissingDescriptions(paths)) => assert_eq!(
-                paths,
-                [
-                    "provider.api_key",
-                    "agent37_thing.id",
-                    "agent37_thing.ports.default",
-                    "agent37_thing.timeouts.delete",
-                ]
-            ),
-            Err(other) => panic!("{other}"),
-            Ok(_) => panic!("generated despite missing descriptions"),
-        }
-    }
-
-    #[test]
-    fn values_and_types_render_as_hcl() {
-        assert_eq!(hcl_value(&Value::string("a\"b")), "\"a\\\"b\"");
-        assert_eq!(hcl_value(&Value::number(6)), "6");
-        assert_eq!(
-            hcl_value(&Value::list([Value::Bool(true), Value::Null])),
-            "[true, null]"
-        );
-        assert_eq!(
-            hcl_value(&Value::map([("k", Value::string("v"))])),
-            "{ k = \"v\" }"
-        );
-        assert_eq!(
-            hcl_type(&Type::map(Type::object([("a", Type::Bool)]))),
-            "map(object({a = bool}))"
-        );
-        assert_eq!(
-            type_label(&Type::set(Type::list(Type::String))),
-            "Set of List of String"
-        );
-    }
 }

@@ -5,6 +5,8 @@
 
 mod demo;
 mod docs;
+#[cfg(test)]
+mod docs_tests;
 mod setup;
 mod terraform;
 mod test;
