@@ -454,7 +454,8 @@ impl Gen<'_> {
         }
         page.push_str("## Schema\n\n");
         page.push_str(&render_schema(&c.provider.block, false));
-        self.files.insert(format!("{DOCS_DIR}/index.md"), page);
+        self.files
+            .insert(format!("{DOCS_DIR}/index.md"), finish(page));
     }
 
     fn object_page(&mut self, kind: Kind, entry: &Entry) {
@@ -486,8 +487,10 @@ impl Gen<'_> {
         if kind == Kind::Resource {
             self.import_section(&mut page, &example_dir, entry.identity.as_ref());
         }
-        self.files
-            .insert(format!("{DOCS_DIR}/{}/{short}.md", kind.dir()), page);
+        self.files.insert(
+            format!("{DOCS_DIR}/{}/{short}.md", kind.dir()),
+            finish(page),
+        );
     }
 
     /// "## Import" from `import-by-string-id.tf` (import block by id), `import-by-identity.tf`
@@ -520,6 +523,13 @@ impl Gen<'_> {
             );
             push_code(page, "terraform", &i);
         }
+        if let Some(c) = cli {
+            page.push_str(
+                "The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) \
+                 can be used, for example:\n\n",
+            );
+            push_code(page, "shell", &c);
+        }
         if let Some(identity) = identity {
             page.push_str("### Identity Schema\n\n");
             page.push_str(
@@ -533,14 +543,6 @@ impl Gen<'_> {
                     bullet(a.name, "String, Required", a.description.trim(), None)
                 );
             }
-            page.push('\n');
-        }
-        if let Some(c) = cli {
-            page.push_str(
-                "The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) \
-                 can be used, for example:\n\n",
-            );
-            push_code(page, "shell", &c);
         }
     }
 
@@ -598,7 +600,7 @@ impl Gen<'_> {
         }
         let _ = writeln!(page, "\n## Return Type\n\n{}", type_label(&sig.return_type));
         self.files
-            .insert(format!("{DOCS_DIR}/functions/{name}.md"), page);
+            .insert(format!("{DOCS_DIR}/functions/{name}.md"), finish(page));
     }
 
     /// `templates/guides/*.md` are whole pages (with their own front matter), copied as they are.
@@ -699,6 +701,11 @@ fn front_matter(title: &str, description: &str) -> String {
     }
     out.push_str("---\n\n");
     out
+}
+
+/// A page ends with exactly one newline.
+fn finish(page: String) -> String {
+    format!("{}\n", page.trim_end())
 }
 
 fn yaml_string(s: &str) -> String {
@@ -954,14 +961,7 @@ fn attribute_line<'a>(
     }
     if let Some(default) = &a.default {
         let v = hcl_value(default);
-        let said = [
-            format!("Default `{v}`"),
-            format!("Default: `{v}`"),
-            format!("Defaults to `{v}`"),
-        ]
-        .iter()
-        .any(|s| text.contains(s.as_str()));
-        if !said {
+        if !mentions_default(&text, &v) {
             append_sentence(&mut text, &format!("Default: `{v}`."));
         }
     }
@@ -1038,6 +1038,32 @@ fn plain_label<'a>(
         }
         _ => (label, None),
     }
+}
+
+/// Whether a description already states the default `v` (an HCL literal): "Default `x`",
+/// "Defaults to x", "`x` (default)"…, so that the page does not say it twice.
+fn mentions_default(text: &str, v: &str) -> bool {
+    let lower = text.to_lowercase();
+    let bare = v.trim_matches('"').to_lowercase();
+    let near = |from: usize, to: usize| {
+        let window: String = lower[from..]
+            .char_indices()
+            .take_while(|(i, _)| *i < to)
+            .map(|(_, c)| c)
+            .collect();
+        window.contains(&bare)
+    };
+    lower.match_indices("default").any(|(i, _)| {
+        let after = i + "default".len();
+        // "Default `x`", "Defaults to x", "default: x" just after the word…
+        near(after, 16)
+            // …or "`x` (default)" just before it.
+            || lower[..i].trim_end_matches([' ', '(']).ends_with(&bare)
+            || lower[..i]
+                .trim_end_matches([' ', '('])
+                .trim_end_matches(['`', '"'])
+                .ends_with(&bare)
+    })
 }
 
 fn bullet(name: &str, flags: &str, text: &str, see: Option<&str>) -> String {

@@ -25,6 +25,12 @@ fn resource_schema() -> Schema {
                 .default(Value::string("running"))
                 .describe("Desired state. Default `\"running\"`.")
                 .validate(OneOf(&["running", "stopped"])),
+            Attribute::bool("auto")
+                .default(Value::Bool(false))
+                .describe("When true, it updates. Default false."),
+            Attribute::bool("wait")
+                .default(Value::Bool(true))
+                .describe("Whether to wait; the default port is used."),
             Attribute::string("secret")
                 .required()
                 .sensitive()
@@ -184,7 +190,13 @@ fn function_page_has_signature_and_arguments() {
 fn missing_descriptions_are_listed_by_path() {
     let mut schema = resource_schema();
     schema.block.attributes[0].description.clear();
-    if let AttrType::Nested { attributes, .. } = &mut schema.block.attributes[5].ty {
+    let ports = schema
+        .block
+        .attributes
+        .iter_mut()
+        .find(|a| a.name == "ports")
+        .unwrap();
+    if let AttrType::Nested { attributes, .. } = &mut ports.ty {
         attributes[1].description = "  ".into();
     }
     schema.block.blocks[0].block.attributes[2]
@@ -263,12 +275,16 @@ fn examples_templates_and_import_come_from_the_checkout() {
     let block = page
         .find("```terraform\nimport {\n  to = agent37_thing.x\n  id = \"abc\"\n}\n```")
         .unwrap();
-    let identity = page.find("### Identity Schema").unwrap();
     let cli = page
         .find("```shell\nterraform import agent37_thing.x abc\n```\n")
         .unwrap();
+    let identity = page.find("### Identity Schema").unwrap();
     assert!(
-        notes < import && import < block && block < identity && identity < cli,
+        notes < import && import < block && block < cli && cli < identity,
+        "{page}"
+    );
+    assert!(
+        page.ends_with("- `id` (String, Required) The id.\n"),
         "{page}"
     );
     assert_eq!(
