@@ -92,8 +92,9 @@ fn validate(version: TfVersion, rel: &Path) -> Option<String> {
     if v.valid && v.errors().is_empty() {
         return None;
     }
-    let problems: Vec<String> = v
-        .errors()
+    let mut errors = v.errors();
+    errors.sort_by_key(|d| (d.json["range"]["filename"].to_string(), d.line()));
+    let problems: Vec<String> = errors
         .iter()
         .map(|d| {
             let at = d.json["range"]["filename"].as_str().unwrap_or("?");
