@@ -287,3 +287,81 @@ fn sdk_diagnostics_terraform_1_15() {
 fn sdk_diagnostics_terraform_1_11() {
     diagnostics(TfVersion::V1_11);
 }
+
+/// Actions and list resources (Terraform >= 1.14): progress events, failure, `terraform query`
+/// with `-generate-config-out`, and the generated config imports with no changes.
+#[test]
+fn sdk_actions_and_query_terraform_1_15() {
+    let tf = Terraform::new(TfVersion::V1_15);
+    let dir = tf.dir().join("store").to_string_lossy().into_owned();
+    std::fs::create_dir_all(&dir).expect("store dir");
+    let resources = r#"
+resource "sdktest_thing" "a" {
+  name = "alpha"
+}
+
+resource "sdktest_thing" "b" {
+  name = "beta"
+  size = 5
+}
+
+action "sdktest_touch" "ok" {
+  config {
+    message = "hello"
+  }
+}
+
+action "sdktest_touch" "bad" {
+  config {
+    message = "boom"
+    fail    = true
+  }
+}
+"#;
+    tf.write_main(&config(&dir, resources));
+    tf.apply();
+
+    let out = tf.run_ok(&["apply", "-auto-approve", "-invoke=action.sdktest_touch.ok"]);
+    for step in 1..=3 {
+        assert!(out.stdout.contains(&format!("step {step}: hello")), "{out}");
+    }
+    assert!(out.stdout.contains("Actions: 1 invoked"), "{out}");
+    let out = tf.run(&["apply", "-auto-approve", "-invoke=action.sdktest_touch.bad"]);
+    assert!(!out.success(), "{out}");
+    assert!(out.stderr.contains("Touch asked to fail"), "{out}");
+    let log = std::fs::read_to_string(tf.dir().join("store").join("touched.log")).expect("log");
+    assert_eq!(log, "hello\nboom\n", "each invocation ran once");
+    tf.assert_no_changes();
+
+    // Query: only the matching object, then generated config that imports with no changes.
+    tf.write_file(
+        "main.tfquery.hcl",
+        "list \"sdktest_thing\" \"found\" {\n  provider = sdktest\n  config {\n    prefix = \"be\"\n  }\n}\n",
+    );
+    let out = tf.run_ok(&["query"]);
+    assert!(out.stdout.contains("beta"), "{out}");
+    assert!(!out.stdout.contains("alpha"), "{out}");
+
+    // A fresh state: the object exists only on the "server"; the generated file adopts it.
+    tf.run_ok(&["state", "rm", "sdktest_thing.a", "sdktest_thing.b"]);
+    tf.write_main(&config(&dir, ""));
+    tf.run_ok(&["query", "-generate-config-out=generated.tf"]);
+    let generated = tf.workdir().read("generated.tf");
+    assert!(generated.contains("identity"), "{generated}");
+    assert!(generated.contains("name     = \"beta\""), "{generated}");
+    let plan = tf.plan_json();
+    assert!(
+        plan.actions().is_empty(),
+        "import only: {:?}",
+        plan.actions()
+    );
+    let imported: Vec<String> = plan
+        .resource_changes()
+        .iter()
+        .filter(|c| c["change"]["importing"].is_object())
+        .filter_map(|c| c["address"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(imported.len(), 1, "{imported:?}");
+    tf.apply();
+    tf.assert_no_changes();
+}

@@ -49,6 +49,8 @@ pub async fn serve(listener: TcpListener, router: Router) {
                     Ok::<_, Infallible>(resp)
                 }
             });
+            // No header-read timer: closing idle keep-alive connections would race clients'
+            // connection pools (a request sent as the server hangs up) on a loopback dev tool.
             let conn = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), svc);

@@ -18,8 +18,12 @@ CREATE TABLE IF NOT EXISTS workspaces (
     api_key TEXT PRIMARY KEY,
     tier TEXT NOT NULL,
     wallet_micros INTEGER NOT NULL,
-    instance_limit INTEGER,
-    created INTEGER NOT NULL
+        instance_limit INTEGER,
+    created INTEGER NOT NULL,
+    -- Aggregates over the live instances, kept by save_instance and recomputed at open,
+    -- so the limit and 30-day checks of a create cost O(1) however big the fleet.
+    live_count INTEGER NOT NULL DEFAULT 0,
+    fleet_day_micros INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS instances (
     id TEXT PRIMARY KEY,
@@ -46,8 +50,7 @@ CREATE TABLE IF NOT EXISTS instances (
     topup_remaining INTEGER NOT NULL,
     budget_updated_at INTEGER NOT NULL
 );
--- Covers the live count and the fleet's day cost, which every create and resize reads.
-CREATE INDEX IF NOT EXISTS instances_fleet ON instances (workspace, status, cpu, memory, disk);
+CREATE INDEX IF NOT EXISTS instances_by_workspace ON instances (workspace, status);
 CREATE INDEX IF NOT EXISTS instances_by_seq ON instances (seq);
 CREATE INDEX IF NOT EXISTS instances_by_due ON instances (paid_through);
 CREATE TABLE IF NOT EXISTS templates (
@@ -76,6 +79,19 @@ CREATE TABLE IF NOT EXISTS usage (
     PRIMARY KEY (instance_id, period, service)
 );
 CREATE TABLE IF NOT EXISTS system_images (name TEXT PRIMARY KEY, image_ref TEXT NOT NULL);
+";
+
+/// One day of compute in SQL: the same half-up formula as `model::day_cost_micros`
+/// (integer division of non-negative integers truncates, so `(x + 365) / 730` rounds half-up).
+const SQL_DAY_COST: &str = "((800000 * cpu + 700000 * memory + 90000 * disk) * 24 + 365) / 730";
+
+const RECOMPUTE_AGGREGATES: &str = "
+UPDATE workspaces SET
+    live_count = (SELECT COUNT(*) FROM instances i
+                  WHERE i.workspace = workspaces.api_key AND i.status != 'deleted'),
+    fleet_day_micros = (SELECT COALESCE(SUM(((800000 * cpu + 700000 * memory + 90000 * disk) * 24 + 365) / 730), 0)
+                        FROM instances i
+                        WHERE i.workspace = workspaces.api_key AND i.status != 'deleted');
 ";
 
 const INSTANCE_COLS: &str = "id, seq, workspace, status, template, image_ref, agent, cpu, memory, \
@@ -107,6 +123,7 @@ impl Store {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(RECOMPUTE_AGGREGATES)?;
         Ok(Store {
             inner: Mutex::new(Inner {
                 conn,
@@ -366,26 +383,55 @@ impl Tx<'_> {
         self.query_instances(&sql, [workspace])
     }
 
+    /// How many live (not deleted) instances the workspace has.
     pub fn count_live(&self, workspace: &str) -> ApiResult<i64> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT COUNT(*) FROM instances WHERE workspace = ?1 AND status != 'deleted'",
-            )?
-            .query_row([workspace], |r| r.get(0))?)
+        Ok(self.aggregates(workspace)?.0)
     }
 
-    /// Sum of one day of compute over the workspace's live instances, optionally leaving one out.
-    /// Computed in SQL over the covering index: the same half-up formula as `model::day_cost_micros`
-    /// (integer division of non-negative integers truncates, so `(x + 365) / 730` rounds half-up).
-    pub fn fleet_day_cost(&self, workspace: &str, except: Option<&str>) -> ApiResult<i64> {
+    /// One day of compute summed over the workspace's live instances.
+    pub fn fleet_day_cost(&self, workspace: &str) -> ApiResult<i64> {
+        Ok(self.aggregates(workspace)?.1)
+    }
+
+    fn aggregates(&self, workspace: &str) -> ApiResult<(i64, i64)> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT COALESCE(SUM(((800000 * cpu + 700000 * memory + 90000 * disk) * 24 + 365) / 730), 0)
-                 FROM instances WHERE workspace = ?1 AND status != 'deleted' AND id != ?2",
+                "SELECT live_count, fleet_day_micros FROM workspaces WHERE api_key = ?1",
             )?
-            .query_row(params![workspace, except.unwrap_or("")], |r| r.get(0))?)
+            .query_row([workspace], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, 0)))
+    }
+
+    /// Moves the workspace aggregates by what the stored row of `i.id` contributed and what
+    /// `i` will contribute (a live instance counts once and with its day cost).
+    fn adjust_aggregates(&self, i: &Instance) -> ApiResult<()> {
+        let old: Option<(String, String, i64)> = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT workspace, status, {SQL_DAY_COST} FROM instances WHERE id = ?1"
+            ))?
+            .query_row([&i.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let old = old.and_then(|(ws, status, day)| {
+            (status != Status::Deleted.as_str()).then_some((ws, day))
+        });
+        let new = (i.status != Status::Deleted).then(|| (i.workspace.clone(), i.day_cost()));
+        if old == new {
+            return Ok(());
+        }
+        let mut bump = self.tx.prepare_cached(
+            "UPDATE workspaces SET live_count = live_count + ?2, fleet_day_micros = fleet_day_micros + ?3
+             WHERE api_key = ?1",
+        )?;
+        if let Some((ws, day)) = old {
+            bump.execute(params![ws, -1, -day])?;
+        }
+        if let Some((ws, day)) = new {
+            bump.execute(params![ws, 1, day])?;
+        }
+        Ok(())
     }
 
     pub fn id_taken(&self, id: &str) -> ApiResult<bool> {
@@ -405,6 +451,7 @@ impl Tx<'_> {
     }
 
     pub fn save_instance(&self, i: &Instance) -> ApiResult<()> {
+        self.adjust_aggregates(i)?;
         let ports = model::ports_to_json(&i.ports).to_string();
         let metadata = match &i.metadata {
             Some(m) => Some(serde_json::to_string(m)?),
@@ -677,50 +724,92 @@ mod tests {
         }
     }
 
+    fn workspace(key: &str) -> Workspace {
+        Workspace {
+            api_key: key.into(),
+            tier: Tier::Paid,
+            wallet_micros: 0,
+            instance_limit: None,
+            created: 0,
+        }
+    }
+
+    fn res(cpu: i64, memory: i64, disk: i64) -> Resources {
+        Resources { cpu, memory, disk }
+    }
+
+    /// Live count and fleet day cost, straight from the rows.
+    fn from_rows(tx: &Tx<'_>, ws: &str) -> (i64, i64) {
+        let live: Vec<Instance> = tx.live_instances(ws).unwrap();
+        (live.len() as i64, live.iter().map(Instance::day_cost).sum())
+    }
+
     #[test]
-    fn fleet_day_cost_in_sql_matches_the_model() {
-        let store = Store::open(None).unwrap();
-        let shapes = [(1, 3, 7), (2, 4, 6), (4, 8, 33), (8, 16, 80)];
+    fn aggregates_follow_every_save_and_match_the_model() {
+        let dir = std::env::temp_dir().join(format!("a37-store-test-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let store = Store::open(Some(&dir)).unwrap();
         store
             .with(|tx| {
-                for (n, (cpu, memory, disk)) in shapes.iter().enumerate() {
-                    let r = Resources {
-                        cpu: *cpu,
-                        memory: *memory,
-                        disk: *disk,
-                    };
+                tx.save_workspace(&workspace("ws"))?;
+                tx.save_workspace(&workspace("other"))?;
+                let shapes = [res(1, 3, 7), res(2, 4, 6), res(4, 8, 33), res(8, 16, 80)];
+                for (n, r) in shapes.iter().enumerate() {
                     tx.save_instance(&instance(
                         &format!("id{n:08}"),
                         n as i64,
-                        r,
+                        *r,
                         Status::Running,
                     ))?;
                 }
-                let gone = Resources {
-                    cpu: 2,
-                    memory: 4,
-                    disk: 6,
-                };
-                tx.save_instance(&instance("deleted000", 9, gone, Status::Deleted))?;
-                let all: i64 = shapes
-                    .iter()
-                    .map(|&(cpu, memory, disk)| {
-                        model::day_cost_micros(Resources { cpu, memory, disk })
-                    })
-                    .sum();
-                assert_eq!(tx.fleet_day_cost("ws", None)?, all);
-                let last = model::day_cost_micros(Resources {
-                    cpu: 8,
-                    memory: 16,
-                    disk: 80,
-                });
-                assert_eq!(tx.fleet_day_cost("ws", Some("id00000003"))?, all - last);
-                assert_eq!(tx.fleet_day_cost("other", None)?, 0);
-                assert_eq!(tx.count_live("ws")?, 4);
-                assert_eq!(tx.next_seq()?, 10);
+                let all: i64 = shapes.iter().map(|r| model::day_cost_micros(*r)).sum();
+                assert_eq!((tx.count_live("ws")?, tx.fleet_day_cost("ws")?), (4, all));
+                // A status change that stays live changes nothing; a resize moves the cost.
+                let mut i = tx.instance("id00000001")?.unwrap();
+                i.status = Status::Stopped;
+                tx.save_instance(&i)?;
+                i.resources = res(4, 8, 20);
+                tx.save_instance(&i)?;
+                assert_eq!(tx.fleet_day_cost("ws")?, from_rows(tx, "ws").1);
+                // Deleting removes it; a deleted row saved again stays out.
+                i.status = Status::Deleted;
+                tx.save_instance(&i)?;
+                tx.save_instance(&i)?;
+                assert_eq!(
+                    (tx.count_live("ws")?, tx.fleet_day_cost("ws")?),
+                    from_rows(tx, "ws")
+                );
+                assert_eq!(tx.count_live("ws")?, 3);
+                // Moving an instance to another workspace moves its share.
+                let mut j = tx.instance("id00000000")?.unwrap();
+                j.workspace = "other".into();
+                tx.save_instance(&j)?;
+                assert_eq!(
+                    (tx.count_live("other")?, tx.fleet_day_cost("other")?),
+                    from_rows(tx, "other")
+                );
+                assert_eq!(
+                    (tx.count_live("ws")?, tx.fleet_day_cost("ws")?),
+                    from_rows(tx, "ws")
+                );
+                assert_eq!(tx.count_live("nobody")?, 0);
                 Ok(())
             })
             .unwrap();
+        let before = store
+            .with(|tx| Ok((tx.aggregates("ws")?, tx.aggregates("other")?)))
+            .unwrap();
+        drop(store);
+        // Recomputed at open from the rows: the same figures.
+        let reopened = Store::open(Some(&dir)).unwrap();
+        let after = reopened
+            .with(|tx| Ok((tx.aggregates("ws")?, tx.aggregates("other")?)))
+            .unwrap();
+        assert_eq!(before, after);
+        drop(reopened);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", dir.display()));
+        }
     }
 
     #[test]

@@ -543,6 +543,40 @@ impl Client {
         self.call(op, &req).await
     }
 
+    /// `GET {instance_url}/v1/health` on the instance plane (the agent gateway of the default
+    /// port), with the workspace key. `Ok(true)` once it answers `"ok": true`; `Ok(false)` while
+    /// the container boots (the edge's `502`/`503`/`504`, or `"ok": false`). One attempt: the
+    /// caller polls. The key only travels over https, or http to a loopback host.
+    pub async fn instance_health(&self, op: &Op, instance_url: &str) -> Result<bool, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Health {
+            #[serde(default)]
+            ok: bool,
+        }
+        let mut url = validate_base_url(instance_url).map_err(|e| {
+            ApiError::InvalidArgument(format!("instance URL {instance_url:?}: {e}"))
+        })?;
+        url.path_segments_mut()
+            .map_err(|()| ApiError::InvalidArgument("the instance URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(["v1", "health"]);
+        let req = Req {
+            method: Method::GET,
+            path: url.path().to_owned(),
+            url,
+            body: None,
+            kind: OpKind::Read,
+            blocking: false,
+            instance: None,
+        };
+        self.check_live(op, &req)?;
+        match self.attempt(op, &req, 0).await {
+            Ok(answer) => Ok(self.decode::<Health>(&req, &answer)?.ok),
+            Err(e) if matches!(e.status(), Some(502..=504)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Templates
     // -----------------------------------------------------------------------------------------

@@ -1141,3 +1141,46 @@ fn futures_are_send(c: &Client, o: &Op) {
         },
     ));
 }
+
+#[tokio::test]
+async fn instance_health_reads_ok_and_treats_edge_errors_as_booting() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = Arc::clone(&hits);
+    let server = FakeServer::start(
+        move |_r: &Recorded| match h.fetch_add(1, Ordering::SeqCst) {
+            0 => Reply::Json(503, json!({"error": "container_unavailable"})),
+            1 => Reply::Json(502, json!({"error": "container_unreachable"})),
+            2 => Reply::Json(
+                200,
+                json!({"ok": false, "agent": "hermes", "healthy": false}),
+            ),
+            3 => Reply::Json(200, json!({"ok": true, "agent": "hermes", "healthy": true})),
+            _ => Reply::error(401, "invalid_api_key"),
+        },
+    )
+    .await;
+    let c = client(&server);
+    let url = format!("http://{}/_instances/abc/3737", server.addr);
+    let answers = [
+        c.instance_health(&op(), &url).await.ok(),
+        c.instance_health(&op(), &url).await.ok(),
+        c.instance_health(&op(), &url).await.ok(),
+        c.instance_health(&op(), &url).await.ok(),
+    ];
+    assert_eq!(answers, [Some(false), Some(false), Some(false), Some(true)]);
+    let err = c.instance_health(&op(), &url).await.unwrap_err();
+    assert_eq!(err.code(), Some("invalid_api_key"));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.is("GET", "/_instances/abc/3737/v1/health")
+                && r.header("authorization") == Some(format!("Bearer {KEY}").as_str()))
+    );
+    // The key never goes in clear text to a host that is not loopback.
+    let bad = c
+        .instance_health(&op(), "http://abc.agent37.app")
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, ApiError::InvalidArgument(_)), "{bad:?}");
+}

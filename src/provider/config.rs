@@ -214,7 +214,8 @@ mod tests {
 
     #[test]
     fn config_wins_over_env_and_is_checked() {
-        let env = |_: &str| Some("sk_live_fromenvfromenvfromenvxx".to_string());
+        let env =
+            |k: &str| (k == ENV_API_KEY).then(|| "sk_live_fromenvfromenvfromenvxx".to_string());
         let err = resolve(
             &config(&[("base_url", Value::string("http://api.example.com/v1"))]),
             &env,

@@ -22,8 +22,8 @@ pub use path::Path;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
 pub use traits::{
-    Applied, Ctx, DataSource, EphemeralResource, Function, Identity, Opened, Plan, Provider,
-    ReadOutcome, Resource,
+    Action, Applied, Ctx, DataSource, EphemeralResource, Function, Identity, ListResource, Listed,
+    Opened, Plan, Progress, Provider, ReadOutcome, Resource,
 };
 pub use types::Type;
 pub use value::Value;

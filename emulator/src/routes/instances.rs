@@ -193,7 +193,7 @@ pub async fn create(
         // balance
         let day = model::day_cost_micros(resources);
         let others = if count >= 1 {
-            tx.fleet_day_cost(&key, None)?
+            tx.fleet_day_cost(&key)?
         } else {
             0
         };
@@ -460,7 +460,8 @@ pub async fn resize(
             )));
         }
         let count = tx.count_live(&key)?;
-        let others = tx.fleet_day_cost(&key, Some(&inst.id))?;
+        // The fleet without this instance's current shape.
+        let others = tx.fleet_day_cost(&key)? - inst.day_cost();
         check_balance(&ws, model::day_cost_micros(target), count, others)?;
         cap.check()?;
         // The new shape is billed from the next renewal; the current day stays as paid.

@@ -1,4 +1,16 @@
-//! Placeholder until the module lands: registers nothing.
+//! Templates: the `agent37_template` resource (workspace templates: a named image and the ports
+//! it serves) and the `agent37_template` / `agent37_templates` data sources (system and workspace
+//! templates alike).
+//!
+//! - `schema`: the schemas, with the static rules of the contract as validators.
+//! - `model`: pure conversions API ↔ Terraform values, request bodies, and the rules themselves.
+//! - `resource`: the resource's I/O.
+//! - `data_source`: the data sources' I/O.
+
+mod data_source;
+mod model;
+mod resource;
+mod schema;
 
 use std::sync::Arc;
 
@@ -6,9 +18,12 @@ use super::Agent37Data;
 use crate::sdk::{DataSource, Resource};
 
 pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
-    Vec::new()
+    vec![Arc::new(resource::TemplateResource)]
 }
 
 pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
-    Vec::new()
+    vec![
+        Arc::new(data_source::TemplateData),
+        Arc::new(data_source::TemplatesData),
+    ]
 }

@@ -1,0 +1,5 @@
+# A template is imported by its name.
+import {
+  to = agent37_template.support
+  id = "support-agent"
+}

@@ -1,0 +1,227 @@
+//! The `agent37_template` resource: I/O only (rules and conversions live in `model`).
+
+use async_trait::async_trait;
+
+use crate::api::{Client, DeleteOutcome, Op};
+use crate::provider::Agent37Data;
+use crate::provider::errors::api_error;
+use crate::provider::values::get_str;
+use crate::sdk::timeouts::{self, Op as Deadline};
+use crate::sdk::{Applied, Ctx, Diagnostics, Identity, Plan, ReadOutcome, Resource, Schema, Value};
+
+use super::{model, schema};
+
+pub struct TemplateResource;
+
+/// An operation bounded by the resource's timeout for `which`, cancelled by StopProvider.
+fn op(client: &Client, ctx: &Ctx<Agent37Data>, state: &Value, which: Deadline) -> Op {
+    client
+        .op(timeouts::get(state, which))
+        .with_cancel(ctx.cancel.clone())
+}
+
+/// A planned value the validators accept but the body cannot carry: a provider bug, reported.
+fn bad_plan(summary: &str, why: String) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        summary,
+        format!("The planned template is not usable: {why}."),
+    );
+    d
+}
+
+fn failed(state: Value, diags: Diagnostics) -> Applied {
+    Applied {
+        state,
+        private: Vec::new(),
+        diags,
+    }
+}
+
+#[async_trait]
+impl Resource<Agent37Data> for TemplateResource {
+    fn type_name(&self) -> &'static str {
+        "agent37_template"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::resource()
+    }
+
+    /// Templates have no id: the name is the key (and the import id).
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::single(
+            "name",
+            "The template's name, which identifies it in the workspace.",
+        ))
+    }
+
+    fn upgrade_state(
+        &self,
+        version: i64,
+        state: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        // Version 0 is the only one so far; anything newer was written by a newer provider.
+        if version > schema::VERSION {
+            return Err(format!(
+                "it was written by a newer provider (schema version {version}); upgrade the provider"
+            ));
+        }
+        Ok(state)
+    }
+
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
+        // What a created template will be is known from the contract: the caller's templates are
+        // always `workspace` templates with no agents.
+        if plan.is_create() {
+            plan.set("scope", Value::string("workspace"));
+            plan.set("agents", Value::list(Vec::new()));
+        }
+    }
+
+    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
+        const SUMMARY: &str = "Unable to create template";
+        let data = match ctx.configured() {
+            Ok(d) => d,
+            Err(d) => return failed(Value::Null, d),
+        };
+        let body = match model::create_body(planned) {
+            Ok(b) => b,
+            Err(why) => return failed(Value::Null, bad_plan(SUMMARY, why)),
+        };
+        let op = op(&data.client, ctx, planned, Deadline::Create);
+        match data.client.create_template(&op, &body).await {
+            Ok(t) => Applied {
+                state: model::resource_state(&t, planned),
+                private: Vec::new(),
+                diags: Diagnostics::new(),
+            },
+            Err(e) => failed(Value::Null, api_error(SUMMARY, &e)),
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
+        let keep = |diags| ReadOutcome {
+            state: Some(state.clone()),
+            private: private.to_vec(),
+            diags,
+        };
+        let data = match ctx.configured() {
+            Ok(d) => d,
+            Err(d) => return keep(d),
+        };
+        let Some(name) = get_str(state, "name") else {
+            return keep(bad_plan(
+                "Unable to read template",
+                "the state has no name".into(),
+            ));
+        };
+        let op = data
+            .client
+            .op(timeouts::DEFAULT)
+            .with_cancel(ctx.cancel.clone());
+        match data.client.get_template(&op, name).await {
+            Ok(t) => ReadOutcome {
+                state: Some(model::resource_state(&t, state)),
+                private: private.to_vec(),
+                diags: Diagnostics::new(),
+            },
+            // Gone (deleted out of band): leave the state, so the next plan re-creates it.
+            Err(e) if e.is_not_found() => ReadOutcome {
+                state: None,
+                private: Vec::new(),
+                diags: Diagnostics::new(),
+            },
+            Err(e) => keep(api_error(&format!("Unable to read template {name:?}"), &e)),
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        prior: &Value,
+        planned: &Value,
+        _config: &Value,
+        private: &[u8],
+    ) -> Applied {
+        let summary = format!(
+            "Unable to update template {:?}",
+            get_str(prior, "name").unwrap_or_default()
+        );
+        let keep = |diags| Applied {
+            state: prior.clone(),
+            private: private.to_vec(),
+            diags,
+        };
+        let data = match ctx.configured() {
+            Ok(d) => d,
+            Err(d) => return keep(d),
+        };
+        let Some(name) = get_str(prior, "name") else {
+            return keep(bad_plan(&summary, "the prior state has no name".into()));
+        };
+        let body = match model::patch_body(prior, planned) {
+            Ok(b) => b,
+            Err(why) => return keep(bad_plan(&summary, why)),
+        };
+        let op = op(&data.client, ctx, planned, Deadline::Update);
+        // Only the timeouts changed: nothing to send, but `updated` must be known again.
+        let result = if model::is_empty_patch(&body) {
+            data.client.get_template(&op, name).await
+        } else {
+            data.client.patch_template(&op, name, &body).await
+        };
+        match result {
+            Ok(t) => Applied {
+                state: model::resource_state(&t, planned),
+                private: private.to_vec(),
+                diags: Diagnostics::new(),
+            },
+            Err(e) => keep(api_error(&summary, &e)),
+        }
+    }
+
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
+        let data = match ctx.configured() {
+            Ok(d) => d,
+            Err(d) => return d,
+        };
+        let Some(name) = get_str(prior, "name") else {
+            return Diagnostics::new();
+        };
+        let op = op(&data.client, ctx, prior, Deadline::Delete);
+        match data.client.delete_template(&op, name).await {
+            // Already gone is what a delete wants.
+            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Diagnostics::new(),
+            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e),
+        }
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Ctx<Agent37Data>,
+        id: &str,
+    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+        // The id is the name; refuse what could never be managed before any call.
+        if let Err(p) = model::check_name(id) {
+            let (summary, detail) = model::name_problem_text(&p, "The import id", id);
+            let mut d = Diagnostics::new();
+            d.error(format!("Cannot import template: {summary}"), detail);
+            return Err(d);
+        }
+        Ok((model::import_state(id), Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_state_versions_are_refused() {
+        let r = TemplateResource;
+        let state = serde_json::Map::new();
+        assert!(r.upgrade_state(0, state.clone()).is_ok());
+        assert!(r.upgrade_state(1, state).is_err());
+    }
+}
