@@ -2,17 +2,18 @@
 //! against the provider built from this checkout: what the docs show is valid HCL for the
 //! provider's current schemas.
 //!
-//! An example directory is any folder holding `.tf` files (`provider/`, `quickstart/`,
-//! `resources/<type>/`, `data-sources/<type>/`, `functions/<name>/`, `scenarios/<name>/`…). Its
-//! `.tf` files are validated together, so `import-by-string-id.tf` is checked beside the
-//! `resource.tf` that declares the resource it imports into.
+//! An example directory is any folder holding `.tf` or `.tfquery.hcl` files (`provider/`,
+//! `quickstart/`, `resources/<type>/`, `data-sources/<type>/`, `functions/<name>/`,
+//! `scenarios/<name>/`…). Its files are validated together, so `import-by-string-id.tf` is
+//! checked beside the `resource.tf` that declares the resource it imports into, and query files
+//! with `terraform validate -query`.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use support::{Terraform, TfVersion, workspace_root};
+use support::{Diagnostic, Terraform, TfVersion, Validation, workspace_root};
 
 /// Added when an example does not say where `agent37` comes from (resource and data source
 /// snippets usually don't), as the Registry's readers would have it in their configuration.
@@ -24,8 +25,15 @@ const REQUIRED_PROVIDERS: &str = r#"terraform {
 "#;
 
 /// Files that Terraform 1.11 does not understand, left out when validating with it: import by
-/// identity came with Terraform 1.12.
-const NEEDS_1_12: &[&str] = &["import-by-identity.tf"];
+/// identity came with Terraform 1.12, actions with 1.14 (query files, also 1.14, are left out
+/// by their suffix).
+const NEWER_THAN_1_11: &[&str] = &["import-by-identity.tf", "action.tf"];
+
+const QUERY_SUFFIX: &str = ".tfquery.hcl";
+
+fn is_example_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(QUERY_SUFFIX)
+}
 
 /// Every directory under `examples/` with `.tf` files, relative to the root, sorted.
 fn example_dirs() -> Vec<PathBuf> {
@@ -41,7 +49,7 @@ fn example_dirs() -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(rel.join(entry.file_name()));
-            } else if path.extension().is_some_and(|x| x == "tf") {
+            } else if is_example_file(&entry.file_name().to_string_lossy()) {
                 has_tf = true;
             }
         }
@@ -58,7 +66,11 @@ fn tf_files(dir: &Path) -> Vec<(String, String)> {
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tf"))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| is_example_file(&n.to_string_lossy()))
+        })
         .map(|p| {
             let name = p
                 .file_name()
@@ -78,17 +90,24 @@ fn validate(version: TfVersion, rel: &Path) -> Option<String> {
     let tf = Terraform::new(version);
     let files = tf_files(&workspace_root().join(rel));
     let mut declared = false;
+    let mut query = false;
     for (name, text) in &files {
-        if version == TfVersion::V1_11 && NEEDS_1_12.contains(&name.as_str()) {
+        let too_new = NEWER_THAN_1_11.contains(&name.as_str()) || name.ends_with(QUERY_SUFFIX);
+        if version == TfVersion::V1_11 && too_new {
             continue;
         }
+        query |= name.ends_with(QUERY_SUFFIX);
         declared |= text.contains("required_providers");
         tf.write_file(name, text);
     }
     if !declared {
         tf.write_file("required_providers.tf", REQUIRED_PROVIDERS);
     }
-    let v = tf.validate_json();
+    let v = if query {
+        validate_query(&tf)
+    } else {
+        tf.validate_json()
+    };
     if v.valid && v.errors().is_empty() {
         return None;
     }
@@ -108,6 +127,22 @@ fn validate(version: TfVersion, rel: &Path) -> Option<String> {
         version.full(),
         problems.join("\n")
     ))
+}
+
+/// `terraform validate -json -query`: the `.tf` files and the query files.
+fn validate_query(tf: &Terraform) -> Validation {
+    let out = tf.run(&["validate", "-json", "-query"]);
+    assert!(!out.timed_out, "validate timed out:\n{out}");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("validate -query printed no JSON ({e}):\n{out}"));
+    Validation {
+        valid: json["valid"].as_bool().unwrap_or(false),
+        diagnostics: json["diagnostics"]
+            .as_array()
+            .map(|a| a.iter().map(Diagnostic::from_json).collect())
+            .unwrap_or_default(),
+        json,
+    }
 }
 
 /// Validates every example directory with `version`, a few at a time, and fails listing all

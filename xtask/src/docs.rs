@@ -3,8 +3,8 @@
 //! from `examples/`, with optional hand-written prose from `templates/`.
 //!
 //! The layout is the Registry's (`docs/index.md`, `docs/resources/<name>.md`,
-//! `docs/data-sources/<name>.md`, `docs/ephemeral-resources/<name>.md`,
-//! `docs/functions/<name>.md`, `docs/guides/<name>.md`); pages
+//! `docs/data-sources/<name>.md`, `docs/ephemeral-resources/<name>.md`, `docs/actions/<name>.md`,
+//! `docs/list-resources/<name>.md`, `docs/functions/<name>.md`, `docs/guides/<name>.md`); pages
 //! look like those of the official generator (tfplugindocs): front matter, description, example,
 //! then the schema grouped into Required / Optional / Read-Only with a "Nested Schema for `x`"
 //! section per nested attribute or block, and the import syntax when examples show it.
@@ -29,7 +29,7 @@ pub const FIX_COMMAND: &str = "cargo xtask docs";
 /// Where the generated pages go, relative to the workspace root.
 pub const DOCS_DIR: &str = "docs";
 
-/// One documented object: a resource, data source or ephemeral resource.
+/// One documented object: a resource, data source, ephemeral resource, action or list resource.
 pub struct Entry {
     /// The full type name (`agent37_instance`).
     pub name: String,
@@ -57,6 +57,9 @@ pub struct Catalog {
     pub resources: Vec<Entry>,
     pub data_sources: Vec<Entry>,
     pub ephemeral_resources: Vec<Entry>,
+    pub actions: Vec<Entry>,
+    /// Their schema is that of the `config { … }` block of a `list` block.
+    pub list_resources: Vec<Entry>,
     pub functions: Vec<(String, Signature)>,
 }
 
@@ -77,12 +80,28 @@ impl Catalog {
             .iter()
             .map(|e| Entry::new(e.type_name(), e.schema(), None))
             .collect();
+        let mut actions: Vec<Entry> = provider
+            .actions()
+            .iter()
+            .map(|a| Entry::new(a.type_name(), a.schema(), None))
+            .collect();
+        let mut list_resources: Vec<Entry> = provider
+            .list_resources()
+            .iter()
+            .map(|l| Entry::new(l.type_name(), l.schema(), None))
+            .collect();
         let mut functions: Vec<(String, Signature)> = provider
             .functions()
             .iter()
             .map(|f| (f.name().to_string(), f.signature()))
             .collect();
-        for list in [&mut resources, &mut data_sources, &mut ephemeral_resources] {
+        for list in [
+            &mut resources,
+            &mut data_sources,
+            &mut ephemeral_resources,
+            &mut actions,
+            &mut list_resources,
+        ] {
             list.sort_by(|a, b| a.name.cmp(&b.name));
         }
         functions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -92,6 +111,8 @@ impl Catalog {
             resources,
             data_sources,
             ephemeral_resources,
+            actions,
+            list_resources,
             functions,
         }
     }
@@ -116,21 +137,30 @@ impl Catalog {
         tag(Kind::Resource, &self.resources)
             .chain(tag(Kind::DataSource, &self.data_sources))
             .chain(tag(Kind::EphemeralResource, &self.ephemeral_resources))
+            .chain(tag(Kind::Action, &self.actions))
+            .chain(tag(Kind::ListResource, &self.list_resources))
     }
 }
 
-/// The kinds of schema-described objects that get a page each. Actions and list resources join
-/// here (with their `docs/` folder and example file) once the SDK's `Provider` trait offers
+/// The kinds of schema-described objects that get a page each, as the `Provider` trait offers
 /// them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Resource,
     DataSource,
     EphemeralResource,
+    Action,
+    ListResource,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Resource, Kind::DataSource, Kind::EphemeralResource];
+    const ALL: [Kind; 5] = [
+        Kind::Resource,
+        Kind::DataSource,
+        Kind::EphemeralResource,
+        Kind::Action,
+        Kind::ListResource,
+    ];
 
     /// The folder under `docs/`, `examples/` and `templates/`.
     fn dir(self) -> &'static str {
@@ -138,6 +168,8 @@ impl Kind {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
             Kind::EphemeralResource => "ephemeral-resources",
+            Kind::Action => "actions",
+            Kind::ListResource => "list-resources",
         }
     }
     fn label(self) -> &'static str {
@@ -145,6 +177,8 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
             Kind::EphemeralResource => "Ephemeral Resource",
+            Kind::Action => "Action",
+            Kind::ListResource => "List Resource",
         }
     }
     fn example_file(self) -> &'static str {
@@ -152,6 +186,9 @@ impl Kind {
             Kind::Resource => "resource.tf",
             Kind::DataSource => "data-source.tf",
             Kind::EphemeralResource => "ephemeral-resource.tf",
+            Kind::Action => "action.tf",
+            // `list` blocks live in query files, which `terraform query` reads.
+            Kind::ListResource => "list-resource.tfquery.hcl",
         }
     }
     /// What readers must know about the Terraform version, when it matters.
@@ -162,6 +199,17 @@ impl Kind {
                  plans or state, and can be used only in ephemeral contexts (provider blocks, \
                  provisioner and connection blocks, write-only arguments, locals and ephemeral \
                  outputs and variables).",
+            ),
+            Kind::Action => Some(
+                "Actions need Terraform 1.14 or later. Run one with \
+                 `terraform apply -invoke=action.<type>.<name>`, or from a resource's \
+                 `lifecycle { action_trigger { … } }`.",
+            ),
+            Kind::ListResource => Some(
+                "List resources need Terraform 1.14 or later. Declare a `list` block in a \
+                 `.tfquery.hcl` file and run `terraform query` to find existing objects; \
+                 `terraform query -generate-config-out=FILE` writes their configuration and \
+                 `import` blocks. The arguments below go in the `list` block's `config { … }`.",
             ),
             Kind::Resource | Kind::DataSource => None,
         }

@@ -93,6 +93,26 @@ fn catalog(resource: Schema) -> Catalog {
             ),
             None,
         )],
+        actions: vec![Entry::new(
+            "agent37_restart",
+            Schema::new(
+                "Restarts.",
+                vec![
+                    Attribute::string("instance_id")
+                        .required()
+                        .describe("Which one."),
+                ],
+            ),
+            None,
+        )],
+        list_resources: vec![Entry::new(
+            "agent37_thing",
+            Schema::new(
+                "Finds things.",
+                vec![Attribute::string("user").optional().describe("Filter.")],
+            ),
+            None,
+        )],
         functions: vec![(
             "double".into(),
             Signature {
@@ -164,6 +184,22 @@ fn resource_page_groups_and_marks_attributes() {
     assert!(eph.contains("page_title: \"agent37_url Ephemeral Resource - agent37\""));
     assert!(eph.contains("# agent37_url (Ephemeral Resource)\n\nMints a URL.\n\nEphemeral resources need Terraform 1.10 or later"));
     assert!(eph.contains("### Read-Only\n\n- `url` (String, Computed, Sensitive) The URL.\n"));
+
+    let action = &g.files["docs/actions/restart.md"];
+    assert!(action.contains(
+        "# agent37_restart (Action)\n\nRestarts.\n\nActions need Terraform 1.14 or later."
+    ));
+    assert!(action.contains("- `instance_id` (String, Required) Which one.\n"));
+    let list = &g.files["docs/list-resources/thing.md"];
+    assert!(list.contains("page_title: \"agent37_thing List Resource - agent37\""));
+    assert!(list.contains("- `user` (String, Optional) Filter.\n"));
+    assert!(
+        g.warnings
+            .iter()
+            .any(|w| w.contains("examples/list-resources/agent37_thing/list-resource.tfquery.hcl")),
+        "{:?}",
+        g.warnings
+    );
 }
 
 #[test]
