@@ -38,6 +38,8 @@ fn every_registered_type_has_a_page() {
         ("resources", &catalog.resources),
         ("data-sources", &catalog.data_sources),
         ("ephemeral-resources", &catalog.ephemeral_resources),
+        ("actions", &catalog.actions),
+        ("list-resources", &catalog.list_resources),
     ] {
         expected.extend(
             list.iter()
