@@ -1,8 +1,13 @@
 //! Project tooling, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
 //!
-//! Only the standard library is used, so this compiles in seconds on a fresh machine.
+//! Only the standard library is used, plus the provider crate itself for `docs` (which reads
+//! the provider's schemas), so building xtask builds the provider library.
 
 mod demo;
+mod docs;
+#[cfg(test)]
+mod docs_tests;
+mod release;
 mod setup;
 mod terraform;
 mod test;
@@ -30,6 +35,13 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
+  release [--from BINARY] [--out DIR]
+                         `cargo build --release` of the provider (or package BINARY as is) and the
+                         Registry's files for this platform in target/release-artifacts/ (or DIR):
+                         the zip, the manifest and the SHA256SUMS of both
+  docs [--check]         generate docs/ (Terraform Registry layout) from the provider's schemas,
+                         examples/ and templates/; fails when a schema element has no
+                         description. --check writes nothing and fails when docs/ is stale
   help                   this text
 ";
 
@@ -82,14 +94,61 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             demo::run(&paths, mode)
         }
+        "release" => release::run(&paths, &release::Options::parse(rest)?),
+        "docs" => {
+            let check = match rest {
+                [] => false,
+                [flag] if flag == "--check" => true,
+                _ => {
+                    return Err(format!(
+                        "`docs` takes at most --check, got: {}",
+                        rest.join(" ")
+                    ));
+                }
+            };
+            run_docs(&paths, check)
+        }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, release, docs; see `cargo xtask help`)"
         )),
     }
+}
+
+fn run_docs(paths: &Paths, check: bool) -> Result<ExitCode, String> {
+    let generated =
+        docs::generate(&paths.root, &docs::Catalog::agent37()).map_err(|e| format!("docs: {e}"))?;
+    for w in &generated.warnings {
+        eprintln!("xtask docs: warning: {w}");
+    }
+    if check {
+        let stale = docs::stale(&paths.root, &generated)?;
+        if stale.is_empty() {
+            println!("docs/ is up to date ({} pages)", generated.files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "docs/ is stale; run `{}` and commit the result:",
+            docs::FIX_COMMAND
+        );
+        for s in stale {
+            eprintln!("  {s}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let touched = docs::write(&paths.root, &generated)?;
+    for t in &touched {
+        println!("  {t}");
+    }
+    println!(
+        "docs/: {} pages, {} written or removed",
+        generated.files.len(),
+        touched.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn no_more_args(command: &str, rest: &[String]) -> Result<(), String> {

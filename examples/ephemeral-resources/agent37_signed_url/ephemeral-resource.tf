@@ -1,15 +1,16 @@
-# Ephemeral resources need Terraform 1.10 or later.
-#
-# A browser URL for the instance's default port, minted on every run and never stored in plan
-# or state. The API cannot revoke it before it expires, so keep ttl_seconds short.
+resource "agent37_instance" "support" {
+  name = "support-bot"
+}
+
+# A short-lived browser URL to the instance's default port. It is minted anew on every run and
+# never stored in the plan or the state; keep the lifetime short, as it cannot be revoked.
 ephemeral "agent37_signed_url" "chat" {
   instance_id = agent37_instance.support.id
   ttl_seconds = 300
 }
 
-# Ephemeral values reach provisioners and provider configurations, never state: here the URL
-# is handed to a command through its environment, to check that the chat answers.
-resource "terraform_data" "chat_check" {
+# Ephemeral values go only to ephemeral contexts, such as a provisioner's environment.
+resource "terraform_data" "smoke_test" {
   triggers_replace = [agent37_instance.support.id]
 
   provisioner "local-exec" {
