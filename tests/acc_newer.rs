@@ -306,53 +306,67 @@ fn examples_and_action_trigger_terraform_1_15() {
     let emu = Emulator::start(&[]);
     let tf = Terraform::with_emulator(TfVersion::V1_15, &emu);
     tf.write_main(HEADER);
-    tf.write_file(
-        "exec.tf",
-        &example("actions/agent37_instance_exec/action.tf"),
-    );
-    tf.write_file(
-        "restart.tf",
-        &example("actions/agent37_instance_restart/action.tf"),
-    );
-    tf.write_file(
-        "update.tf",
-        &example("actions/agent37_instance_update/action.tf"),
-    );
-    tf.write_file(
-        "signed_url.tf",
-        &example("ephemeral-resources/agent37_signed_url/ephemeral-resource.tf"),
-    );
     const EXEC: &str = "POST /v1/instances/{id}/exec";
 
-    // The create triggers the `setup` exec once; the signed URL answers the provisioner's curl.
+    // The exec example: the create triggers its `setup` command once.
+    tf.write_file(
+        "example.tf",
+        &example("actions/agent37_instance_exec/action.tf"),
+    );
     let out = tf.apply();
     assert!(
         out.stdout
             .contains("(triggered by agent37_instance.support)"),
         "{out}"
     );
-    assert!(out.stdout.contains("setting up\ndone"), "{out}");
+    assert!(out.stdout.contains("stdout:\nsetting up\ndone"), "{out}");
     assert_eq!(count(&emu, EXEC), 1);
-    assert!(
-        !tf.workdir().read("terraform.tfstate").contains("a37_token"),
-        "the signed URL is not in the state"
-    );
-
     // No change, no trigger.
     tf.assert_no_changes();
     tf.apply();
     assert_eq!(count(&emu, EXEC), 1);
-
-    // On demand, each example action.
+    // On demand.
     let out = invoke(&tf, "agent37_instance_exec.hello");
     out.assert_success();
     assert!(out.stdout.contains("hello from the support bot"), "{out}");
     assert_eq!(count(&emu, EXEC), 2);
-    invoke(&tf, "agent37_instance_restart.support").assert_success();
-    invoke(&tf, "agent37_instance_update.support").assert_success();
-    assert_eq!(count(&emu, "POST /v1/instances/{id}/restart"), 1);
-    assert_eq!(count(&emu, "POST /v1/instances/{id}/update"), 1);
-    tf.assert_no_changes();
+
+    // Every other example declares the same instance: it stays, and each action runs on it.
+    for (file, action, route) in [
+        (
+            "actions/agent37_instance_restart/action.tf",
+            "agent37_instance_restart.support",
+            "POST /v1/instances/{id}/restart",
+        ),
+        (
+            "actions/agent37_instance_update/action.tf",
+            "agent37_instance_update.support",
+            "POST /v1/instances/{id}/update",
+        ),
+    ] {
+        tf.write_file("example.tf", &example(file));
+        tf.assert_no_changes();
+        invoke(&tf, action).assert_success();
+        assert_eq!(count(&emu, route), 1, "{action}");
+    }
+
+    // The signed URL example: its provisioner's curl gets an answer through the URL, which
+    // stays out of the state.
+    tf.write_file(
+        "example.tf",
+        &example("ephemeral-resources/agent37_signed_url/ephemeral-resource.tf"),
+    );
+    let plan = tf.plan_json();
+    assert_eq!(
+        plan.actions().keys().cloned().collect::<Vec<_>>(),
+        ["terraform_data.smoke_test"]
+    );
+    tf.apply();
+    assert!(
+        !tf.workdir().read("terraform.tfstate").contains("a37_token"),
+        "the signed URL is not in the state"
+    );
+    assert!(count(&emu, "POST /v1/instances/{id}/signed-url") >= 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,11 +433,11 @@ fn query_and_generated_config_terraform_1_15() {
     tf.write_main(HEADER);
     tf.write_file(
         "instances.tfquery.hcl",
-        &example("list-resources/agent37_instance/list.tfquery.hcl"),
+        &example("list-resources/agent37_instance/list-resource.tfquery.hcl"),
     );
     tf.write_file(
         "templates.tfquery.hcl",
-        &example("list-resources/agent37_template/list.tfquery.hcl"),
+        &example("list-resources/agent37_template/list-resource.tfquery.hcl"),
     );
     tf.write_file(
         "all.tfquery.hcl",

@@ -1,5 +1,3 @@
-# Actions need Terraform 1.14 or later.
-#
 # Run a command on demand:
 #   terraform apply -invoke=action.agent37_instance_exec.hello
 # While it runs, a progress line appears every few seconds; then stdout, stderr and the exit

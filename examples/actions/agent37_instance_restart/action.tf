@@ -1,5 +1,7 @@
-# Actions need Terraform 1.14 or later.
-#
+resource "agent37_instance" "support" {
+  name = "support-bot"
+}
+
 # Restart the instance's container (its data is kept), then wait until it is healthy:
 #   terraform apply -invoke=action.agent37_instance_restart.support
 action "agent37_instance_restart" "support" {

@@ -1,5 +1,7 @@
-# Actions need Terraform 1.14 or later.
-#
+resource "agent37_instance" "support" {
+  name = "support-bot"
+}
+
 # Pull the template's current image (keeping the data); the progress shows the old and the
 # new image_ref:
 #   terraform apply -invoke=action.agent37_instance_update.support

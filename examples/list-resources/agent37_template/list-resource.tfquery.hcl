@@ -1,4 +1,4 @@
-# List resources need Terraform 1.14 or later. In a file ending in .tfquery.hcl:
+# In a file ending in .tfquery.hcl:
 #   terraform query -generate-config-out=generated.tf
 # Only workspace templates are listed: system templates (agent37-*) cannot be managed.
 list "agent37_template" "support" {

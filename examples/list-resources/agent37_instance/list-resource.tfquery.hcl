@@ -1,4 +1,4 @@
-# List resources need Terraform 1.14 or later. In a file ending in .tfquery.hcl:
+# In a file ending in .tfquery.hcl:
 #   terraform query                                     lists the matching instances
 #   terraform query -generate-config-out=generated.tf   writes import blocks and resources
 # Filters are those of the agent37_instances data source; every filter given must match.
