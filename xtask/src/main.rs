@@ -3,6 +3,7 @@
 //! Only the standard library is used, so this compiles in seconds on a fresh machine.
 
 mod demo;
+mod fuzz;
 mod setup;
 mod terraform;
 mod test;
@@ -82,12 +83,13 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             demo::run(&paths, mode)
         }
+        "fuzz" => fuzz::run(&paths, rest),
         "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", fuzz::HELP);
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, fuzz; see `cargo xtask help`)"
         )),
     }
 }
