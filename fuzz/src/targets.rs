@@ -261,6 +261,10 @@ fn run_msgpack(input: &[u8]) -> u64 {
     }
 }
 
+/// A decoded value encodes; the encoding decodes to the same value (unknowns compared without
+/// their refinements: the encoder drops the ones that say nothing, such as an empty prefix or a
+/// length of at least 0, and cuts long prefixes, as go-cty does); and encoding is stable: the
+/// value read back encodes to the very same bytes.
 fn check_msgpack_round_trip(entry: &Entry, v: &Value) {
     let bytes = msgpack::encode(v, &entry.ty).unwrap_or_else(|e| {
         panic!(
@@ -275,10 +279,44 @@ fn check_msgpack_round_trip(entry: &Entry, v: &Value) {
         )
     });
     assert!(
-        back == *v,
+        same_known_parts(&back, v),
         "{}: msgpack round trip changed the value\nbefore: {v:?}\nafter:  {back:?}",
         entry.name
     );
+    let again = msgpack::encode(&back, &entry.ty).unwrap_or_else(|e| {
+        panic!(
+            "{}: a re-read value does not encode: {e}\n{back:?}",
+            entry.name
+        )
+    });
+    assert!(
+        again == bytes,
+        "{}: encoding is not stable for {back:?}",
+        entry.name
+    );
+}
+
+/// Equal, except that two unknowns match whatever their refinements.
+fn same_known_parts(a: &Value, b: &Value) -> bool {
+    let all = |x: &[Value], y: &[Value]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_known_parts(p, q))
+    };
+    match (a, b) {
+        (Value::Unknown(_), Value::Unknown(_)) => true,
+        (Value::List(x), Value::List(y))
+        | (Value::Set(x), Value::Set(y))
+        | (Value::Tuple(x), Value::Tuple(y)) => all(x, y),
+        (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && same_known_parts(v1, v2))
+        }
+        (Value::Dynamic { ty: t1, value: v1 }, Value::Dynamic { ty: t2, value: v2 }) => {
+            t1 == t2 && same_known_parts(v1, v2)
+        }
+        _ => a == b,
+    }
 }
 
 /// A fully known, finite value has a JSON form that decodes to the same value.
