@@ -177,8 +177,18 @@ fn headroom(budget: &Value) -> i64 {
         .unwrap_or(-1)
 }
 
+/// The default workspace's wallet, in micros (control surface: never faulted).
+fn wallet(emu: &Emulator) -> i64 {
+    let key = emu.api_key().to_string();
+    emu.control_ok("GET", &format!("workspaces/{key}"), None)["wallet_micros"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no wallet for the default workspace"))
+}
+
 /// Exactly the configured fleet exists, each top-up landed once, and the state says so.
-fn assert_fleet(tf: &Terraform, emu: &Emulator, count: usize) {
+/// Returns what each instance's current day cost (for the refund check after destroy).
+fn assert_fleet(tf: &Terraform, emu: &Emulator, count: usize) -> Vec<i64> {
+    let mut day_paid = Vec::new();
     let on_server = server_instances(emu);
     let state = state_resources(tf);
 
@@ -207,7 +217,9 @@ fn assert_fleet(tf: &Terraform, emu: &Emulator, count: usize) {
         let budget_state = &state[&format!("agent37_budget.fleet[{i}]")];
         assert_eq!(budget_state["instance_id"].as_str(), Some(id));
         // Out of band (the control surface is never faulted).
-        let budget = &emu.control_ok("GET", &format!("instances/{id}"), None)["budget"];
+        let record = emu.control_ok("GET", &format!("instances/{id}"), None);
+        day_paid.push(record["day_paid_micros"].as_i64().unwrap_or(0));
+        let budget = &record["budget"];
         assert_eq!(budget["monthly_cap_micros"].as_i64(), Some(CAP), "{budget}");
         let want = TOPUP_BASE + i as i64;
         assert_eq!(
@@ -220,11 +232,20 @@ fn assert_fleet(tf: &Terraform, emu: &Emulator, count: usize) {
             Some(want),
             "fleet[{i}] budget state"
         );
+        for key in ["monthly_cap_micros", "monthly_period"] {
+            assert_eq!(budget_state[key], budget[key], "fleet[{i}] budget {key}");
+        }
+        assert_eq!(
+            budget_state["topup_remaining_micros"].as_i64(),
+            Some(headroom(budget)),
+            "fleet[{i}] budget headroom in state"
+        );
     }
     let ids: Vec<&str> = (0..count)
         .filter_map(|i| state[&format!("agent37_instance.fleet[{i}]")]["id"].as_str())
         .collect();
     assert_eq!(ids.len(), on_server.len(), "state and server disagree");
+    day_paid
 }
 
 fn fleet_under_faults(version: TfVersion, count: usize) {
@@ -233,7 +254,7 @@ fn fleet_under_faults(version: TfVersion, count: usize) {
     let tf = Terraform::with_emulator(version, &emu);
     tf.write_main(&config(count));
     let mut total = BTreeMap::new();
-    // Every instance a top-up and a cap of its own: well inside the wallet's means.
+    let wallet_before = wallet(&emu);
 
     // Apply under faults, again until it converges.
     arm(&emu, 37);
@@ -246,7 +267,13 @@ fn fleet_under_faults(version: TfVersion, count: usize) {
     let requests = emu.requests();
     add(&mut total, apply_faults.clone());
     emu.control_ok("DELETE", "faults", None);
-    assert_fleet(&tf, &emu, count);
+    let day_paid = assert_fleet(&tf, &emu, count);
+    // Billed once per instance: one day of compute each, nothing for failed or retried creates.
+    assert_eq!(
+        wallet(&emu),
+        wallet_before - day_paid.iter().sum::<i64>(),
+        "the wallet after the apply"
+    );
     let topups = requests["counters"]["POST /v1/instances/{id}/budget/top-up"]
         .as_u64()
         .unwrap_or(0);
@@ -281,6 +308,18 @@ fn fleet_under_faults(version: TfVersion, count: usize) {
         server_instances(&emu)
     );
     assert!(state_resources(&tf).is_empty(), "the state is not empty");
+    // Each instance refunded once: what is left of its day, at least an hour billed (the whole
+    // test takes far less than that hour, so the refund is exact). The clock is not frozen:
+    // create safety compares `created` with the server's `Date` header, which is real time.
+    let kept: i64 = day_paid
+        .iter()
+        .map(|d| d - d * (86_400 - 3_600) / 86_400)
+        .sum();
+    assert_eq!(
+        wallet(&emu),
+        wallet_before - kept,
+        "the wallet after destroy"
+    );
 
     println!(
         "reliability_faults (Terraform {}, {count} instances + budgets): apply converged in \
