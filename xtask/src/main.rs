@@ -7,6 +7,7 @@ mod demo;
 mod docs;
 #[cfg(test)]
 mod docs_tests;
+mod fuzz;
 mod release;
 mod setup;
 mod terraform;
@@ -42,6 +43,12 @@ commands:
   docs [--check]         generate docs/ (Terraform Registry layout) from the provider's schemas,
                          examples/ and templates/; fails when a schema element has no
                          description. --check writes nothing and fails when docs/ is stale
+  fuzz [--seconds N] [--target T]... [--seed S] [--debug]
+                         fuzz the decoders (msgpack/JSON values, type specs, configuration,
+                         API answers, configuration strings) for N seconds per target (default
+                         10) from the committed corpus in fuzz/corpus/, built optimised with
+                         overflow checks (--debug: the dev profile); crashing inputs go to
+                         fuzz/artifacts/. `cargo run -p agent37-fuzz -- list` lists the targets
   help                   this text
 ";
 
@@ -108,12 +115,13 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             run_docs(&paths, check)
         }
+        "fuzz" => fuzz::run(&paths, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo, release, docs; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, release, docs, fuzz; see `cargo xtask help`)"
         )),
     }
 }
