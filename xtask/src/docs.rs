@@ -338,7 +338,9 @@ pub fn write(root: &Path, generated: &Generated) -> Result<Vec<String>, String> 
     Ok(touched)
 }
 
-/// Every file under `docs/`, relative to the root with `/` separators.
+/// Every generated-kind file under `docs/`, relative to the root with `/` separators: the
+/// Registry's subfolders and `index.md`. Other top-level pages (`reliability.md`,
+/// `performance.md`) are written by hand and left alone.
 fn existing_docs(root: &Path) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut dirs = vec![PathBuf::from(DOCS_DIR)];
@@ -353,7 +355,7 @@ fn existing_docs(root: &Path) -> Result<Vec<String>, String> {
             let rel = rel_dir.join(entry.file_name());
             if entry.path().is_dir() {
                 dirs.push(rel);
-            } else {
+            } else if rel_dir.as_os_str() != DOCS_DIR || entry.file_name() == "index.md" {
                 out.push(slash_path(&rel));
             }
         }
@@ -721,7 +723,7 @@ fn files_under(root: &Path, top: &str) -> Vec<String> {
             let rel = rel_dir.join(entry.file_name());
             if entry.path().is_dir() {
                 dirs.push(rel);
-            } else {
+            } else if rel_dir.as_os_str() != DOCS_DIR || entry.file_name() == "index.md" {
                 out.push(slash_path(&rel));
             }
         }
