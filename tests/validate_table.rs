@@ -190,6 +190,11 @@ fn table() -> Vec<Row> {
             "timeouts {\n    create = \"forever\"\n  }",
             ("create", "Invalid value", "\"10m\""),
         ),
+        row(
+            INSTANCE,
+            "timeouts {\n    delete = \"0s\"\n  }",
+            ("delete", "Invalid value", "longer than zero"),
+        ),
         clean(
             INSTANCE,
             "template = \"agent37-hermes-small\"\n  cpu = 1\n  memory = 3\n  disk = 20",
