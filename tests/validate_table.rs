@@ -94,6 +94,12 @@ fn table() -> Vec<Row> {
         ),
         row(
             PROVIDER,
+            r#"alias = "no_time"
+  request_timeout = "0s""#,
+            ("request_timeout", "Invalid value", "longer than zero"),
+        ),
+        row(
+            PROVIDER,
             r#"alias = "retries_low"
   max_retries = -1"#,
             ("max_retries", "Invalid number", "from 0 to 100"),
