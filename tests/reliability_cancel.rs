@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -68,6 +68,39 @@ fn with_default_sigint(cmd: Command) -> Command {
     wrapped
 }
 
+/// Terraform's process group, killed whole when finished or dropped (also when the test
+/// fails), so no Terraform or provider process outlives the test. The leader is reaped only
+/// after that, so the group id cannot have been reused by then.
+struct Group(Child, Option<std::process::ExitStatus>);
+
+impl Group {
+    /// The leader has exited (a zombie, not reaped yet).
+    fn exited(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.0.id()))
+            .ok()
+            .and_then(|stat| {
+                let i = stat.rfind(')')?;
+                stat[i + 1..].trim_start().chars().next()
+            })
+            .is_some_and(|state| matches!(state, 'Z' | 'X'))
+    }
+
+    /// Kills what is left of the group and reaps the leader: its exit status.
+    fn finish(&mut self) -> Option<std::process::ExitStatus> {
+        if self.1.is_none() {
+            support::process::signal(&self.0, "KILL", true);
+            self.1 = self.0.wait().ok();
+        }
+        self.1
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
 fn server_instances(emu: &Emulator) -> BTreeMap<String, Value> {
     emu.api_ok("GET", "/instances", None)["data"]
         .as_array()
@@ -103,7 +136,8 @@ fn interrupted_apply(version: TfVersion) {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    let mut child = cmd.spawn().expect("start terraform apply");
+    let mut group = Group(cmd.spawn().expect("start terraform apply"), None);
+    let child = &mut group.0;
     // stdout line by line, so the test sees the creates start; stderr as a whole.
     let (lines_tx, lines_rx) = mpsc::channel::<String>();
     let stdout_pipe = child.stdout.take().expect("piped stdout");
@@ -137,23 +171,18 @@ fn interrupted_apply(version: TfVersion) {
     assert_eq!(creating, COUNT, "the creates did not start");
     std::thread::sleep(Duration::from_millis(1000));
     let sent_before = creates_sent(&emu);
-    support::process::signal(&child, "INT", true);
+    support::process::signal(child, "INT", true);
     let interrupted = Instant::now();
 
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for terraform") {
-            break status;
-        }
+    while !group.exited() {
         if interrupted.elapsed() > EXIT_WITHIN + Duration::from_secs(30) {
-            support::process::signal(&child, "KILL", true);
-            let _ = child.wait();
             panic!("terraform did not exit after the interrupt");
         }
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
     let exit_after = interrupted.elapsed();
     // Nothing the group started may outlive it (a provider left behind).
-    support::process::signal(&child, "KILL", true);
+    let status = group.finish().expect("reap terraform");
     let out = format!(
         "--- stdout ---\n{}\n--- stderr ---\n{}",
         stdout.join().unwrap_or_default(),

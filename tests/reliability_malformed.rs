@@ -1,7 +1,7 @@
 //! Malformed API answers: invalid JSON, wrong types, a body cut off in transit, an HTML error
-//! page from a proxy, a 200 carrying an error envelope. Each gives a clear diagnostic naming the
-//! operation and what was wrong with the answer, the provider never panics, and the state is
-//! left exactly as it was. A create whose answer cannot be read (the instance was made) adopts
+//! page from a proxy, a 200 carrying an error envelope, an error that repeats the API key. Each
+//! gives a clear diagnostic naming the operation and what was wrong with the answer (never the
+//! key), the provider never panics, and the state is left exactly as it was. A create whose answer cannot be read (the instance was made) adopts
 //! the instance instead of orphaning it.
 //!
 //! The odd answers come from a tiny HTTP server in this file (the provider's `base_url` points
@@ -42,6 +42,8 @@ const SHAPES: &[(&str, &str, &str)] = &[
     ("truncated", "truncated1", "failed"),
     ("html-page", "htmlpage01", "an HTML page"),
     ("error-in-200", "errorin200", "missing field"),
+    // An error whose message repeats the key (a careless proxy or API): scrubbed.
+    ("echo-key", "echokey001", "[redacted]"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +283,12 @@ fn odd(shape: &str, good: &serde_json::Value) -> Reply {
                 .into(),
             cut: false,
         },
+        "echo-key" => Reply::json(
+            400,
+            format!(
+                r#"{{"error":{{"code":"invalid_request","message":"request with key {KEY} refused"}}}}"#
+            ),
+        ),
         "error-in-200" => Reply::json(
             200,
             r#"{"error":{"code":"internal_error","message":"database unavailable"}}"#.into(),
@@ -359,8 +367,10 @@ fn malformed_answers(version: TfVersion) {
                 "{address}: the detail does not say {says:?}: {}",
                 d.detail
             );
-            // The detail names the request, and never the key.
-            assert!(d.detail.contains("GET /"), "{address}: {}", d.detail);
+            // An answer that is not the API's error envelope: the detail names the request.
+            if *name != "echo-key" {
+                assert!(d.detail.contains("GET /"), "{address}: {}", d.detail);
+            }
             assert!(!d.detail.contains(KEY), "{address}: {}", d.detail);
         }
     }

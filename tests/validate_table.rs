@@ -94,6 +94,12 @@ fn table() -> Vec<Row> {
         ),
         row(
             PROVIDER,
+            r#"alias = "no_time"
+  request_timeout = "0s""#,
+            ("request_timeout", "Invalid value", "longer than zero"),
+        ),
+        row(
+            PROVIDER,
             r#"alias = "retries_low"
   max_retries = -1"#,
             ("max_retries", "Invalid number", "from 0 to 100"),
@@ -189,6 +195,11 @@ fn table() -> Vec<Row> {
             INSTANCE,
             "timeouts {\n    create = \"forever\"\n  }",
             ("create", "Invalid value", "\"10m\""),
+        ),
+        row(
+            INSTANCE,
+            "timeouts {\n    delete = \"0s\"\n  }",
+            ("delete", "Invalid value", "longer than zero"),
         ),
         clean(
             INSTANCE,
