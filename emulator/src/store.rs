@@ -108,9 +108,23 @@ struct Inner {
     rolled_period: Option<String>,
 }
 
+/// The layout version of the database, kept in SQLite's `user_version`. Bump it whenever
+/// `SCHEMA` changes in a way an older file cannot follow.
+const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database was written by another version of the emulator (layout {found}, this one uses {SCHEMA_VERSION}); remove it or pass a new --db path"
+    )]
+    Incompatible { found: i64 },
+}
+
 impl Store {
     /// Opens (and creates) the database at `path`, or an in-memory one.
-    pub fn open(path: Option<&Path>) -> Result<Store, rusqlite::Error> {
+    pub fn open(path: Option<&Path>) -> Result<Store, OpenError> {
         let conn = match path {
             Some(p) => {
                 let c = Connection::open(p)?;
@@ -122,7 +136,18 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let has_tables: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workspaces')",
+            [],
+            |r| r.get(0),
+        )?;
+        // A file from before versioning (tables, but version 0) is another layout too.
+        if (has_tables || found != 0) && found != SCHEMA_VERSION {
+            return Err(OpenError::Incompatible { found });
+        }
         conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         conn.execute_batch(RECOMPUTE_AGGREGATES)?;
         Ok(Store {
             inner: Mutex::new(Inner {
@@ -836,5 +861,28 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_file_of_another_layout_is_refused_with_a_clear_error() {
+        let dir = std::env::temp_dir().join(format!("emu-layout-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        {
+            // A file from before versioning: the tables exist, user_version is 0.
+            let c = Connection::open(&dir).unwrap();
+            c.execute_batch("CREATE TABLE workspaces (api_key TEXT PRIMARY KEY);")
+                .unwrap();
+        }
+        let err = Store::open(Some(&dir)).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("another version of the emulator")),
+            "{err:?}"
+        );
+        std::fs::remove_file(&dir).unwrap();
+        // A fresh file opens, and opens again.
+        drop(Store::open(Some(&dir)).unwrap());
+        drop(Store::open(Some(&dir)).unwrap());
+        let _ = std::fs::remove_file(&dir);
     }
 }

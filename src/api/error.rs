@@ -220,7 +220,7 @@ struct FlatError {
 
 /// Turns a non-success answer into an error: the API's envelope when the body is one, else an
 /// [`ApiError::UnexpectedResponse`] saying what the body looked like.
-pub(crate) fn error_from_answer(
+pub fn error_from_answer(
     method: &str,
     path: &str,
     status: u16,

@@ -28,8 +28,11 @@ pub fn schema() -> Schema {
             Attribute::string("request_timeout")
                 .optional()
                 .describe("Time limit of one HTTP request that does not wait on the platform, as a duration such as `\"60s\"`. Default `\"60s\"`. Calls that wait for the platform (create, start, resize, exec…) are bounded by the resource's `timeouts` instead.")
-                .validate(check("A duration such as `\"30s\"` or `\"2m\"`.", |v| {
-                    v.as_str().map_or(Ok(()), |s| duration::parse(s).map(|_| ()))
+                .validate(check("A duration longer than zero, such as `\"30s\"` or `\"2m\"`.", |v| {
+                    v.as_str().map_or(Ok(()), |s| match duration::parse(s)? {
+                        d if d.is_zero() => Err("request_timeout must be longer than zero.".to_string()),
+                        _ => Ok(()),
+                    })
                 })),
             Attribute::number("max_retries")
                 .optional()

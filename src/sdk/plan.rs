@@ -36,7 +36,7 @@ pub fn plan_block(
 
 fn plan_attr(attr: &Attribute, cfg: &Value, prop: &Value, old: &Value, create: bool) -> Value {
     if attr.computed && cfg.is_null() {
-        if create || old.is_null() {
+        if create {
             return match &attr.default {
                 Some(d) => d.clone(),
                 None if prop.is_null() => Value::unknown(),
@@ -45,7 +45,12 @@ fn plan_attr(attr: &Attribute, cfg: &Value, prop: &Value, old: &Value, create: b
         }
         // Quiet plans: an optional + computed value left out of the configuration, or a purely
         // computed one, keeps its prior value (volatile ones are handled by `mark_volatile`).
-        return old.clone();
+        // A prior null is a value too (an instance without a default port has no `url`): only
+        // an attribute with a default fills it in.
+        return match (&attr.default, old.is_null()) {
+            (Some(d), true) => d.clone(),
+            _ => old.clone(),
+        };
     }
     match &attr.ty {
         AttrType::Nested {
@@ -302,5 +307,30 @@ mod tests {
         ]);
         let (_, replace) = plan_block(&s.block, &prior, &proposed3, &config3);
         assert_eq!(replace, vec![Path::attr("template")]);
+    }
+
+    #[test]
+    fn a_computed_null_stays_null_in_a_quiet_plan() {
+        let s = Schema::new(
+            "t",
+            vec![
+                Attribute::string("id").computed(),
+                Attribute::string("url").computed(),
+                Attribute::string("status").computed().unknown_on_update(),
+            ],
+        );
+        let prior = obj(&[
+            ("id", Value::string("x1")),
+            ("url", Value::Null),
+            ("status", Value::string("running")),
+        ]);
+        let config = obj(&[
+            ("id", Value::Null),
+            ("url", Value::Null),
+            ("status", Value::Null),
+        ]);
+        let (mut planned, _) = plan_block(&s.block, &prior, &prior, &config);
+        mark_volatile(&s.block, &prior, &mut planned);
+        assert_eq!(planned, prior);
     }
 }

@@ -457,18 +457,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_resource_config::Request>,
     ) -> Res<pb::validate_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.resource(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.resource(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -479,18 +471,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_data_resource_config::Request>,
     ) -> Res<pb::validate_data_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.data_source(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.data_source(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -834,18 +818,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Res<pb::validate_ephemeral_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.ephemeral(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.ephemeral(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(
             pb::validate_ephemeral_resource_config::Response {
                 diagnostics: convert::diagnostics(&diags),

@@ -36,8 +36,8 @@ pub fn block() -> NestedBlock {
             .describe(&format!(
                 "How long to wait for {what}, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`."
             ))
-            .validate(check("A duration such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`.", |v| {
-                v.as_str().map_or(Ok(()), |s| duration::parse(s).map(|_| ()))
+            .validate(check("A duration longer than zero, such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`.", |v| {
+                v.as_str().map_or(Ok(()), |s| parse_deadline(s).map(|_| ()))
             }))
     };
     NestedBlock {
@@ -61,17 +61,67 @@ pub fn block() -> NestedBlock {
     }
 }
 
+/// A deadline: a duration longer than zero (a zero deadline would fail every call before it
+/// is sent).
+fn parse_deadline(s: &str) -> Result<Duration, String> {
+    match duration::parse(s)? {
+        d if d.is_zero() => Err(format!(
+            "{s:?} is no time at all; a deadline must be longer than zero"
+        )),
+        d => Ok(d),
+    }
+}
+
 /// The deadline for `op` from a resource's configuration or planned state (default 10 minutes).
 pub fn get(state: &Value, op: Op) -> Duration {
     state
         .attr("timeouts")
         .and_then(|t| t.attr(op.attr()))
         .and_then(Value::as_str)
-        .and_then(|s| duration::parse(s).ok())
+        .and_then(|s| parse_deadline(s).ok())
         .unwrap_or(DEFAULT)
 }
 
 /// The path of one timeout attribute, for diagnostics.
 pub fn path(op: Op) -> Path {
     Path::attr("timeouts").join_attr(op.attr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::validate::validate_block;
+    use crate::sdk::{Diagnostics, Path};
+
+    fn with_create(text: &str) -> Value {
+        Value::object([(
+            "timeouts",
+            Value::object([
+                ("create", Value::string(text)),
+                ("update", Value::Null),
+                ("delete", Value::Null),
+            ]),
+        )])
+    }
+
+    #[test]
+    fn a_zero_deadline_is_refused_and_never_used() {
+        for zero in ["0", "0s", "00m", "0h0m"] {
+            let config = with_create(zero);
+            let mut diags = Diagnostics::new();
+            let block = Block {
+                attributes: Vec::new(),
+                blocks: vec![block()],
+                description: String::new(),
+                deprecated: false,
+            };
+            validate_block(&block, &config, &Path::root(), &mut diags);
+            assert!(diags.has_errors(), "{zero:?} accepted");
+            assert_eq!(get(&config, Op::Create), DEFAULT, "{zero:?}");
+        }
+        assert_eq!(
+            get(&with_create("90s"), Op::Create),
+            Duration::from_secs(90)
+        );
+    }
 }

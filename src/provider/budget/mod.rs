@@ -1,4 +1,14 @@
-//! Placeholder until the module lands: registers nothing.
+//! Budgets: the `agent37_budget` resource (one per instance: monthly cap and one-time top-up
+//! headroom) and the `agent37_budget` / `agent37_usage` data sources.
+//!
+//! - `schema`: the schemas (docs are generated from their descriptions).
+//! - `model`: API ↔ Terraform values, the private state, the top-up decisions (pure).
+//! - `resource`, `data_source`: the trait implementations (I/O only).
+
+mod data_source;
+mod model;
+mod resource;
+mod schema;
 
 use std::sync::Arc;
 
@@ -6,9 +16,12 @@ use super::Agent37Data;
 use crate::sdk::{DataSource, Resource};
 
 pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
-    Vec::new()
+    vec![Arc::new(resource::BudgetResource)]
 }
 
 pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
-    Vec::new()
+    vec![
+        Arc::new(data_source::BudgetData),
+        Arc::new(data_source::UsageData),
+    ]
 }
