@@ -318,11 +318,12 @@ impl Bench {
         let ids = create_instances(&emu, &emu.key, fleet)?;
         self.tf.env = emu.provider_env(&emu.key);
 
+        let budgets = refresh_n / 10;
         util::step(format!(
-            "importing {rpc_n} and {refresh_n} instances into two states (import blocks, once)"
+            "importing {rpc_n} and {refresh_n} instances (and {budgets} budgets) into two states (import blocks, once)"
         ));
-        let rpc_dir = self.import_fleet("rpc", &ids[..rpc_n])?;
-        let refresh_dir = self.import_fleet("refresh", &ids[..refresh_n])?;
+        let rpc_dir = self.import_fleet("rpc", &ids[..rpc_n], 0)?;
+        let refresh_dir = self.import_fleet("refresh", &ids[..refresh_n], budgets)?;
         let same_dir = self.terraform_data_copy("terraform_data_same", &rpc_dir)?;
         let bare_dir = self.terraform_data_fleet("terraform_data_bare", rpc_n)?;
 
@@ -439,8 +440,8 @@ impl Bench {
             name: "refresh: budget API requests".into(),
             value: median(&budget_reqs),
             unit: Unit::Count,
-            peer: None,
-            peer_name: "no budgets in this state".into(),
+            peer: Some(budgets as f64),
+            peer_name: format!("{budgets} budgets in the state: no list endpoint"),
             target: None,
             n: refresh_n,
             runs,
@@ -459,21 +460,34 @@ impl Bench {
     }
 
     /// A state holding `ids` as `agent37_instance.this[id]`, made with import blocks.
-    fn import_fleet(&self, name: &str, ids: &[String]) -> Result<PathBuf, String> {
+    /// ... and the budgets of the first `budgets` of them as `agent37_budget.this[id]`.
+    fn import_fleet(&self, name: &str, ids: &[String], budgets: usize) -> Result<PathBuf, String> {
         let dir = self.work.join(name);
         util::create_dir_all(&dir)?;
         write_ids(&dir, ids)?;
+        let budget_ids = Json::Arr(
+            ids.iter()
+                .take(budgets)
+                .map(|i| Json::Str(i.clone()))
+                .collect(),
+        );
+        let mut text = String::new();
+        budget_ids.write(&mut text);
+        write(&dir.join("budget_ids.json"), &text)?;
         write(
             &dir.join("main.tf"),
             "terraform {\n  required_providers {\n    agent37 = { source = \"agent37/agent37\" }\n  }\n}\n\n\
              provider \"agent37\" {}\n\n\
-             locals {\n  ids = toset(jsondecode(file(\"${path.module}/ids.json\")))\n}\n\n\
-             resource \"agent37_instance\" \"this\" {\n  for_each = local.ids\n}\n",
+             locals {\n  ids        = toset(jsondecode(file(\"${path.module}/ids.json\")))\n  \
+             budget_ids = toset(jsondecode(file(\"${path.module}/budget_ids.json\")))\n}\n\n\
+             resource \"agent37_instance\" \"this\" {\n  for_each = local.ids\n}\n\n\
+             resource \"agent37_budget\" \"this\" {\n  for_each    = local.budget_ids\n  instance_id = each.value\n}\n",
         )?;
         let import = dir.join("import.tf");
         write(
             &import,
-            "import {\n  for_each = local.ids\n  to       = agent37_instance.this[each.value]\n  id       = each.value\n}\n",
+            "import {\n  for_each = local.ids\n  to       = agent37_instance.this[each.value]\n  id       = each.value\n}\n\n\
+             import {\n  for_each = local.budget_ids\n  to       = agent37_budget.this[each.value]\n  id       = each.value\n}\n",
         )?;
         self.tf.time(&dir, &["apply", "-auto-approve"], &[])?;
         // Without the import blocks, the measured plans evaluate exactly the resources.
