@@ -511,8 +511,11 @@ impl Bench {
         Ok(dir)
     }
 
-    /// One `terraform_data` per instance in `instances_dir`'s state, holding that instance's
-    /// state values in `triggers_replace`: the same data, with no plugin in the way.
+    /// As many `terraform_data` as there are instances in `instances_dir`'s state, each holding
+    /// an instance's state values in `triggers_replace`: the same amount of data in state, with
+    /// no plugin in the way. The values are one `local` that every block refers to, so that the
+    /// peer's configuration costs Terraform as little to evaluate as the instances' empty blocks
+    /// (literal objects in each block made the peer 30 % slower than the instances).
     fn terraform_data_copy(&self, name: &str, instances_dir: &Path) -> Result<PathBuf, String> {
         self.tf.time(instances_dir, &["show", "-json"], &[])?;
         let log = fs::read_to_string(instances_dir.join("terraform.log"))
@@ -530,16 +533,18 @@ impl Bench {
             Some(Json::Arr(items)) => items.clone(),
             _ => return Err("no resources in the instances' state".into()),
         };
-        let mut main = String::new();
-        for r in &resources {
-            if let (Some(name), Some(values)) =
-                (r.get("name").and_then(Json::as_str), r.get("values"))
-            {
-                main.push_str(&format!(
-                    "resource \"terraform_data\" \"{name}\" {{\n  triggers_replace = {}\n}}\n",
-                    json::hcl_literal(values)
-                ));
-            }
+        let values = resources
+            .first()
+            .and_then(|r| r.get("values"))
+            .ok_or("no instance values in the state")?;
+        let mut main = format!(
+            "locals {{\n  instance = {}\n}}\n",
+            json::hcl_literal(values)
+        );
+        for i in 0..resources.len() {
+            main.push_str(&format!(
+                "\nresource \"terraform_data\" \"i{i:05}\" {{\n  triggers_replace = local.instance\n}}\n"
+            ));
         }
         let dir = self.work.join(name);
         util::create_dir_all(&dir)?;
