@@ -97,6 +97,46 @@ fn quote(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The value as an HCL expression (JSON syntax is almost HCL: keys are quoted, and `${`/`%{`
+/// in strings are escaped so nothing is interpolated).
+pub fn hcl_literal(v: &Json) -> String {
+    fn go(v: &Json, out: &mut String) {
+        match v {
+            Json::Str(s) => {
+                let mut q = String::new();
+                quote(s, &mut q);
+                out.push_str(&q.replace("${", "$${").replace("%{", "%%{"));
+            }
+            Json::Arr(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    go(item, out);
+                }
+                out.push(']');
+            }
+            Json::Obj(map) => {
+                out.push('{');
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    go(&Json::Str(k.clone()), out);
+                    out.push_str(" = ");
+                    go(v, out);
+                }
+                out.push('}');
+            }
+            other => other.write(out),
+        }
+    }
+    let mut out = String::new();
+    go(v, &mut out);
+    out
+}
+
 pub fn parse(text: &str) -> Result<Json, String> {
     let mut p = Parser {
         s: text.as_bytes(),
@@ -274,6 +314,8 @@ mod tests {
         v.write(&mut out);
         assert_eq!(out, r#"{"a":[1,2.5,-300,true,null],"b":{"c":"x\"yA"}}"#);
         assert!(parse("{").is_err());
+        let v = parse(r#"{"a": ["${x}", 1], "b": null}"#).unwrap();
+        assert_eq!(hcl_literal(&v), r#"{"a" = ["$${x}", 1], "b" = null}"#);
         assert!(parse("[1] x").is_err());
     }
 }
