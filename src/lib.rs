@@ -1,7 +1,8 @@
 //! terraform-provider-agent37: a tfplugin6 provider for Agent37, written without a provider
 //! framework.
 //!
-//! Layers (dependencies point one way): `provider` → `sdk` → `plugin`; `provider` → `api`.
+//! Layers (dependencies point one way): `provider` → `sdk` → `plugin`; `provider` → `api`;
+//! `sdk` and `api` → `timing` (per-RPC accounting of time spent waiting on the API).
 //! See ARCHITECTURE.md for the map.
 
 pub mod api;
@@ -9,3 +10,4 @@ pub mod plugin;
 pub mod proto;
 pub mod provider;
 pub mod sdk;
+pub mod timing;

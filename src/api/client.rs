@@ -16,8 +16,10 @@ use tokio_util::sync::CancellationToken;
 use super::adopt::{self, Claims};
 use super::config::{AdoptionConfig, ClientConfig, Secret, header_value_ok, validate_base_url};
 use super::error::{ApiError, ConfigError, error_from_answer, scrub, snippet};
+use super::list_cache::{SharedList, Step};
 use super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::types::*;
+use crate::timing;
 
 /// Upper bound of list pages followed, against a server that never stops paging.
 const MAX_LIST_PAGES: usize = 10_000;
@@ -25,6 +27,10 @@ const MAX_LIST_PAGES: usize = 10_000;
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Stand-in for "no deadline" where a caller passes an absurd timeout.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+/// How long an instance list answers the reads that follow it ([`Client::read_instance`]).
+const LIST_WINDOW: Duration = Duration::from_secs(2);
+/// A read this close to another one is part of a burst (a refresh) and worth a list.
+const READ_BURST: Duration = Duration::from_millis(50);
 
 /// One operation's bounds: its deadline (from the resource's `timeouts`) and a cancellation
 /// token. Retries and long blocking calls stop at the deadline; cancelling the token (or the
@@ -90,6 +96,8 @@ struct Inner {
     settle_poll: Duration,
     stop: CancellationToken,
     claims: Claims,
+    /// Instance lists shared by the reads of a refresh; every instance write invalidates it.
+    instance_reads: SharedList<Instance>,
 }
 
 impl fmt::Debug for Client {
@@ -198,6 +206,7 @@ impl Client {
                 settle_poll: config.settle_poll_interval,
                 stop: CancellationToken::new(),
                 claims,
+                instance_reads: SharedList::new(LIST_WINDOW, READ_BURST),
             }),
         })
     }
@@ -251,6 +260,35 @@ impl Client {
             OpKind::Read,
         )?;
         self.call(op, &req).await
+    }
+
+    /// An instance as a refresh reads it: `GET /instances/{id}` for a lone read; when reads come
+    /// in a burst, one `GET /instances` serves them all (and the reads of the next
+    /// [`LIST_WINDOW`], unless this client writes an instance meanwhile). An id the list lacks
+    /// is confirmed with its own GET, so the outcome (a 404 included) is the GET's.
+    pub async fn read_instance(&self, op: &Op, id: &str) -> Result<Instance, ApiError> {
+        let reads = &self.inner.instance_reads;
+        let snapshot = match reads.begin(id, Instant::now()) {
+            Step::Hit(instance) => return Ok(instance),
+            Step::Get(_running) => return self.get_instance(op, id).await,
+            Step::Wait(waiter) => {
+                tokio::select! {
+                    s = timing::waiting(waiter.wait()) => s,
+                    _ = self.cancelled(op) => None,
+                }
+            }
+            Step::List(leader) => {
+                let listed = self.list_instances(op).await;
+                if let Err(e) = &listed {
+                    tracing::debug!(error = %e, "shared instance list failed; reading one by one");
+                }
+                leader.finish(listed.ok(), |i| i.id.as_str(), Instant::now())
+            }
+        };
+        match snapshot.and_then(|s| s.get(id).cloned()) {
+            Some(instance) => Ok(instance),
+            None => self.get_instance(op, id).await,
+        }
     }
 
     /// `POST /instances`, with the create-safety rule: retried only on answers that prove
@@ -1011,11 +1049,15 @@ impl Client {
         }
     }
 
+    /// A retry's back-off: counted as waiting on the API, not as the provider's own time.
     async fn sleep(&self, op: &Op, req: &Req, delay: Duration) -> Result<(), ApiError> {
-        tokio::select! {
-            _ = self.cancelled(op) => Err(ApiError::Cancelled { operation: req.label() }),
-            _ = tokio::time::sleep(delay) => Ok(()),
-        }
+        timing::waiting(async {
+            tokio::select! {
+                _ = self.cancelled(op) => Err(ApiError::Cancelled { operation: req.label() }),
+                _ = tokio::time::sleep(delay) => Ok(()),
+            }
+        })
+        .await
     }
 
     /// One attempt, abandoned as soon as the operation is cancelled.
@@ -1046,6 +1088,11 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
+        // Any instance write (or its attempt) makes listed instances stale, before and after.
+        let writes_instance = req.method != Method::GET && req.path.starts_with("/instances");
+        if writes_instance {
+            self.inner.instance_reads.invalidate();
+        }
         let started = Instant::now();
         let exchange = async {
             let resp = builder.send().await?;
@@ -1054,7 +1101,10 @@ impl Client {
             let body = resp.bytes().await?;
             Ok::<_, reqwest::Error>((status, headers, body))
         };
-        let outcome = tokio::time::timeout(limit, exchange).await;
+        let outcome = timing::waiting(tokio::time::timeout(limit, exchange)).await;
+        if writes_instance {
+            self.inner.instance_reads.invalidate();
+        }
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let (status, headers, body) = match outcome {
             Err(_elapsed) => {

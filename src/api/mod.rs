@@ -7,12 +7,14 @@
 //! - [`retry`]: the retry rule as pure functions.
 //! - [`adopt`]: create safety (which instance an ambiguous create made).
 //! - [`config`]: [`ClientConfig`], base URL rule, User-Agent, top-up idempotency keys.
+//! - [`list_cache`]: the rules by which a burst of instance reads shares one list request.
 //! - `client`: [`Client`], one method per endpoint.
 
 pub mod adopt;
 mod client;
 pub mod config;
 pub mod error;
+pub mod list_cache;
 pub mod retry;
 pub mod types;
 

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use crate::api::{self, Client, ClientConfig};
 use crate::sdk::traits::ConfigureEnv;
 use crate::sdk::{
-    DataSource, Diagnostics, EphemeralResource, Function, Provider, Resource, Schema, Value,
+    Action, DataSource, Diagnostics, EphemeralResource, Function, ListResource, Provider, Resource,
+    Schema, Value,
 };
 
 /// The provider's version, reported in the User-Agent.
@@ -68,6 +69,16 @@ impl Provider for Agent37 {
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Agent37Data>>> {
         signed_url::ephemeral_resources()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action<Agent37Data>>> {
+        instance::actions()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Agent37Data>>> {
+        let mut v = instance::list_resources();
+        v.extend(template::list_resources());
+        v
     }
 
     async fn configure(

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +24,7 @@ use super::traits::{
 use super::types::Type;
 use super::validate::validate_block;
 use super::value::Value;
+use crate::timing;
 
 /// A registered object with its schema and value type, computed once at start-up.
 struct Entry<T: ?Sized> {
@@ -337,6 +338,20 @@ fn timestamp(t: std::time::SystemTime) -> prost_types::Timestamp {
     }
 }
 
+/// One debug line per read or apply: the handler's wall time, the part of it spent waiting on
+/// the API, and the rest (the provider's own time, what `cargo xtask bench` reports).
+fn log_timing(rpc: &'static str, type_name: &str, started: Instant, api: Duration) {
+    let handler = started.elapsed();
+    let us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    tracing::debug!(
+        type_name,
+        handler_us = us(handler),
+        api_us = us(api),
+        own_us = us(handler.saturating_sub(api)),
+        "{rpc}"
+    );
+}
+
 /// Checks that an applied or read state holds no unknown value, which Terraform rejects.
 fn ensure_known(state: &Value, diags: &mut Diagnostics, what: &str) {
     if !state.is_fully_known() {
@@ -442,18 +457,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_resource_config::Request>,
     ) -> Res<pb::validate_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.resource(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.resource(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -464,18 +471,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_data_resource_config::Request>,
     ) -> Res<pb::validate_data_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.data_source(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.data_source(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -577,7 +576,7 @@ impl<P: Provider> Grpc for Server<P> {
             ..Default::default()
         };
         let mut diags = Diagnostics::new();
-        let outcome = async {
+        let (outcome, api) = timing::scope(async {
             let e = self.resource(&r.type_name)?;
             let state = convert::decode(r.current_state.as_ref(), &e.ty, "state")?;
             if state.is_null() {
@@ -596,7 +595,7 @@ impl<P: Provider> Grpc for Server<P> {
                 ))
             };
             Ok::<_, Diagnostics>(Some((enc, out.private, d)))
-        }
+        })
         .await;
         match outcome {
             Ok(Some((enc, private, d))) => {
@@ -610,7 +609,7 @@ impl<P: Provider> Grpc for Server<P> {
             Ok(None) => {}
             Err(d) => diags.extend(d),
         }
-        tracing::debug!(type_name = %r.type_name, elapsed_us = started.elapsed().as_micros() as u64, "ReadResource");
+        log_timing("ReadResource", &r.type_name, started, api);
         resp.diagnostics = convert::diagnostics(&diags);
         Ok(Response::new(resp))
     }
@@ -697,7 +696,7 @@ impl<P: Provider> Grpc for Server<P> {
             private: r.planned_private.clone(),
             ..Default::default()
         };
-        let result = async {
+        let (result, api) = timing::scope(async {
             let e = self.resource(&r.type_name)?;
             let prior = convert::decode(r.prior_state.as_ref(), &e.ty, "prior state")?;
             let planned = convert::decode(r.planned_state.as_ref(), &e.ty, "planned state")?;
@@ -729,7 +728,7 @@ impl<P: Provider> Grpc for Server<P> {
                 None
             };
             Ok::<_, Diagnostics>((enc, private, diags))
-        }
+        })
         .await;
         let diags = match result {
             Ok((enc, private, diags)) => {
@@ -742,7 +741,7 @@ impl<P: Provider> Grpc for Server<P> {
             }
             Err(d) => d,
         };
-        tracing::debug!(type_name = %r.type_name, elapsed_us = started.elapsed().as_micros() as u64, "ApplyResourceChange");
+        log_timing("ApplyResourceChange", &r.type_name, started, api);
         resp.diagnostics = convert::diagnostics(&diags);
         Ok(Response::new(resp))
     }
@@ -819,18 +818,10 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Res<pb::validate_ephemeral_resource_config::Response> {
         let r = r.into_inner();
-        let run = || -> Result<Diagnostics, Diagnostics> {
-            let mut diags = Diagnostics::new();
-            let e = try_diags!(diags, self.ephemeral(&r.type_name));
-            let config = try_diags!(
-                diags,
-                convert::decode(r.config.as_ref(), &e.ty, "configuration")
-            );
-            validate_block(&e.schema.block, &config, &Path::root(), &mut diags);
-            e.imp.validate(&config, &mut diags);
-            Ok(diags)
+        let diags = match self.ephemeral(&r.type_name) {
+            Ok(e) => Self::validate_config(e, r.config.as_ref(), |v, d| e.imp.validate(v, d)),
+            Err(d) => d,
         };
-        let diags = run().unwrap_or_else(|d| d);
         Ok(Response::new(
             pb::validate_ephemeral_resource_config::Response {
                 diagnostics: convert::diagnostics(&diags),

@@ -228,6 +228,13 @@ impl Terraform {
         self.dir.write("main.tf", hcl);
     }
 
+    /// Replaces the CLI configuration (by default dev_overrides to `provider_dir()`), e.g. with
+    /// a `filesystem_mirror` for a test of `terraform init`.
+    pub fn write_cli_config(&self, hcl: &str) {
+        std::fs::write(&self.cli_config, hcl)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", self.cli_config.display()));
+    }
+
     /// Writes any file of the directory (another `.tf`, a `.tfvars`, an import block...).
     pub fn write_file(&self, name: &str, contents: &str) {
         self.dir.write(name, contents);

@@ -1,9 +1,15 @@
 //! Project tooling, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
 //!
-//! Only the standard library is used, so this compiles in seconds on a fresh machine.
+//! Only the standard library is used, plus the provider crate itself for `docs` (which reads
+//! the provider's schemas), so building xtask builds the provider library.
 
+mod bench;
 mod demo;
+mod docs;
+#[cfg(test)]
+mod docs_tests;
 mod fuzz;
+mod release;
 mod setup;
 mod terraform;
 mod test;
@@ -31,6 +37,16 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
+  bench [--quick]        the benchmarks of docs/performance.md against release builds: RPC
+                         overhead, refresh, apply with API latency, footprint; a table, and
+                         target/bench/results.json. --quick: smaller N, fewer runs
+  release [--from BINARY] [--out DIR]
+                         `cargo build --release` of the provider (or package BINARY as is) and the
+                         Registry's files for this platform in target/release-artifacts/ (or DIR):
+                         the zip, the manifest and the SHA256SUMS of both
+  docs [--check]         generate docs/ (Terraform Registry layout) from the provider's schemas,
+                         examples/ and templates/; fails when a schema element has no
+                         description. --check writes nothing and fails when docs/ is stale
   fuzz [--seconds N] [--target T]... [--seed S] [--debug]
                          fuzz the decoders (msgpack/JSON values, type specs, configuration,
                          API answers, configuration strings) for N seconds per target (default
@@ -89,15 +105,75 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             demo::run(&paths, mode)
         }
+        "bench" => {
+            let quick = match rest {
+                [] => false,
+                [flag] if flag == "--quick" => true,
+                _ => {
+                    return Err(format!(
+                        "`bench` takes at most --quick, got: {}",
+                        rest.join(" ")
+                    ));
+                }
+            };
+            bench::run(&paths, quick)
+        }
+        "release" => release::run(&paths, &release::Options::parse(rest)?),
+        "docs" => {
+            let check = match rest {
+                [] => false,
+                [flag] if flag == "--check" => true,
+                _ => {
+                    return Err(format!(
+                        "`docs` takes at most --check, got: {}",
+                        rest.join(" ")
+                    ));
+                }
+            };
+            run_docs(&paths, check)
+        }
         "fuzz" => fuzz::run(&paths, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!(
-            "unknown command `{other}` (commands: setup, test, terraform, demo, fuzz; see `cargo xtask help`)"
+            "unknown command `{other}` (commands: setup, test, terraform, demo, release, docs, fuzz, bench; see `cargo xtask help`)"
         )),
     }
+}
+
+fn run_docs(paths: &Paths, check: bool) -> Result<ExitCode, String> {
+    let generated =
+        docs::generate(&paths.root, &docs::Catalog::agent37()).map_err(|e| format!("docs: {e}"))?;
+    for w in &generated.warnings {
+        eprintln!("xtask docs: warning: {w}");
+    }
+    if check {
+        let stale = docs::stale(&paths.root, &generated)?;
+        if stale.is_empty() {
+            println!("docs/ is up to date ({} pages)", generated.files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "docs/ is stale; run `{}` and commit the result:",
+            docs::FIX_COMMAND
+        );
+        for s in stale {
+            eprintln!("  {s}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let touched = docs::write(&paths.root, &generated)?;
+    for t in &touched {
+        println!("  {t}");
+    }
+    println!(
+        "docs/: {} pages, {} written or removed",
+        generated.files.len(),
+        touched.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn no_more_args(command: &str, rest: &[String]) -> Result<(), String> {

@@ -4,8 +4,13 @@
 //! - `schema`: what users write and read (with the docs).
 //! - `model`: pure decisions (shapes, validation, planning, update steps, API ↔ values).
 //! - `resource`, `data_source`: the I/O.
+//! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
+//!   `agent37_instance_update` (Terraform ≥ 1.14).
+//! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
+mod action;
 mod data_source;
+mod list;
 pub mod model;
 mod resource;
 pub mod schema;
@@ -13,7 +18,7 @@ pub mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{DataSource, Resource};
+use crate::sdk::{Action, DataSource, ListResource, Resource};
 
 pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
     vec![Arc::new(resource::InstanceResource)]
@@ -25,4 +30,16 @@ pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
         Arc::new(data_source::InstancesData),
         Arc::new(data_source::InstanceUrlsData),
     ]
+}
+
+pub fn actions() -> Vec<Arc<dyn Action<Agent37Data>>> {
+    vec![
+        Arc::new(action::ExecAction),
+        Arc::new(action::RestartAction),
+        Arc::new(action::UpdateAction),
+    ]
+}
+
+pub fn list_resources() -> Vec<Arc<dyn ListResource<Agent37Data>>> {
+    vec![Arc::new(list::InstanceList)]
 }

@@ -8,6 +8,7 @@ use crate::api::{ApiError, Client, Instance, Op};
 use crate::provider::Agent37Data;
 use crate::provider::errors::{api_attr_error, api_error};
 use crate::provider::values::{get_bool, get_str};
+use crate::sdk::plan;
 use crate::sdk::timeouts::{self, Op as Phase};
 use crate::sdk::{
     Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
@@ -155,7 +156,8 @@ impl Resource<Agent37Data> for InstanceResource {
         // This process holds the id: no ambiguous create may adopt it.
         client.claim(id);
         let op = op(client, ctx, timeouts::DEFAULT);
-        match client.get_instance(&op, id).await {
+        // A refresh's reads share list requests (see `Client::read_instance`).
+        match client.read_instance(&op, id).await {
             Ok(inst) if !model::is_gone(&inst.status) => ReadOutcome {
                 state: Some(model::instance_state(&inst, state)),
                 private: private.to_vec(),
@@ -220,6 +222,19 @@ impl Resource<Agent37Data> for InstanceResource {
             Ok(_) => Diagnostics::new(),
             Err(e) => api_error("Unable to delete instance", &e),
         }
+    }
+
+    /// `-generate-config-out`: the configurable values that differ from their defaults, except
+    /// a `state` that is not a desired state (`failed`…), which a user cannot write: left out,
+    /// the plan shows the repair.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
+        let mut config = plan::config_from_state(&schema.block, state);
+        if get_str(&config, "state").is_some_and(|s| s != model::STOPPED)
+            && let Value::Object(m) = &mut config
+        {
+            m.insert("state".into(), Value::Null);
+        }
+        config
     }
 
     async fn import(
@@ -363,9 +378,23 @@ async fn refresh(client: &Client, op: &Op, inst: &mut Instance, diags: &mut Diag
     }
 }
 
-/// `wait_for_healthy`: polls the default port's `/v1/health` until `ok`, within the
-/// operation's deadline. Only templates with agents run a gateway to poll.
+/// What a resource that did not become healthy tells the user to do.
+const RESOURCE_ADVICE: &str = "It exists and is kept in the state (tainted); raise `timeouts`, or set `wait_for_healthy = false`.";
+
+/// `wait_for_healthy` of the resource (see [`wait_healthy_advising`]).
 async fn wait_healthy(client: &Client, op: &Op, inst: &Instance) -> Result<(), Diagnostics> {
+    wait_healthy_advising(client, op, inst, RESOURCE_ADVICE).await
+}
+
+/// Polls the default port's `/v1/health` until `ok`, within the operation's deadline. Only
+/// templates with agents run a gateway to poll. `advice` ends the timeout diagnostic (the
+/// actions share this wait, with their own advice).
+pub(super) async fn wait_healthy_advising(
+    client: &Client,
+    op: &Op,
+    inst: &Instance,
+    advice: &str,
+) -> Result<(), Diagnostics> {
     let Some(url) = inst.default_url() else {
         return Ok(());
     };
@@ -383,20 +412,20 @@ async fn wait_healthy(client: &Client, op: &Op, inst: &Instance) -> Result<(), D
             Ok(true) => return Ok(()),
             Ok(false) => {}
             Err(e @ (ApiError::Timeout { .. } | ApiError::Cancelled { .. })) => {
-                return Err(unhealthy(inst, op, Some(&e), last.as_ref()));
+                return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
             }
             // The edge may drop connections while the container boots: keep polling.
             Err(e @ ApiError::Transport { .. }) => last = Some(e),
             Err(e) => return Err(api_error("Unable to check instance health", &e)),
         }
         if op.remaining() <= HEALTH_POLL {
-            return Err(unhealthy(inst, op, None, last.as_ref()));
+            return Err(unhealthy(inst, op, None, last.as_ref(), advice));
         }
         tokio::select! {
             _ = op.cancel_token().cancelled() => {
                 return Err(unhealthy(inst, op, Some(&ApiError::Cancelled {
                     operation: "waiting for the instance to become healthy".into(),
-                }), last.as_ref()));
+                }), last.as_ref(), advice));
             }
             _ = tokio::time::sleep(HEALTH_POLL) => {}
         }
@@ -408,6 +437,7 @@ fn unhealthy(
     op: &Op,
     cause: Option<&ApiError>,
     last: Option<&ApiError>,
+    advice: &str,
 ) -> Diagnostics {
     let mut detail = match cause {
         Some(ApiError::Cancelled { .. }) => format!(
@@ -415,7 +445,7 @@ fn unhealthy(
             inst.id
         ),
         _ => format!(
-            "Instance {} did not answer ok on /v1/health within the timeout ({:?}). It exists and is kept in the state (tainted); raise `timeouts`, or set `wait_for_healthy = false`.",
+            "Instance {} did not answer ok on /v1/health within the timeout ({:?}). {advice}",
             inst.id,
             op.timeout()
         ),
@@ -431,6 +461,45 @@ fn unhealthy(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_config_leaves_out_defaults_computed_values_and_non_desired_states() {
+        let r = InstanceResource;
+        let state = |s: &str| {
+            Value::object([
+                ("id", Value::string("k3x9q2m7pa")),
+                ("template", Value::string(model::DEFAULT_TEMPLATE)),
+                ("cpu", Value::number(2)),
+                ("memory", Value::number(4)),
+                ("disk", Value::number(6)),
+                ("name", Value::string("bot")),
+                ("user", Value::Null),
+                ("metadata", Value::Null),
+                ("state", Value::string(s)),
+                ("auto_update", Value::bool(false)),
+                ("wait_for_healthy", Value::bool(true)),
+                ("status", Value::string(s)),
+                ("image_ref", Value::string("img")),
+                ("created", Value::number(1)),
+            ])
+        };
+        let set = |v: &Value| -> Vec<String> {
+            v.as_map()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, _)| k.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let cfg = r.generate_config(&r.schema(), &state("running"));
+        assert_eq!(set(&cfg), ["cpu", "disk", "memory", "name"]);
+        let cfg = r.generate_config(&r.schema(), &state("stopped"));
+        assert_eq!(set(&cfg), ["cpu", "disk", "memory", "name", "state"]);
+        let cfg = r.generate_config(&r.schema(), &state("failed"));
+        assert_eq!(set(&cfg), ["cpu", "disk", "memory", "name"]);
+    }
 
     #[test]
     fn version_0_state_is_kept_and_newer_versions_are_refused() {

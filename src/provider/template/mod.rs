@@ -6,8 +6,10 @@
 //! - `model`: pure conversions API ↔ Terraform values, request bodies, and the rules themselves.
 //! - `resource`: the resource's I/O.
 //! - `data_source`: the data sources' I/O.
+//! - `list`: the `agent37_template` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod data_source;
+mod list;
 mod model;
 mod resource;
 mod schema;
@@ -15,7 +17,7 @@ mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{DataSource, Resource};
+use crate::sdk::{DataSource, ListResource, Resource};
 
 pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
     vec![Arc::new(resource::TemplateResource)]
@@ -26,4 +28,8 @@ pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
         Arc::new(data_source::TemplateData),
         Arc::new(data_source::TemplatesData),
     ]
+}
+
+pub fn list_resources() -> Vec<Arc<dyn ListResource<Agent37Data>>> {
+    vec![Arc::new(list::TemplateList)]
 }

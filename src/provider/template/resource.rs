@@ -6,6 +6,7 @@ use crate::api::{Client, DeleteOutcome, Op};
 use crate::provider::Agent37Data;
 use crate::provider::errors::api_error;
 use crate::provider::values::get_str;
+use crate::sdk::plan;
 use crate::sdk::timeouts::{self, Op as Deadline};
 use crate::sdk::{Applied, Ctx, Diagnostics, Identity, Plan, ReadOutcome, Resource, Schema, Value};
 
@@ -197,6 +198,24 @@ impl Resource<Agent37Data> for TemplateResource {
         }
     }
 
+    /// `-generate-config-out`: the default (configurable values other than their defaults),
+    /// also without the default `default = false` of each port.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
+        let mut config = plan::config_from_state(&schema.block, state);
+        if let Value::Object(m) = &mut config
+            && let Some(Value::List(ports)) = m.get_mut("ports")
+        {
+            for port in ports {
+                if let Value::Object(p) = port
+                    && p.get("default") == Some(&Value::Bool(false))
+                {
+                    p.insert("default".into(), Value::Null);
+                }
+            }
+        }
+        config
+    }
+
     async fn import(
         &self,
         _ctx: &Ctx<Agent37Data>,
@@ -216,6 +235,46 @@ impl Resource<Agent37Data> for TemplateResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_config_leaves_out_computed_values_and_default_ports() {
+        let r = TemplateResource;
+        let port = |n: i64, d: bool| {
+            Value::object([("port", Value::number(n)), ("default", Value::bool(d))])
+        };
+        let state = Value::object([
+            ("name", Value::string("support-agent")),
+            ("image_ref", Value::string("ghcr.io/acme/agent:v1")),
+            ("description", Value::Null),
+            ("ports", Value::list([port(8000, true), port(8001, false)])),
+            ("scope", Value::string("workspace")),
+            ("agents", Value::list(Vec::new())),
+            ("created", Value::number(1)),
+            ("updated", Value::number(2)),
+            ("timeouts", Value::Null),
+        ]);
+        let cfg = r.generate_config(&r.schema(), &state);
+        assert_eq!(
+            cfg,
+            Value::object([
+                ("name", Value::string("support-agent")),
+                ("image_ref", Value::string("ghcr.io/acme/agent:v1")),
+                ("description", Value::Null),
+                (
+                    "ports",
+                    Value::list([
+                        port(8000, true),
+                        Value::object([("port", Value::number(8001)), ("default", Value::Null)]),
+                    ])
+                ),
+                ("scope", Value::Null),
+                ("agents", Value::Null),
+                ("created", Value::Null),
+                ("updated", Value::Null),
+                ("timeouts", Value::Null),
+            ])
+        );
+    }
 
     #[test]
     fn newer_state_versions_are_refused() {

@@ -1,0 +1,551 @@
+//! Actions on an instance (Terraform ≥ 1.14): `agent37_instance_exec`,
+//! `agent37_instance_restart` and `agent37_instance_update`. One-off operations run with
+//! `terraform apply -invoke=action.<type>.<name>` or from a resource's `action_trigger`; they
+//! change nothing in state.
+//!
+//! The API's lifecycle calls and exec answer only when they are done, so every wait sends a
+//! "still …" progress event every few seconds. The pure parts (schemas, the exec report and its
+//! failure) are unit-tested at the bottom.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::api::{ApiError, Client, ExecResult, InstanceStatus, Op};
+use crate::provider::Agent37Data;
+use crate::provider::errors::{api_error, detail};
+use crate::provider::values::{get_bool, get_str};
+use crate::sdk::validate::check;
+use crate::sdk::{Action, Attribute, Ctx, Diagnostics, Progress, Schema, Value, duration};
+
+use super::resource::wait_healthy_advising;
+
+pub const EXEC: &str = "agent37_instance_exec";
+pub const RESTART: &str = "agent37_instance_restart";
+pub const UPDATE: &str = "agent37_instance_update";
+
+/// Between two "still running" progress events.
+const TICK: Duration = Duration::from_secs(5);
+/// Default `timeout` of exec: the API's own limit (280 s) plus slack for the network.
+const EXEC_TIMEOUT: &str = "5m";
+/// Default `timeout` of restart and update, like the resources' `timeouts`.
+const LIFECYCLE_TIMEOUT: &str = "10m";
+/// Each output stream is shown up to this many bytes (its end, where errors usually are).
+pub const SHOWN_BYTES: usize = 4096;
+/// The end of stderr carried by the diagnostic of a failed command.
+pub const FAILURE_TAIL_BYTES: usize = 2048;
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------------------------
+
+fn instance_id(what: &str) -> Attribute {
+    Attribute::string("instance_id")
+        .required()
+        .describe(what)
+        .validate(check("A non-empty instance id.", |v| match v.as_str() {
+            Some(s) if s.trim().is_empty() => Err("must not be empty".into()),
+            _ => Ok(()),
+        }))
+}
+
+fn timeout(default: &'static str, doc: &str) -> Attribute {
+    Attribute::string("timeout")
+        .optional()
+        .validate(check(
+            "A positive duration such as `\"30s\"`, `\"5m\"` or `\"1h\"`.",
+            |v| match v.as_str().map(duration::parse) {
+                Some(Ok(d)) if d.is_zero() => Err("must be longer than zero".into()),
+                Some(Err(e)) => Err(e),
+                _ => Ok(()),
+            },
+        ))
+        .describe(&format!("{doc} Default `\"{default}\"`."))
+}
+
+fn wait_for_healthy(after: &str) -> Attribute {
+    Attribute::bool("wait_for_healthy")
+        .optional()
+        .describe(&format!(
+            "After the {after}, wait (within `timeout`) until the agent gateway's `/v1/health` answers `ok`, as `agent37_instance` does. Applies only to running instances of templates with agents and a default port. Default true."
+        ))
+}
+
+pub fn exec_schema() -> Schema {
+    Schema::new(
+        "Runs a shell command on a running instance (`sh -c` inside it) and shows its output. The API answers only when the command ends, so a progress line is shown every few seconds while it runs; then stdout, stderr (each cut to its last 4 KB for display) and the exit code. A non-zero exit code fails the run unless `allow_failure = true`. The API stops commands after 280 seconds and caps each output stream at 512 KB (keeping its start and end). A command is never sent twice: if the call fails after it may have reached the instance, the command may have run.",
+        vec![
+            instance_id("The id of the instance to run the command on; it must be running."),
+            Attribute::string("command")
+                .required()
+                .describe("The command, run under `sh -c` in the instance.")
+                .validate(check("A non-empty command.", |v| match v.as_str() {
+                    Some(s) if s.trim().is_empty() => Err("must not be empty".into()),
+                    _ => Ok(()),
+                })),
+            Attribute::bool("allow_failure")
+                .optional()
+                .describe("When true, a non-zero exit code is shown but does not fail the run. Default false."),
+            timeout(
+                EXEC_TIMEOUT,
+                "How long to wait for the command, as a duration such as `\"90s\"` or `\"5m\"`. The API itself stops a command after 280 seconds (and answers an error), so a longer value only adds slack for the network. When this timeout passes first, the command may still be running on the instance.",
+            ),
+        ],
+    )
+}
+
+pub fn restart_schema() -> Schema {
+    Schema::new(
+        "Restarts a running instance's container (`POST /instances/{id}/restart`), keeping its data, then by default waits until it is healthy again.",
+        vec![
+            instance_id("The id of the instance to restart; it must be running."),
+            wait_for_healthy("restart"),
+            timeout(
+                LIFECYCLE_TIMEOUT,
+                "How long the restart and the wait for health may take together, as a duration such as `\"10m\"`.",
+            ),
+        ],
+    )
+}
+
+pub fn update_schema() -> Schema {
+    Schema::new(
+        "Updates an instance to its template's current image (`POST /instances/{id}/update`), keeping its data; shows the old and new `image_ref`. A running or failed instance is restarted on the new image (and waited for, by default); a stopped one records the new image and stays stopped. An `agent37_instance` whose `image_ref` changes this way shows the new value at its next refresh.",
+        vec![
+            instance_id("The id of the instance to update."),
+            wait_for_healthy("update"),
+            timeout(
+                LIFECYCLE_TIMEOUT,
+                "How long the update and the wait for health may take together, as a duration such as `\"10m\"`.",
+            ),
+        ],
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers: configuration, the exec report and its failure
+// ---------------------------------------------------------------------------------------------
+
+/// The configured `timeout`, or `default` (validation has refused bad values already).
+fn timeout_of(config: &Value, default: &str) -> Duration {
+    let text = get_str(config, "timeout").unwrap_or(default);
+    duration::parse(text)
+        .or_else(|_| duration::parse(default))
+        .unwrap_or(crate::sdk::timeouts::DEFAULT)
+}
+
+/// The last `max` bytes of `text` (cut on a character boundary) and whether anything was cut.
+pub fn tail(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    (&text[start..], true)
+}
+
+/// One output stream as a progress message.
+fn stream_message(name: &str, text: &str) -> String {
+    if text.is_empty() {
+        return format!("{name}: (empty)");
+    }
+    let (shown, cut) = tail(text, SHOWN_BYTES);
+    let shown = shown.trim_end_matches('\n');
+    if cut {
+        format!(
+            "{name} ({} bytes; the last {SHOWN_BYTES} shown):\n…{shown}",
+            text.len()
+        )
+    } else {
+        format!("{name}:\n{shown}")
+    }
+}
+
+/// The progress messages that report a finished command.
+pub fn exec_report(result: &ExecResult, allow_failure: bool) -> Vec<String> {
+    let mut out = vec![
+        stream_message("stdout", &result.stdout),
+        stream_message("stderr", &result.stderr),
+    ];
+    if result.truncated {
+        out.push("The API truncated the output: a stream over 512 KB keeps only its first and last 256 KB (the middle was cut).".into());
+    }
+    out.push(match (result.exit_code, allow_failure) {
+        (0, _) => "exit code 0".to_string(),
+        (code, true) => format!("exit code {code} (allowed: allow_failure = true)"),
+        (code, false) => format!("exit code {code}"),
+    });
+    out
+}
+
+/// The error of a command that exited non-zero (unless allowed), with the end of its stderr
+/// (or of its stdout, when stderr is empty).
+pub fn exec_failure(id: &str, result: &ExecResult, allow_failure: bool) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if result.exit_code == 0 || allow_failure {
+        return d;
+    }
+    let code = result.exit_code;
+    let (name, text) = if result.stderr.trim().is_empty() {
+        ("stdout", result.stdout.as_str())
+    } else {
+        ("stderr", result.stderr.as_str())
+    };
+    let output = if text.trim().is_empty() {
+        "It wrote nothing to stdout or stderr.".to_string()
+    } else {
+        let (end, cut) = tail(text, FAILURE_TAIL_BYTES);
+        let what = if cut {
+            format!("The end of its {name}")
+        } else {
+            format!("Its {name}")
+        };
+        format!("{what}:\n{}", end.trim_end_matches('\n'))
+    };
+    d.error(
+        format!("Command failed with exit code {code}"),
+        format!(
+            "The command on instance {id} exited with code {code}.\n\n{output}\n\nSet `allow_failure = true` to accept a non-zero exit code."
+        ),
+    );
+    d
+}
+
+/// An exec call that failed; a timeout or a lost connection leaves the command's fate unknown.
+fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
+    let summary = format!("Unable to run the command on instance {id}");
+    let unknown = match e {
+        ApiError::Timeout { .. } => true,
+        ApiError::Transport {
+            may_have_reached_server,
+            ..
+        } => *may_have_reached_server,
+        _ => false,
+    };
+    if !unknown {
+        return api_error(&summary, e);
+    }
+    let mut d = Diagnostics::new();
+    d.error(
+        summary,
+        format!(
+            "{} The command may have run (or still be running) on the instance; it was not sent again.",
+            detail(e)
+        ),
+    );
+    d
+}
+
+// ---------------------------------------------------------------------------------------------
+// I/O
+// ---------------------------------------------------------------------------------------------
+
+fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
+    ctx.configured().map(|d| &d.client)
+}
+
+/// Awaits `fut`, sending "`what` after Ns…" every [`TICK`] while it runs.
+async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Output {
+    let start = tokio::time::Instant::now();
+    let mut ticks = tokio::time::interval_at(start + TICK, TICK);
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return out,
+            _ = ticks.tick() => {
+                progress.send(format!("{what} after {}s…", start.elapsed().as_secs()));
+            }
+        }
+    }
+}
+
+/// The action's `wait_for_healthy`: re-reads the instance and waits for its gateway, with the
+/// resource's own poll.
+async fn wait_ready(
+    client: &Client,
+    op: &Op,
+    id: &str,
+    progress: &Progress,
+    what: &str,
+) -> Result<(), Diagnostics> {
+    let inst = client
+        .get_instance(op, id)
+        .await
+        .map_err(|e| api_error(&format!("Unable to read instance {id}"), &e))?;
+    if inst.status != InstanceStatus::Running {
+        return Ok(());
+    }
+    progress.send(format!("Waiting for instance {id} to be healthy…"));
+    let advice = format!(
+        "The {what} itself succeeded; raise the action's `timeout`, or set `wait_for_healthy = false`."
+    );
+    with_ticks(
+        wait_healthy_advising(client, op, &inst, &advice),
+        progress,
+        "Still waiting for health",
+    )
+    .await?;
+    progress.send(format!("Instance {id} is ready"));
+    Ok(())
+}
+
+pub struct ExecAction;
+
+#[async_trait]
+impl Action<Agent37Data> for ExecAction {
+    fn type_name(&self) -> &'static str {
+        EXEC
+    }
+
+    fn schema(&self) -> Schema {
+        exec_schema()
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: &Value,
+        progress: &Progress,
+    ) -> Diagnostics {
+        let client = match client(ctx) {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
+        let id = get_str(config, "instance_id").unwrap_or_default();
+        let command = get_str(config, "command").unwrap_or_default();
+        let allow_failure = get_bool(config, "allow_failure").unwrap_or(false);
+        let op = client
+            .op(timeout_of(config, EXEC_TIMEOUT))
+            .with_cancel(ctx.cancel.clone());
+        progress.send(format!("Running the command on instance {id}…"));
+        // The client never re-sends an exec that may have reached the server.
+        let result =
+            match with_ticks(client.exec(&op, id, command), progress, "Still running").await {
+                Ok(r) => r,
+                Err(e) => return exec_error(id, &e),
+            };
+        for message in exec_report(&result, allow_failure) {
+            progress.send(message);
+        }
+        exec_failure(id, &result, allow_failure)
+    }
+}
+
+pub struct RestartAction;
+
+#[async_trait]
+impl Action<Agent37Data> for RestartAction {
+    fn type_name(&self) -> &'static str {
+        RESTART
+    }
+
+    fn schema(&self) -> Schema {
+        restart_schema()
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: &Value,
+        progress: &Progress,
+    ) -> Diagnostics {
+        let client = match client(ctx) {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
+        let id = get_str(config, "instance_id").unwrap_or_default();
+        let op = client
+            .op(timeout_of(config, LIFECYCLE_TIMEOUT))
+            .with_cancel(ctx.cancel.clone());
+        progress.send(format!("Restarting instance {id}…"));
+        match with_ticks(
+            client.restart_instance(&op, id),
+            progress,
+            "Still restarting",
+        )
+        .await
+        {
+            Ok(ack) => progress.send(format!(
+                "Instance {id} restarted (status {})",
+                ack.status.as_str()
+            )),
+            Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e),
+        }
+        if get_bool(config, "wait_for_healthy") == Some(false) {
+            return Diagnostics::new();
+        }
+        wait_ready(client, &op, id, progress, "restart")
+            .await
+            .err()
+            .unwrap_or_default()
+    }
+}
+
+pub struct UpdateAction;
+
+#[async_trait]
+impl Action<Agent37Data> for UpdateAction {
+    fn type_name(&self) -> &'static str {
+        UPDATE
+    }
+
+    fn schema(&self) -> Schema {
+        update_schema()
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: &Value,
+        progress: &Progress,
+    ) -> Diagnostics {
+        let client = match client(ctx) {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
+        let id = get_str(config, "instance_id").unwrap_or_default();
+        let op = client
+            .op(timeout_of(config, LIFECYCLE_TIMEOUT))
+            .with_cancel(ctx.cancel.clone());
+        let before = match client.get_instance(&op, id).await {
+            Ok(i) => i,
+            Err(e) => return api_error(&format!("Unable to read instance {id}"), &e),
+        };
+        progress.send(format!(
+            "Updating instance {id} to template {:?}'s current image (image_ref now {})…",
+            before.template, before.image_ref
+        ));
+        let ack =
+            match with_ticks(client.update_instance(&op, id), progress, "Still updating").await {
+                Ok(a) => a,
+                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e),
+            };
+        let new = ack.image_ref.as_deref().unwrap_or(&before.image_ref);
+        progress.send(if new == before.image_ref {
+            format!("image_ref unchanged: {new} (already the template's current image)")
+        } else {
+            format!("image_ref: {} → {new}", before.image_ref)
+        });
+        if get_bool(config, "wait_for_healthy") == Some(false) {
+            return Diagnostics::new();
+        }
+        wait_ready(client, &op, id, progress, "update")
+            .await
+            .err()
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::Path;
+    use crate::sdk::validate::validate_block;
+
+    fn result(code: i64, stdout: &str, stderr: &str, truncated: bool) -> ExecResult {
+        ExecResult {
+            exit_code: code,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            truncated,
+        }
+    }
+
+    #[test]
+    fn every_attribute_is_described() {
+        for s in [exec_schema(), restart_schema(), update_schema()] {
+            assert!(!s.block.description.is_empty());
+            for a in &s.block.attributes {
+                assert!(!a.description.is_empty(), "{}", a.name);
+                // Terraform refuses computed attributes in action schemas.
+                assert!(!a.computed, "{}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn tail_cuts_on_char_boundaries() {
+        assert_eq!(tail("abc", 5), ("abc", false));
+        assert_eq!(tail("abcdef", 3), ("def", true));
+        // "é" is two bytes: a cut inside it moves forward.
+        assert_eq!(tail("aéb", 2), ("b", true));
+    }
+
+    #[test]
+    fn report_shows_streams_truncation_and_exit_code() {
+        let r = exec_report(&result(0, "hello\n", "", false), false);
+        assert_eq!(r, ["stdout:\nhello", "stderr: (empty)", "exit code 0"]);
+
+        let big = "x".repeat(SHOWN_BYTES + 10);
+        let r = exec_report(&result(3, &big, "oops\n", true), true);
+        assert!(r[0].starts_with(&format!(
+            "stdout ({} bytes; the last {SHOWN_BYTES} shown):\n…",
+            SHOWN_BYTES + 10
+        )));
+        assert_eq!(r[1], "stderr:\noops");
+        assert!(r[2].contains("truncated"));
+        assert_eq!(r[3], "exit code 3 (allowed: allow_failure = true)");
+    }
+
+    #[test]
+    fn failure_carries_code_and_stderr_tail() {
+        assert!(exec_failure("i1", &result(0, "", "warn", false), false).is_empty());
+        assert!(exec_failure("i1", &result(3, "", "oops", false), true).is_empty());
+
+        let d = exec_failure("i1", &result(3, "out", "oops\n", false), false);
+        assert_eq!(d.0[0].summary, "Command failed with exit code 3");
+        assert!(
+            d.0[0].detail.contains("Its stderr:\noops\n"),
+            "{}",
+            d.0[0].detail
+        );
+
+        let long = format!("{}END", "e".repeat(FAILURE_TAIL_BYTES));
+        let d = exec_failure("i1", &result(1, "", &long, false), false);
+        assert!(d.0[0].detail.contains("The end of its stderr"));
+        assert!(d.0[0].detail.contains("END"));
+
+        let d = exec_failure("i1", &result(2, "only out\n", "", false), false);
+        assert!(d.0[0].detail.contains("Its stdout:\nonly out"));
+        let d = exec_failure("i1", &result(2, "", "", false), false);
+        assert!(d.0[0].detail.contains("nothing to stdout or stderr"));
+    }
+
+    #[test]
+    fn timeouts_are_validated_and_defaulted() {
+        let cfg = |t: Value| {
+            Value::object([
+                ("instance_id", Value::string("abc")),
+                ("command", Value::string("true")),
+                ("allow_failure", Value::Null),
+                ("timeout", t),
+            ])
+        };
+        let errors = |v: &Value| {
+            let mut d = Diagnostics::new();
+            validate_block(&exec_schema().block, v, &Path::root(), &mut d);
+            d.iter()
+                .map(|d| {
+                    d.attribute
+                        .as_ref()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(errors(&cfg(Value::string("90s"))).is_empty());
+        assert_eq!(errors(&cfg(Value::string("soon"))), ["timeout"]);
+        assert_eq!(errors(&cfg(Value::string("0s"))), ["timeout"]);
+        assert_eq!(
+            timeout_of(&cfg(Value::Null), EXEC_TIMEOUT),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            timeout_of(&cfg(Value::string("90s")), EXEC_TIMEOUT),
+            Duration::from_secs(90)
+        );
+    }
+}

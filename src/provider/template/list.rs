@@ -1,0 +1,122 @@
+//! The `agent37_template` list resource (Terraform ≥ 1.14): `terraform query` finds the
+//! workspace's own templates (system templates cannot be managed, so they are never listed),
+//! each with the state an import would produce.
+
+use async_trait::async_trait;
+
+use crate::api::{Template, TemplateScope};
+use crate::provider::Agent37Data;
+use crate::provider::errors::api_error;
+use crate::provider::values::get_str;
+use crate::sdk::timeouts;
+use crate::sdk::{Attribute, Ctx, Diagnostics, ListResource, Listed, Schema, Value};
+
+use super::model;
+
+pub fn list_schema() -> Schema {
+    Schema::new(
+        "Finds the workspace's templates for `terraform query`; system templates (`agent37-*`) are built in and cannot be managed, so they are left out. Each result is named by the template's name, carries its identity `{ name }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.",
+        vec![
+            Attribute::string("name_prefix")
+                .optional()
+                .describe("Only templates whose name starts with this text."),
+        ],
+    )
+}
+
+/// Whether `terraform query` lists `t` for the configured filter.
+pub fn wanted(t: &Template, name_prefix: Option<&str>) -> bool {
+    t.scope == TemplateScope::Workspace && name_prefix.is_none_or(|p| t.name.starts_with(p))
+}
+
+/// What `terraform query` shows and imports for one template: exactly the state that `import`
+/// followed by `read` produces.
+pub fn listed(t: &Template) -> Listed {
+    Listed {
+        display_name: t.name.clone(),
+        state: model::resource_state(t, &model::import_state(&t.name)),
+    }
+}
+
+pub struct TemplateList;
+
+#[async_trait]
+impl ListResource<Agent37Data> for TemplateList {
+    fn type_name(&self) -> &'static str {
+        "agent37_template"
+    }
+
+    fn schema(&self) -> Schema {
+        list_schema()
+    }
+
+    async fn list(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: &Value,
+    ) -> Result<Vec<Listed>, Diagnostics> {
+        let client = &ctx.configured()?.client;
+        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
+        let all = client
+            .list_templates(&op)
+            .await
+            .map_err(|e| api_error("Unable to list templates", &e))?;
+        let prefix = get_str(config, "name_prefix");
+        Ok(all
+            .iter()
+            .filter(|t| wanted(t, prefix))
+            .map(listed)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::TemplatePort;
+
+    fn template(name: &str, scope: TemplateScope, ports: Vec<TemplatePort>) -> Template {
+        Template {
+            name: name.into(),
+            scope,
+            agents: Vec::new(),
+            image_ref: "ghcr.io/acme/agent:v1".into(),
+            description: None,
+            ports,
+            created: Some(1),
+            updated: Some(2),
+        }
+    }
+
+    #[test]
+    fn only_workspace_templates_with_the_prefix() {
+        let sys = template("agent37-hermes", TemplateScope::System, Vec::new());
+        let mine = template("support-agent", TemplateScope::Workspace, Vec::new());
+        assert!(!wanted(&sys, None));
+        assert!(!wanted(&sys, Some("agent37")));
+        assert!(wanted(&mine, None));
+        assert!(wanted(&mine, Some("supp")));
+        assert!(!wanted(&mine, Some("other")));
+    }
+
+    #[test]
+    fn listed_state_is_the_imported_state() {
+        let t = template(
+            "support-agent",
+            TemplateScope::Workspace,
+            vec![TemplatePort {
+                port: 8000,
+                default: true,
+            }],
+        );
+        let l = listed(&t);
+        assert_eq!(l.display_name, "support-agent");
+        assert_eq!(
+            l.state,
+            model::resource_state(&t, &model::import_state(&t.name))
+        );
+        // No ports reads as null, as an import would.
+        let bare = listed(&template("bare", TemplateScope::Workspace, Vec::new()));
+        assert_eq!(bare.state.attr("ports"), Some(&Value::Null));
+    }
+}

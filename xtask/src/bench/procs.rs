@@ -1,0 +1,262 @@
+//! Processes: peak memory of the provider processes a Terraform run starts, the time from
+//! spawn to the go-plugin handshake line, and finding a Go provider to compare with.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::util;
+
+/// The magic cookie go-plugin hosts (Terraform) set for their plugins.
+const COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+const COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// A self-signed P-521 client certificate of the kind Terraform generates for AutoMTLS: only
+/// parsed by the plugin (never used to connect), so its private key was thrown away.
+const CLIENT_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIICdjCCAdegAwIBAgIUTCJ95smLu9tNM4D3/h0w86X6DgcwCgYIKoZIzj0EAwIw
+KDESMBAGA1UECgwJSGFzaGlDb3JwMRIwEAYDVQQDDAlsb2NhbGhvc3QwIBcNMjYx
+MTI4MTgwOTQyWhgPMjEyNjExMDQxODA5NDJaMCgxEjAQBgNVBAoMCUhhc2hpQ29y
+cDESMBAGA1UEAwwJbG9jYWxob3N0MIGbMBAGByqGSM49AgEGBSuBBAAjA4GGAAQA
+iRK101uPPlyC3TWzJZlarbpSLO0v6yriXHfFIdolWEypH4iZ0bZyGZy1lQLozAwf
+NEDVwLuxmWkqfn15pn6JCfgBq6MXBR4/82B7m/qBCz7CAqCspL+PSzkncQrs+VPw
+ND6s3PLaE19Y3iVHnA5qEDMzlDrtZjuqt0A8hmKKQrBnsp+jgZkwgZYwHQYDVR0O
+BBYEFCS6mdrR5kb+CZQmMxGvQU1b0iklMB8GA1UdIwQYMBaAFCS6mdrR5kb+CZQm
+MxGvQU1b0iklMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgKkMB0GA1Ud
+JQQWMBQGCCsGAQUFBwMCBggrBgEFBQcDATAUBgNVHREEDTALgglsb2NhbGhvc3Qw
+CgYIKoZIzj0EAwIDgYwAMIGIAkIBoOzhP3Z3LRvrGjRyLAuV1i/m/CiU4Lj4qsBm
+g4sgiUf6hxKJNzPsrAvSdboVImFYLEIol2yU1CjhqjKIgD13lYACQgHh2spfPg1C
+5timf7gpyH6uT3wPmsT31AfrQP6kxRFaza218asm8Xb359tVSLuCuAy/rilzH+em
+SeqrSlUmii8i7g==
+-----END CERTIFICATE-----
+";
+
+/// Samples one process (Terraform) and those of its descendants whose executable is `exe`,
+/// every 2 ms in a background thread, until stopped: the CPU time of both, and the peak resident
+/// memory (VmHWM) of the latter. Short-lived plugins are caught because only the process tree is
+/// read, not all of `/proc`.
+pub struct RssProbe {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<Sample>,
+}
+
+/// What a probe saw.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sample {
+    /// The highest VmHWM of any one process, in KiB (0 if none was seen).
+    pub peak_kib: u64,
+    /// User + system CPU of all of them, in seconds (the last reading of each; it may miss
+    /// the final 2 ms of a process).
+    pub cpu_secs: f64,
+    /// The same for the root process itself (Terraform).
+    pub root_cpu_secs: f64,
+}
+
+/// Linux reports CPU times in USER_HZ ticks, 100 a second on every mainstream architecture.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+impl RssProbe {
+    pub fn start(exe: Option<&Path>, root_pid: u32) -> RssProbe {
+        let exe = exe.map(|e| fs::canonicalize(e).unwrap_or_else(|_| e.to_path_buf()));
+        let root_dir = PathBuf::from(format!("/proc/{root_pid}"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let handle = std::thread::spawn(move || {
+            let mut peak = 0;
+            let mut cpu_ticks: HashMap<u32, u64> = HashMap::new();
+            let mut root_ticks = 0;
+            loop {
+                let done = flag.load(Ordering::Relaxed);
+                root_ticks = cpu_ticks_of(&root_dir).unwrap_or(root_ticks);
+                for pid in descendants(root_pid) {
+                    let dir = PathBuf::from(format!("/proc/{pid}"));
+                    if exe
+                        .as_ref()
+                        .is_some_and(|exe| fs::read_link(dir.join("exe")).is_ok_and(|p| p == *exe))
+                    {
+                        peak = peak.max(peak_rss_kib(&dir).unwrap_or(0));
+                        if let Some(ticks) = cpu_ticks_of(&dir) {
+                            cpu_ticks.insert(pid, ticks);
+                        }
+                    }
+                }
+                if done {
+                    return Sample {
+                        peak_kib: peak,
+                        cpu_secs: cpu_ticks.values().sum::<u64>() as f64 / TICKS_PER_SECOND,
+                        root_cpu_secs: root_ticks as f64 / TICKS_PER_SECOND,
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        RssProbe { stop, handle }
+    }
+
+    pub fn finish(self) -> Sample {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// Children, grandchildren… of `pid` (from every thread's `children` list), at most 4 deep.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut level = vec![pid];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for p in &level {
+            let Ok(tasks) = fs::read_dir(format!("/proc/{p}/task")) else {
+                continue;
+            };
+            for task in tasks.flatten() {
+                let text = fs::read_to_string(task.path().join("children")).unwrap_or_default();
+                next.extend(
+                    text.split_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        out.extend(&next);
+        level = next;
+    }
+    out
+}
+
+/// utime + stime of `/proc/<pid>`, in ticks (fields 14 and 15 of `stat`, counted after the
+/// parenthesised command name, which may itself hold spaces).
+fn cpu_ticks_of(proc_dir: &Path) -> Option<u64> {
+    let stat = fs::read_to_string(proc_dir.join("stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state): utime is field 14, stime field 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// VmHWM of `/proc/<pid>`, in KiB.
+fn peak_rss_kib(proc_dir: &Path) -> Option<u64> {
+    let status = fs::read_to_string(proc_dir.join("status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// One start of a plugin binary the way Terraform starts it (cookie, protocol versions, a
+/// client certificate so it sets up TLS): the time until its handshake line, and its peak
+/// memory at that point.
+pub struct Handshake {
+    pub elapsed: Duration,
+    pub rss_kib: u64,
+}
+
+pub fn handshake(bin: &Path, socket_dir: &Path) -> Result<Handshake, String> {
+    util::create_dir_all(socket_dir)?;
+    let mut cmd = Command::new(bin);
+    cmd.env(COOKIE_KEY, COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_CLIENT_CERT", CLIENT_CERT)
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .env_remove("TF_LOG")
+        .env_remove("TF_LOG_PROVIDER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let result = read_handshake(&mut child, started);
+    let rss_kib = peak_rss_kib(&PathBuf::from(format!("/proc/{}", child.id()))).unwrap_or(0);
+    stop(child);
+    let elapsed = result?;
+    Ok(Handshake { elapsed, rss_kib })
+}
+
+fn read_handshake(child: &mut Child, started: Instant) -> Result<Duration, String> {
+    let stdout = child.stdout.take().ok_or("stdout not captured")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the handshake: {e}"))?;
+    let elapsed = started.elapsed();
+    // core version | app version | network | address | protocol [| cert]
+    if line.trim().split('|').count() < 5 {
+        return Err(format!("not a handshake line: {line:?}"));
+    }
+    Ok(elapsed)
+}
+
+/// SIGTERM (the provider removes its socket), then SIGKILL after 2 s.
+fn stop(mut child: Child) {
+    util::signal(child.id(), "TERM");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Where a Go provider to compare with is: `AGENT37_BENCH_GO_PROVIDER`, else the first Go
+/// `terraform-provider-*` binary (not ours) under the usual plugin directories.
+pub fn find_go_provider() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("AGENT37_BENCH_GO_PROVIDER").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let mut dirs = Vec::new();
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        dirs.push(home.join(".terraform.d/plugins"));
+        dirs.push(home.join(".local/share/terraform/plugins"));
+    }
+    dirs.push(PathBuf::from("/usr/local/share/terraform/plugins"));
+    dirs.push(PathBuf::from("/usr/share/terraform/plugins"));
+    let mut found = Vec::new();
+    for dir in dirs {
+        walk(&dir, 0, &mut found);
+    }
+    found.sort();
+    found.into_iter().find(|p| is_go_binary(p))
+}
+
+fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+    if depth > 8 {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            walk(&path, depth + 1, found);
+        } else if name.starts_with("terraform-provider-")
+            && !name.starts_with("terraform-provider-agent37")
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// Go binaries carry a build-info blob starting with this magic.
+fn is_go_binary(path: &Path) -> bool {
+    const MAGIC: &[u8] = b"\xff Go buildinf:";
+    fs::read(path).is_ok_and(|bytes| bytes.windows(MAGIC.len()).any(|w| w == MAGIC))
+}
