@@ -241,6 +241,17 @@ fn route(method: &str, path: &str, body: &[u8], malformed: bool) -> Reply {
                 Reply::json(200, instance(id, name).to_string())
             }
         }
+        // A refresh may read many instances through one list: a broken list must fall back to
+        // the reads one by one, which then meet their own odd answers.
+        ("GET", ["instances"]) => {
+            if malformed {
+                Reply::json(200, r#"{"data": [{"id": "#.into())
+            } else {
+                let all: Vec<serde_json::Value> =
+                    SHAPES.iter().map(|(n, id, _)| instance(id, n)).collect();
+                Reply::json(200, json!({ "data": all }).to_string())
+            }
+        }
         ("DELETE", ["instances", id]) => {
             Reply::json(200, json!({"id": id, "deleted": true}).to_string())
         }
