@@ -390,8 +390,15 @@ impl Emulator {
                     }
                 }
                 Err(_) => {
+                    // Its own last words (e.g. a database of another layout) say why.
+                    let log = fs::read_to_string(&log_path).unwrap_or_default();
+                    let last = log
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("");
                     return Err(format!(
-                        "the emulator did not print `{prefix}...` (see {})",
+                        "the emulator did not print `{prefix}...` (see {}): {last}",
                         log_path.display()
                     ));
                 }
