@@ -165,11 +165,19 @@ pub trait Resource<D>: Send + Sync {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Rewrites state JSON written under schema `version` into the current version's shape.
+    /// The default keeps state of this or an older version as it is (override it once a schema
+    /// change needs a rewrite) and refuses state from a newer provider.
     fn upgrade_state(
         &self,
-        _version: i64,
+        version: i64,
         state: serde_json::Map<String, serde_json::Value>,
     ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let current = self.schema().version;
+        if version > current {
+            return Err(format!(
+                "it was written by a newer provider (schema version {version}, this one knows {current}); upgrade the provider"
+            ));
+        }
         Ok(state)
     }
 

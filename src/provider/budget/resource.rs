@@ -220,20 +220,6 @@ impl Resource<Agent37Data> for BudgetResource {
         ))
     }
 
-    /// Version 0 is the first: nothing to rewrite; a newer version came from a newer provider.
-    fn upgrade_state(
-        &self,
-        version: i64,
-        state: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-        if version > schema::VERSION {
-            return Err(format!(
-                "it was written by a newer provider (schema version {version}); upgrade the provider"
-            ));
-        }
-        Ok(state)
-    }
-
     async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
         // A create (or the create half of a replacement) grants from zero: nothing to decide.
         if plan.is_create() || !plan.requires_replace.is_empty() {

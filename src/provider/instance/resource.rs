@@ -62,21 +62,6 @@ impl Resource<Agent37Data> for InstanceResource {
         model::validate_config(config, diags);
     }
 
-    fn upgrade_state(
-        &self,
-        version: i64,
-        state: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-        // Version 0 is the first release: nothing to upgrade yet.
-        match version {
-            0 => Ok(state),
-            v => Err(format!(
-                "schema version {v} is newer than this provider knows ({}); upgrade the provider",
-                schema::VERSION
-            )),
-        }
-    }
-
     async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
         if plan.planned.is_null() {
             return;

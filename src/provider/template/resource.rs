@@ -57,20 +57,6 @@ impl Resource<Agent37Data> for TemplateResource {
         ))
     }
 
-    fn upgrade_state(
-        &self,
-        version: i64,
-        state: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-        // Version 0 is the only one so far; anything newer was written by a newer provider.
-        if version > schema::VERSION {
-            return Err(format!(
-                "it was written by a newer provider (schema version {version}); upgrade the provider"
-            ));
-        }
-        Ok(state)
-    }
-
     async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
