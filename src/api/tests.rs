@@ -511,7 +511,8 @@ async fn cancellation_stops_a_pending_retry_promptly() {
         .expect("joined")
         .expect_err("cancelled");
     assert!(err.is_cancelled(), "{err}");
-    assert!(stopped.elapsed() < Duration::from_millis(500));
+    // Generous for a loaded machine; without cancellation the call would wait 120 s.
+    assert!(stopped.elapsed() < Duration::from_millis(1500));
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -718,8 +719,9 @@ async fn the_operation_deadline_bounds_retries() {
         .get_template(&Op::new(Duration::from_millis(400)), "mine")
         .await
         .expect_err("gives up");
+    // Well above the 400 ms deadline for a loaded machine; unbounded it would be 40 s.
     assert!(
-        started.elapsed() < Duration::from_millis(900),
+        started.elapsed() < Duration::from_millis(2000),
         "{:?}",
         started.elapsed()
     );

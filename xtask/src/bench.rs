@@ -7,8 +7,8 @@
 //!   time vs `plan -refresh=false`.
 //! - Apply: N creates with 50 ms injected API latency at parallelism 10 vs the same run without
 //!   latency plus the ideal, and the provider's own time per create (from its debug log).
-//! - Footprint: spawn-to-handshake, peak RSS, binary size, against a Go provider when one is
-//!   installed.
+//! - Footprint: spawn-to-handshake, peak RSS, binary size, against each Go provider installed
+//!   (or named in `AGENT37_BENCH_GO_PROVIDER`).
 //!
 //! Everything runs against release builds of the provider and the emulator, with Terraform 1.15
 //! from `cargo xtask setup`, in `target/bench/work/`.
@@ -291,6 +291,20 @@ struct Bench {
 
 /// Peak RSS of the provider during the RPC-overhead plans (median over runs), in KiB.
 struct PlanRss(f64);
+
+/// Spawn-to-handshake times (ms) and peak RSS at the handshake (MiB) of one binary.
+#[derive(Clone, Default)]
+struct HandshakeSamples {
+    millis: Vec<f64>,
+    rss_mib: Vec<f64>,
+}
+
+impl HandshakeSamples {
+    fn add(&mut self, h: procs::Handshake) {
+        self.millis.push(h.elapsed.as_secs_f64() * 1000.0);
+        self.rss_mib.push(h.rss_kib as f64 / 1024.0);
+    }
+}
 
 impl Bench {
     /// RPC overhead and refresh, on one fleet of instances made through the API.
@@ -685,105 +699,120 @@ impl Bench {
         Ok((elapsed, requests))
     }
 
-    /// Spawn-to-handshake, peak RSS and binary size, against a Go provider when there is one.
+    /// Spawn-to-handshake, peak RSS and binary size, against each Go provider found (one set of
+    /// rows per peer), or with no peer when there is none.
     fn footprint(&mut self) -> Result<(), String> {
         let Sizes { handshakes, .. } = self.sizes;
-        let go = procs::find_go_provider();
-        let peer_name = match &go {
-            Some(p) => format!(
-                "Go: {}",
-                p.file_name().unwrap_or_default().to_string_lossy()
-            ),
-            None => "no Go peer found".to_string(),
-        };
+        let peers: Vec<(PathBuf, String)> = procs::find_go_providers()
+            .into_iter()
+            .map(|p| {
+                let name = format!(
+                    "Go: {}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                );
+                (p, name)
+            })
+            .collect();
+        let names: Vec<&str> = peers.iter().map(|(_, n)| n.as_str()).collect();
         util::step(format!(
-            "footprint: {handshakes} handshakes each; {peer_name}"
+            "footprint: {handshakes} handshakes each; peers: {}",
+            if names.is_empty() {
+                "no Go provider found".to_string()
+            } else {
+                names.join(", ")
+            }
         ));
         let sockets = self.work.join("sockets");
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        let (mut our_rss, mut their_rss) = (Vec::new(), Vec::new());
+        // Interleaved, so that a noisy moment hits every binary alike.
+        let mut ours = HandshakeSamples::default();
+        let mut theirs = vec![HandshakeSamples::default(); peers.len()];
         for _ in 0..handshakes {
-            let h = procs::handshake(&self.provider_bin, &sockets)?;
-            ours.push(h.elapsed.as_secs_f64() * 1000.0);
-            our_rss.push(h.rss_kib as f64 / 1024.0);
-            if let Some(go) = &go {
-                let h = procs::handshake(go, &sockets)?;
-                theirs.push(h.elapsed.as_secs_f64() * 1000.0);
-                their_rss.push(h.rss_kib as f64 / 1024.0);
+            ours.add(procs::handshake(&self.provider_bin, &sockets)?);
+            for ((go, _), samples) in peers.iter().zip(&mut theirs) {
+                samples.add(procs::handshake(go, &sockets)?);
             }
         }
-        let peer = |v: &[f64]| (!v.is_empty()).then(|| median(v));
-        self.rows.push(Row {
-            name: "footprint: spawn to handshake".into(),
-            value: median(&ours),
-            unit: Unit::Millis,
-            peer: peer(&theirs),
-            peer_name: peer_name.clone(),
-            target: Some(Target::Ratio(0.05)),
-            n: 1,
-            runs: handshakes,
-        });
-        self.rows.push(Row {
-            name: "footprint: peak RSS at handshake".into(),
-            value: median(&our_rss),
-            unit: Unit::MiB,
-            peer: peer(&their_rss),
-            peer_name: peer_name.clone(),
-            target: None,
-            n: 1,
-            runs: handshakes,
-        });
 
         // Both serve `terraform providers schema -json`: the lightest real workload a Go
         // provider of any kind can be given.
         util::step("footprint: peak RSS while serving `terraform providers schema -json`");
         let our_schema = self.schema_rss("agent37", "agent37/agent37", &self.provider_bin)?;
-        let their_schema = match &go {
-            Some(go) => {
-                let name = go_type_name(go);
-                Some(self.schema_rss(&name, &format!("bench/{name}"), go)?)
-            }
-            None => None,
-        };
-        self.rows.push(Row {
-            name: "footprint: peak RSS, providers schema".into(),
-            value: our_schema,
-            unit: Unit::MiB,
-            peer: their_schema,
-            peer_name: peer_name.clone(),
-            target: Some(Target::Ratio(0.1)),
-            n: 1,
-            runs: 1,
-        });
-        if let Some(PlanRss(kib)) = self.plan_rss.take() {
-            // The Go peer cannot plan agent37 instances: its figure is its schema peak, a
-            // lighter workload, so this ratio can only flatter the peer.
-            self.rows.push(Row {
-                name: "footprint: peak RSS, RPC-overhead plan".into(),
-                value: kib / 1024.0,
-                unit: Unit::MiB,
-                peer: their_schema,
-                peer_name: format!("{peer_name} (its schema peak)"),
-                target: Some(Target::Ratio(0.1)),
-                n: self.sizes.rpc_n,
-                runs: self.sizes.runs * 2,
-            });
+        let mut their_schema = Vec::new();
+        for (go, _) in &peers {
+            let name = go_type_name(go);
+            their_schema.push(self.schema_rss(&name, &format!("bench/{name}"), go)?);
         }
         let size = |p: &Path| {
             fs::metadata(p)
                 .map(|m| m.len() as f64 / (1024.0 * 1024.0))
                 .map_err(|e| format!("{}: {e}", p.display()))
         };
-        self.rows.push(Row {
-            name: "footprint: binary size".into(),
-            value: size(&self.provider_bin)?,
-            unit: Unit::MiB,
-            peer: go.as_deref().map(size).transpose()?,
-            peer_name,
-            target: None,
-            n: 1,
-            runs: 1,
-        });
+        let our_size = size(&self.provider_bin)?;
+        let plan_rss = self.plan_rss.take();
+
+        let mut columns: Vec<Option<usize>> = (0..peers.len()).map(Some).collect();
+        if columns.is_empty() {
+            columns.push(None);
+        }
+        for peer in columns {
+            let peer_name = peer.map_or("no Go peer found".to_string(), |i| peers[i].1.clone());
+            let go = peer.map(|i| &theirs[i]);
+            self.rows.push(Row {
+                name: "footprint: spawn to handshake".into(),
+                value: median(&ours.millis),
+                unit: Unit::Millis,
+                peer: go.map(|g| median(&g.millis)),
+                peer_name: peer_name.clone(),
+                target: Some(Target::Ratio(0.05)),
+                n: 1,
+                runs: handshakes,
+            });
+            self.rows.push(Row {
+                name: "footprint: peak RSS at handshake".into(),
+                value: median(&ours.rss_mib),
+                unit: Unit::MiB,
+                peer: go.map(|g| median(&g.rss_mib)),
+                peer_name: peer_name.clone(),
+                target: None,
+                n: 1,
+                runs: handshakes,
+            });
+            let schema = peer.map(|i| their_schema[i]);
+            self.rows.push(Row {
+                name: "footprint: peak RSS, providers schema".into(),
+                value: our_schema,
+                unit: Unit::MiB,
+                peer: schema,
+                peer_name: peer_name.clone(),
+                target: Some(Target::Ratio(0.1)),
+                n: 1,
+                runs: 1,
+            });
+            if let Some(PlanRss(kib)) = &plan_rss {
+                // A Go peer cannot plan agent37 instances: its figure is its schema peak, a
+                // lighter workload, so this ratio can only flatter the peer.
+                self.rows.push(Row {
+                    name: "footprint: peak RSS, RPC-overhead plan".into(),
+                    value: kib / 1024.0,
+                    unit: Unit::MiB,
+                    peer: schema,
+                    peer_name: format!("{peer_name} (its schema peak)"),
+                    target: Some(Target::Ratio(0.1)),
+                    n: self.sizes.rpc_n,
+                    runs: self.sizes.runs * 2,
+                });
+            }
+            self.rows.push(Row {
+                name: "footprint: binary size".into(),
+                value: our_size,
+                unit: Unit::MiB,
+                peer: peer.map(|i| size(&peers[i].0)).transpose()?,
+                peer_name,
+                target: None,
+                n: 1,
+                runs: 1,
+            });
+        }
         Ok(())
     }
 

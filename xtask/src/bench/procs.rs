@@ -214,11 +214,15 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-/// Where a Go provider to compare with is: `AGENT37_BENCH_GO_PROVIDER`, else the first Go
-/// `terraform-provider-*` binary (not ours) under the usual plugin directories.
-pub fn find_go_provider() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("AGENT37_BENCH_GO_PROVIDER").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+/// The Go providers to compare with: the paths in `AGENT37_BENCH_GO_PROVIDER` (a list, like
+/// `PATH`), else every Go `terraform-provider-*` binary (not ours) under the usual plugin
+/// directories and `TF_PLUGIN_CACHE_DIR`. Several peers give several rows: a small provider and
+/// a large one bracket what users run.
+pub fn find_go_providers() -> Vec<PathBuf> {
+    if let Some(list) = std::env::var_os("AGENT37_BENCH_GO_PROVIDER").filter(|p| !p.is_empty()) {
+        return std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
     }
     let mut dirs = Vec::new();
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
@@ -227,12 +231,17 @@ pub fn find_go_provider() -> Option<PathBuf> {
     }
     dirs.push(PathBuf::from("/usr/local/share/terraform/plugins"));
     dirs.push(PathBuf::from("/usr/share/terraform/plugins"));
+    if let Some(cache) = std::env::var_os("TF_PLUGIN_CACHE_DIR").filter(|p| !p.is_empty()) {
+        dirs.push(PathBuf::from(cache));
+    }
     let mut found = Vec::new();
     for dir in dirs {
         walk(&dir, 0, &mut found);
     }
     found.sort();
-    found.into_iter().find(|p| is_go_binary(p))
+    found.dedup();
+    found.retain(|p| is_go_binary(p));
+    found
 }
 
 fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
@@ -255,8 +264,53 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Go binaries carry a build-info blob starting with this magic.
+/// Go binaries carry a build-info blob starting with this magic. Read in chunks: the largest
+/// providers are several hundred MiB.
 fn is_go_binary(path: &Path) -> bool {
     const MAGIC: &[u8] = b"\xff Go buildinf:";
-    fs::read(path).is_ok_and(|bytes| bytes.windows(MAGIC.len()).any(|w| w == MAGIC))
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok([]) | Err(_) => return false,
+            Ok(chunk) => chunk,
+        };
+        // Keep the last bytes of the previous chunk so a magic split across two is found.
+        tail.extend_from_slice(chunk);
+        if tail.windows(MAGIC.len()).any(|w| w == MAGIC) {
+            return true;
+        }
+        let len = chunk.len();
+        reader.consume(len);
+        let keep = tail.len().min(MAGIC.len() - 1);
+        tail.drain(..tail.len() - keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_binaries_are_found_by_their_build_info_magic_even_across_chunks() {
+        let dir = std::env::temp_dir().join(format!("xtask-go-magic-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let magic = b"\xff Go buildinf:";
+        // The magic straddles the first 1 MiB read.
+        let mut bytes = vec![0u8; (1 << 20) - 5];
+        bytes.extend_from_slice(magic);
+        bytes.extend_from_slice(&[0u8; 100]);
+        let go = dir.join("go");
+        fs::write(&go, &bytes).unwrap();
+        let other = dir.join("other");
+        fs::write(&other, vec![0u8; 3 << 20]).unwrap();
+        let found = (is_go_binary(&go), is_go_binary(&other));
+        let missing = is_go_binary(&dir.join("missing"));
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found, (true, false));
+        assert!(!missing);
+    }
 }
