@@ -216,7 +216,7 @@ fn stop(mut child: Child) {
 
 /// The Go providers to compare with: the paths in `AGENT37_BENCH_GO_PROVIDER` (a list, like
 /// `PATH`), else every Go `terraform-provider-*` binary (not ours) under the usual plugin
-/// directories and `TF_PLUGIN_CACHE_DIR`. Several peers give several rows: a small provider and
+/// directories, `TF_PLUGIN_CACHE_DIR` and the CLI configuration's mirrors and cache. Several peers give several rows: a small provider and
 /// a large one bracket what users run.
 pub fn find_go_providers() -> Vec<PathBuf> {
     if let Some(list) = std::env::var_os("AGENT37_BENCH_GO_PROVIDER").filter(|p| !p.is_empty()) {
@@ -234,6 +234,14 @@ pub fn find_go_providers() -> Vec<PathBuf> {
     if let Some(cache) = std::env::var_os("TF_PLUGIN_CACHE_DIR").filter(|p| !p.is_empty()) {
         dirs.push(PathBuf::from(cache));
     }
+    // The CLI configuration's filesystem mirrors and plugin cache, as Terraform would use them.
+    let cli_config = std::env::var_os("TF_CLI_CONFIG_FILE")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".terraformrc")));
+    if let Some(text) = cli_config.and_then(|p| fs::read_to_string(p).ok()) {
+        dirs.extend(cli_config_plugin_dirs(&text).into_iter().map(PathBuf::from));
+    }
     let mut found = Vec::new();
     for dir in dirs {
         walk(&dir, 0, &mut found);
@@ -242,6 +250,47 @@ pub fn find_go_providers() -> Vec<PathBuf> {
     found.dedup();
     found.retain(|p| is_go_binary(p));
     found
+}
+
+/// The `path` of every `filesystem_mirror` block and the `plugin_cache_dir` of a Terraform CLI
+/// configuration. Only the plain forms (`key = "string"`, at most one per line) are read: enough
+/// to find plugins, not an HCL parser.
+fn cli_config_plugin_dirs(text: &str) -> Vec<String> {
+    let mut dirs = Vec::new();
+    // Brace depth at which the current `filesystem_mirror` block opened.
+    let mut mirror_at: Option<usize> = None;
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        // `filesystem_mirror {` opens a block; its body may follow on the same line.
+        let opened = line
+            .strip_prefix("filesystem_mirror")
+            .and_then(|rest| rest.trim_start().strip_prefix('{'));
+        let body = opened.unwrap_or(line).trim();
+        let body = body.strip_suffix('}').unwrap_or(body);
+        if let Some((key, value)) = body.split_once('=') {
+            let string = value
+                .trim()
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .filter(|v| !v.is_empty() && !v.contains('"'));
+            let in_mirror = opened.is_some() || mirror_at.is_some();
+            match (key.trim(), string) {
+                ("path", Some(v)) if in_mirror => dirs.push(v.to_string()),
+                ("plugin_cache_dir", Some(v)) if depth == 0 => dirs.push(v.to_string()),
+                _ => {}
+            }
+        }
+        if opened.is_some() {
+            mirror_at = Some(depth);
+        }
+        depth += line.matches('{').count();
+        depth = depth.saturating_sub(line.matches('}').count());
+        if mirror_at.is_some_and(|at| depth <= at) {
+            mirror_at = None;
+        }
+    }
+    dirs
 }
 
 fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
@@ -293,6 +342,33 @@ fn is_go_binary(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cli_config_names_its_mirrors_and_cache() {
+        let text = r#"
+plugin_cache_dir = "/cache/plugins"
+provider_installation {
+  filesystem_mirror {
+    path    = "/mirror/one" # comment
+    include = ["registry.terraform.io/*/*"]
+  }
+  network_mirror {
+    url = "https://example.invalid/"
+  }
+  filesystem_mirror { path = "/mirror/two" }
+  dev_overrides {
+    "a/b" = "/not/a/mirror"
+  }
+  direct {}
+}
+"#;
+        assert_eq!(
+            cli_config_plugin_dirs(text),
+            ["/cache/plugins", "/mirror/one", "/mirror/two"]
+        );
+        let text = "provider_installation {\n  filesystem_mirror {\n    path = \"/m\"\n  }\n  direct { }\n}\npath = \"/top\"\n";
+        assert_eq!(cli_config_plugin_dirs(text), ["/m"]);
+    }
 
     #[test]
     fn go_binaries_are_found_by_their_build_info_magic_even_across_chunks() {
