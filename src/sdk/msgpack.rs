@@ -16,8 +16,9 @@
 //! sized from a length the remaining input cannot hold.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
-use super::path::{Path, Step};
+use super::path::Step;
 use super::types::Type;
 pub use super::value::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use super::value::{MAX_DEPTH, Number, Refinements, Value, index_step};
@@ -44,7 +45,6 @@ pub const UNKNOWN_BYTES: [u8; 3] = [0xd4, 0x00, 0x00];
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let mut d = Decoder {
         r: Reader { buf: bytes, pos: 0 },
-        path: Vec::new(),
     };
     let v = d.value(ty, 0)?;
     let rest = d.r.remaining();
@@ -56,10 +56,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
 
 /// Encodes `value` as msgpack against `ty` (object attributes missing from the value are nil).
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
-    let mut e = Encoder {
-        out: Vec::new(),
-        path: Vec::new(),
-    };
+    let mut e = Encoder { out: Vec::new() };
     e.value(value, ty, 0)?;
     Ok(e.out)
 }
@@ -269,15 +266,11 @@ fn number_from(head: Head<'_>) -> Result<Number, DecodeErrorKind> {
 
 struct Decoder<'a> {
     r: Reader<'a>,
-    path: Vec<Step>,
 }
 
 impl<'a> Decoder<'a> {
     fn err(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError {
-            path: Path(self.path.clone()),
-            kind,
-        }
+        DecodeError::here(kind)
     }
 
     fn head(&mut self) -> Result<Head<'a>, DecodeError> {
@@ -389,9 +382,10 @@ impl<'a> Decoder<'a> {
                 Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
                 _ => &Type::Dynamic,
             };
-            self.path.push(index_step(i));
-            items.push(self.value(ety, depth + 1)?);
-            self.path.pop();
+            items.push(
+                self.value(ety, depth + 1)
+                    .map_err(|e| e.within(index_step(i)))?,
+            );
         }
         Ok(match ty {
             Type::List(_) => Value::List(items),
@@ -405,12 +399,20 @@ impl<'a> Decoder<'a> {
         let mut out = BTreeMap::new();
         for _ in 0..n {
             let key = self.key()?;
-            self.path.push(Step::Key(key.clone()));
-            let v = self.value(ety, depth + 1)?;
-            if out.insert(key.clone(), v).is_some() {
-                return Err(self.err(DecodeErrorKind::DuplicateKey(key)));
+            let v = self
+                .value(ety, depth + 1)
+                .map_err(|e| e.within(Step::Key(key.clone())))?;
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => {
+                    let key = slot.key().clone();
+                    return Err(self
+                        .err(DecodeErrorKind::DuplicateKey(key.clone()))
+                        .within(Step::Key(key)));
+                }
             }
-            self.path.pop();
         }
         Ok(Value::Map(out))
     }
@@ -425,17 +427,30 @@ impl<'a> Decoder<'a> {
         let mut out = BTreeMap::new();
         for _ in 0..n {
             let key = self.key()?;
-            self.path.push(Step::Attr(key.clone()));
             let Some(aty) = attrs.get(&key) else {
-                return Err(self.err(DecodeErrorKind::UnknownAttribute(key)));
+                return Err(self
+                    .err(DecodeErrorKind::UnknownAttribute(key.clone()))
+                    .within(Step::Attr(key)));
             };
-            let v = self.value(aty, depth + 1)?;
-            if out.insert(key.clone(), v).is_some() {
-                return Err(self.err(DecodeErrorKind::DuplicateKey(key)));
+            let v = self
+                .value(aty, depth + 1)
+                .map_err(|e| e.within(Step::Attr(key.clone())))?;
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => {
+                    let key = slot.key().clone();
+                    return Err(self
+                        .err(DecodeErrorKind::DuplicateKey(key.clone()))
+                        .within(Step::Attr(key)));
+                }
             }
-            self.path.pop();
         }
-        if let Some(missing) = attrs.keys().find(|k| !out.contains_key(*k)) {
+        // Every key is an attribute and none repeats: equal counts mean none is missing.
+        if out.len() != attrs.len()
+            && let Some(missing) = attrs.keys().find(|k| !out.contains_key(*k))
+        {
             return Err(self.err(DecodeErrorKind::MissingAttribute(missing.clone())));
         }
         Ok(Value::Object(out))
@@ -720,15 +735,11 @@ fn truncate_prefix(p: &str) -> &str {
 
 struct Encoder {
     out: Vec<u8>,
-    path: Vec<Step>,
 }
 
 impl Encoder {
     fn err(&self, kind: EncodeErrorKind) -> EncodeError {
-        EncodeError {
-            path: Path(self.path.clone()),
-            kind,
-        }
+        EncodeError::here(kind)
     }
 
     fn here<T>(&self, r: Result<T, EncodeErrorKind>) -> Result<T, EncodeError> {
@@ -831,9 +842,8 @@ impl Encoder {
                 Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
                 _ => &Type::Dynamic,
             };
-            self.path.push(index_step(i));
-            self.value(item, ety, depth + 1)?;
-            self.path.pop();
+            self.value(item, ety, depth + 1)
+                .map_err(|e| e.within(index_step(i)))?;
         }
         Ok(())
     }
@@ -850,9 +860,8 @@ impl Encoder {
         for (k, v) in m {
             let r = write_str(&mut self.out, k);
             self.here(r)?;
-            self.path.push(Step::Key(k.clone()));
-            self.value(v, ety, depth + 1)?;
-            self.path.pop();
+            self.value(v, ety, depth + 1)
+                .map_err(|e| e.within(Step::Key(k.clone())))?;
         }
         Ok(())
     }
@@ -872,9 +881,8 @@ impl Encoder {
         for (name, aty) in attrs {
             let r = write_str(&mut self.out, name);
             self.here(r)?;
-            self.path.push(Step::Attr(name.clone()));
-            self.value(m.get(name).unwrap_or(&Value::Null), aty, depth + 1)?;
-            self.path.pop();
+            self.value(m.get(name).unwrap_or(&Value::Null), aty, depth + 1)
+                .map_err(|e| e.within(Step::Attr(name.clone())))?;
         }
         Ok(())
     }
@@ -1531,9 +1539,28 @@ mod tests {
 
         let e = decode(&hex("82 a2 s:id a1 s:x a4 s:tags 80"), &ty).unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::MissingAttribute("ports".into()));
+        assert_eq!(e.path, crate::sdk::path::Path::root());
+
+        // A missing attribute is reported at the object that lacks it.
+        let e = decode(
+            &hex("83 a2 s:id a1 s:x a5 s:ports 92 81 a4 s:port 50 80 a4 s:tags 80"),
+            &ty,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::MissingAttribute("port".into()));
+        assert_eq!(e.path.to_string(), "ports[1]");
 
         let e = decode(&hex("83 a2 s:id c0 a2 s:id c0 a4 s:tags 80"), &ty).unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::DuplicateKey("id".into()));
+        assert_eq!(e.path.to_string(), "id");
+
+        let e = decode(
+            &hex("83 a2 s:id c0 a5 s:ports c0 a4 s:tags 82 a1 s:k a0 a1 s:k a0"),
+            &ty,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::DuplicateKey("k".into()));
+        assert_eq!(e.path.to_string(), "tags[\"k\"]");
 
         let e = decode(
             &hex("83 a2 s:id c0 a5 s:ports c0 a4 s:tags 81 a1 s:k 05"),

@@ -312,6 +312,23 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
 }
 
+impl DecodeError {
+    /// An error at the value being decoded; containers add their steps on the way out.
+    pub(crate) fn here(kind: DecodeErrorKind) -> Self {
+        DecodeError {
+            path: Path::default(),
+            kind,
+        }
+    }
+
+    /// The same error seen from one level up: the codecs build paths only on failure, so a
+    /// successful decode spends nothing on them.
+    pub(crate) fn within(mut self, step: Step) -> Self {
+        self.path.0.insert(0, step);
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecodeErrorKind {
     #[error("unexpected end of input")]
@@ -355,6 +372,22 @@ pub enum DecodeErrorKind {
 pub struct EncodeError {
     pub path: Path,
     pub kind: EncodeErrorKind,
+}
+
+impl EncodeError {
+    /// An error at the value being encoded; containers add their steps on the way out.
+    pub(crate) fn here(kind: EncodeErrorKind) -> Self {
+        EncodeError {
+            path: Path::default(),
+            kind,
+        }
+    }
+
+    /// The same error seen from one level up (see [`DecodeError::within`]).
+    pub(crate) fn within(mut self, step: Step) -> Self {
+        self.path.0.insert(0, step);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
