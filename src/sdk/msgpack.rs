@@ -402,17 +402,7 @@ impl<'a> Decoder<'a> {
             let v = self
                 .value(ety, depth + 1)
                 .map_err(|e| e.within(Step::Key(key.clone())))?;
-            match out.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(v);
-                }
-                Entry::Occupied(slot) => {
-                    let key = slot.key().clone();
-                    return Err(self
-                        .err(DecodeErrorKind::DuplicateKey(key.clone()))
-                        .within(Step::Key(key)));
-                }
-            }
+            insert_member(&mut out, key, v, Step::Key)?;
         }
         Ok(Value::Map(out))
     }
@@ -435,17 +425,7 @@ impl<'a> Decoder<'a> {
             let v = self
                 .value(aty, depth + 1)
                 .map_err(|e| e.within(Step::Attr(key.clone())))?;
-            match out.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(v);
-                }
-                Entry::Occupied(slot) => {
-                    let key = slot.key().clone();
-                    return Err(self
-                        .err(DecodeErrorKind::DuplicateKey(key.clone()))
-                        .within(Step::Attr(key)));
-                }
-            }
+            insert_member(&mut out, key, v, Step::Attr)?;
         }
         // Every key is an attribute and none repeats: equal counts mean none is missing.
         if out.len() != attrs.len()
@@ -460,6 +440,26 @@ impl<'a> Decoder<'a> {
         match self.head()? {
             Head::Str(s) | Head::Bin(s) => utf8(s).map_err(|k| self.err(k)),
             _ => Err(self.err(DecodeErrorKind::NonStringKey)),
+        }
+    }
+}
+
+/// Adds a decoded map entry or attribute; a key seen before is an error at that key (`step`
+/// makes its path step).
+fn insert_member(
+    out: &mut BTreeMap<String, Value>,
+    key: String,
+    v: Value,
+    step: fn(String) -> Step,
+) -> Result<(), DecodeError> {
+    match out.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(v);
+            Ok(())
+        }
+        Entry::Occupied(slot) => {
+            let key = slot.key().clone();
+            Err(DecodeError::here(DecodeErrorKind::DuplicateKey(key.clone())).within(step(key)))
         }
     }
 }
