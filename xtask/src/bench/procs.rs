@@ -350,7 +350,7 @@ plugin_cache_dir = "/cache/plugins"
 provider_installation {
   filesystem_mirror {
     path    = "/mirror/one" # comment
-    include = ["registry.terraform.io/*/*"]
+    include = ["hashicorp/*"]
   }
   network_mirror {
     url = "https://example.invalid/"
