@@ -243,8 +243,19 @@ fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
 // I/O
 // ---------------------------------------------------------------------------------------------
 
-fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
-    ctx.configured().map(|d| &d.client)
+/// What every action starts with: the configured client, the target instance and an operation
+/// bounded by the action's `timeout` (else `default_timeout`) and cancelled with Terraform's stop.
+fn start<'a>(
+    ctx: &'a Ctx<Agent37Data>,
+    config: &'a Value,
+    default_timeout: &str,
+) -> Result<(&'a Client, &'a str, Op), Diagnostics> {
+    let client = &ctx.configured()?.client;
+    let id = get_str(config, "instance_id").unwrap_or_default();
+    let op = client
+        .op(timeout_of(config, default_timeout))
+        .with_cancel(ctx.cancel.clone());
+    Ok((client, id, op))
 }
 
 /// Awaits `fut`, sending "`what` after Ns…" every [`TICK`] while it runs.
@@ -262,9 +273,26 @@ async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Ou
     }
 }
 
-/// The action's `wait_for_healthy`: re-reads the instance and waits for its gateway, with the
-/// resource's own poll.
+/// The action's `wait_for_healthy` (on unless set to false): re-reads the instance and waits
+/// for its gateway, with the resource's own poll.
 async fn wait_ready(
+    client: &Client,
+    op: &Op,
+    id: &str,
+    config: &Value,
+    progress: &Progress,
+    what: &str,
+) -> Diagnostics {
+    if get_bool(config, "wait_for_healthy") == Some(false) {
+        return Diagnostics::new();
+    }
+    wait_healthy(client, op, id, progress, what)
+        .await
+        .err()
+        .unwrap_or_default()
+}
+
+async fn wait_healthy(
     client: &Client,
     op: &Op,
     id: &str,
@@ -310,16 +338,12 @@ impl Action<Agent37Data> for ExecAction {
         config: &Value,
         progress: &Progress,
     ) -> Diagnostics {
-        let client = match client(ctx) {
-            Ok(c) => c,
+        let (client, id, op) = match start(ctx, config, EXEC_TIMEOUT) {
+            Ok(started) => started,
             Err(d) => return d,
         };
-        let id = get_str(config, "instance_id").unwrap_or_default();
         let command = get_str(config, "command").unwrap_or_default();
         let allow_failure = get_bool(config, "allow_failure").unwrap_or(false);
-        let op = client
-            .op(timeout_of(config, EXEC_TIMEOUT))
-            .with_cancel(ctx.cancel.clone());
         progress.send(format!("Running the command on instance {id}…"));
         // The client never re-sends an exec that may have reached the server.
         let result =
@@ -352,14 +376,10 @@ impl Action<Agent37Data> for RestartAction {
         config: &Value,
         progress: &Progress,
     ) -> Diagnostics {
-        let client = match client(ctx) {
-            Ok(c) => c,
+        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
+            Ok(started) => started,
             Err(d) => return d,
         };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let op = client
-            .op(timeout_of(config, LIFECYCLE_TIMEOUT))
-            .with_cancel(ctx.cancel.clone());
         progress.send(format!("Restarting instance {id}…"));
         match with_ticks(
             client.restart_instance(&op, id),
@@ -374,13 +394,7 @@ impl Action<Agent37Data> for RestartAction {
             )),
             Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e),
         }
-        if get_bool(config, "wait_for_healthy") == Some(false) {
-            return Diagnostics::new();
-        }
-        wait_ready(client, &op, id, progress, "restart")
-            .await
-            .err()
-            .unwrap_or_default()
+        wait_ready(client, &op, id, config, progress, "restart").await
     }
 }
 
@@ -402,14 +416,10 @@ impl Action<Agent37Data> for UpdateAction {
         config: &Value,
         progress: &Progress,
     ) -> Diagnostics {
-        let client = match client(ctx) {
-            Ok(c) => c,
+        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
+            Ok(started) => started,
             Err(d) => return d,
         };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let op = client
-            .op(timeout_of(config, LIFECYCLE_TIMEOUT))
-            .with_cancel(ctx.cancel.clone());
         let before = match client.get_instance(&op, id).await {
             Ok(i) => i,
             Err(e) => return api_error(&format!("Unable to read instance {id}"), &e),
@@ -429,13 +439,7 @@ impl Action<Agent37Data> for UpdateAction {
         } else {
             format!("image_ref: {} → {new}", before.image_ref)
         });
-        if get_bool(config, "wait_for_healthy") == Some(false) {
-            return Diagnostics::new();
-        }
-        wait_ready(client, &op, id, progress, "update")
-            .await
-            .err()
-            .unwrap_or_default()
+        wait_ready(client, &op, id, config, progress, "update").await
     }
 }
 
