@@ -1,4 +1,4 @@
-//! Hostile configuration, table-driven: every static validation rule of the provider spec
+//! Hostile configuration, table-driven: every static validation rule of `docs/contract/provider-spec.md`
 //! (provider block, `agent37_instance`, `agent37_template`, `agent37_budget`, the usage month,
 //! `agent37_signed_url`, the `timeouts` block) as one row of HCL with the diagnostic it must give
 //! at `terraform validate`: on which attribute, with which summary, saying what is allowed. Rows

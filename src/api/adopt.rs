@@ -1,6 +1,6 @@
 //! Create safety: finding, after an ambiguous instance create, the instance the call made.
 //!
-//! The rule (provider spec): adopt an instance whose every sent field matches, whose `created`
+//! The rule (`docs/contract/provider-spec.md`, "Create safety"): adopt an instance whose every sent field matches, whose `created`
 //! is at least the call's start − 2 s, and whose id this process does not already hold; with
 //! several, the oldest unclaimed one, so that concurrent identical creates each claim a
 //! different instance. The matching and the choice are pure; [`Claims`] holds the ids.

@@ -62,7 +62,7 @@ fn is_gateway_status(status: u16) -> bool {
     matches!(status, 502..=504)
 }
 
-/// The retry rule of the provider spec, decided by the error code and the operation kind.
+/// The retry rule of `docs/contract/provider-spec.md` ("Retries"), decided by the error code and the operation kind.
 pub fn classify(err: &ApiError, kind: OpKind) -> Verdict {
     use OpKind::*;
     // What to do when the server may have acted on the request (or a gateway hid its answer).

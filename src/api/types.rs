@@ -1,4 +1,4 @@
-//! Serde models of the hosting API's objects and request bodies (see `hosting-api.md`).
+//! Serde models of the hosting API's objects and request bodies (see `docs/contract/hosting-api.md`).
 //!
 //! Decoding is lenient where the contract may grow (unknown statuses and scopes, unknown fields,
 //! missing optional arrays) and strict where a missing value would be a lie (ids, times, money).

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]`: the benchmarks of design.md section 5. Every figure is a ratio
+//! `cargo xtask bench [--quick]`: the benchmarks of `docs/contract/design.md` section 5. Every figure is a ratio
 //! against a peer run in the same invocation (the machine is noisy; absolute times mean little),
 //! the median of several runs, printed as a table and written to `target/bench/results.json`.
 //!
