@@ -7,7 +7,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Caller, Params, RawBody, ok};
+use super::{Caller, InstanceId, RawBody, ok};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model;
@@ -16,11 +16,11 @@ use crate::store::{Tx, UsageRow};
 pub async fn get_budget(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let body = app.tx(|tx, now| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         Ok(inst.budget_json(&model::month_of(now), names))
     })?;
     Ok(ok(&body))
@@ -29,12 +29,12 @@ pub async fn get_budget(
 pub async fn patch_budget(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let out = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let cap = match model::opt_int(&b, "monthly_cap_micros", "")
             .map_err(ApiError::InvalidRequest)?
@@ -59,12 +59,12 @@ pub async fn patch_budget(
 pub async fn top_up(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let out = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let amount =
             match model::opt_int(&b, "amount_micros", "").map_err(ApiError::InvalidRequest)? {
@@ -132,11 +132,11 @@ pub fn usage_json(tx: &Tx<'_>, instance: &str, period: &str) -> ApiResult<Value>
 pub async fn usage(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     uri: Uri,
 ) -> ApiResult<Response> {
     let out = app.tx(|tx, now| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         let period = match month_param(&uri) {
             None => model::month_of(now),
             Some(m) if model::is_valid_month(&m) => m,

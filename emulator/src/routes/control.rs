@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::budgets::usage_json;
-use super::{Params, RawBody, json as respond, ok};
+use super::{InstanceId, RawBody, TemplateName, WorkspaceKey, json as respond, ok};
 use crate::app::{App, random_alnum};
 use crate::error::{ApiError, ApiResult};
 use crate::faults;
@@ -114,9 +114,12 @@ async fn list_workspaces(State(app): State<Arc<App>>) -> ApiResult<Response> {
     ))
 }
 
-async fn get_workspace(State(app): State<Arc<App>>, p: Params) -> ApiResult<Response> {
+async fn get_workspace(
+    State(app): State<Arc<App>>,
+    WorkspaceKey(key): WorkspaceKey,
+) -> ApiResult<Response> {
     let w = app
-        .tx(|tx, _| tx.workspace(p.get(0)))?
+        .tx(|tx, _| tx.workspace(&key))?
         .ok_or_else(|| ApiError::not_found("workspace"))?;
     Ok(ok(&workspace_json(&app, &w)?))
 }
@@ -124,12 +127,12 @@ async fn get_workspace(State(app): State<Arc<App>>, p: Params) -> ApiResult<Resp
 /// `PATCH /_emulator/workspaces/{key} {"tier"?, "wallet_micros"?, "instance_limit"? (null: tier default)}`.
 async fn patch_workspace(
     State(app): State<Arc<App>>,
-    p: Params,
+    WorkspaceKey(key): WorkspaceKey,
     body: RawBody,
 ) -> ApiResult<Response> {
     let w = app.tx(|tx, _| {
         let mut w = tx
-            .workspace(p.get(0))?
+            .workspace(&key)?
             .ok_or_else(|| ApiError::not_found("workspace"))?;
         let b = body.object()?;
         if let Some(t) = opt_tier(&b)? {
@@ -147,11 +150,14 @@ async fn patch_workspace(
     Ok(ok(&workspace_json(&app, &w)?))
 }
 
-async fn get_instance(State(app): State<Arc<App>>, p: Params) -> ApiResult<Response> {
+async fn get_instance(
+    State(app): State<Arc<App>>,
+    InstanceId(id): InstanceId,
+) -> ApiResult<Response> {
     let names = app.budget_names();
     let body = app.tx(|tx, now| {
         let inst = tx
-            .instance(p.get(0))?
+            .instance(&id)?
             .ok_or_else(|| ApiError::not_found("instance"))?;
         Ok(json!({
             "instance": inst.to_json(&app.base_url),
@@ -169,12 +175,12 @@ async fn get_instance(State(app): State<Arc<App>>, p: Params) -> ApiResult<Respo
 /// `{"status"?, "past_due"?, "paid_through"?, "image_ref"?}`.
 async fn patch_instance(
     State(app): State<Arc<App>>,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let inst = app.tx(|tx, _| {
         let mut inst = tx
-            .instance(p.get(0))?
+            .instance(&id)?
             .ok_or_else(|| ApiError::not_found("instance"))?;
         let b = body.object()?;
         match b.get("status") {
@@ -206,10 +212,14 @@ async fn patch_instance(
 }
 
 /// `POST /_emulator/instances/{id}/spend {"service", "micros", "calls"?, "input_tokens"?, "output_tokens"?}`.
-async fn spend(State(app): State<Arc<App>>, p: Params, body: RawBody) -> ApiResult<Response> {
+async fn spend(
+    State(app): State<Arc<App>>,
+    InstanceId(id): InstanceId,
+    body: RawBody,
+) -> ApiResult<Response> {
     let names = app.budget_names();
     let out = app.tx(|tx, now| {
-        let mut inst = match tx.instance(p.get(0))? {
+        let mut inst = match tx.instance(&id)? {
             Some(i) if i.status != Status::Deleted => i,
             _ => return Err(ApiError::not_found("instance")),
         };
@@ -347,10 +357,10 @@ async fn set_config(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Res
 /// so `update` (and the provider's auto-update) have something to pull.
 async fn set_system_image(
     State(app): State<Arc<App>>,
-    p: Params,
+    TemplateName(name): TemplateName,
     body: RawBody,
 ) -> ApiResult<Response> {
-    let name = p.get(0);
+    let name = name.as_str();
     let sys = model::system_template(name).ok_or_else(|| ApiError::not_found("system template"))?;
     let out = app.tx(|tx, _| {
         let b = body.object()?;

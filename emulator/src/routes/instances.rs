@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Caller, Capacity, Params, RawBody, json as respond, ok};
+use super::{Caller, Capacity, InstanceId, RawBody, json as respond, ok};
 use crate::app::{App, random_alnum};
 use crate::error::{ApiError, ApiResult};
 use crate::exec::{self, ExecError, ExecMode};
@@ -242,20 +242,20 @@ pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult
 pub async fn get_one(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
-    let inst = app.tx(|tx, _| tx.live_instance(&key, p.get(0)))?;
+    let inst = app.tx(|tx, _| tx.live_instance(&key, &id))?;
     Ok(ok(&inst.to_json(&app.base_url)))
 }
 
 pub async fn patch(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let inst = app.tx(|tx, _| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let known = ["name", "user", "metadata"];
         if !known.iter().any(|k| b.contains_key(*k)) {
@@ -283,10 +283,10 @@ pub async fn patch(
 pub async fn delete(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let id = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let refund = match inst.paid_through {
             Some(pt) => model::refund_micros(inst.day_paid_micros, now - (pt - DAY)),
             None => 0,
@@ -313,10 +313,10 @@ pub async fn stop(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let id = app.tx(|tx, _| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         match inst.status {
             Status::Running => {
                 cap.check()?;
@@ -335,10 +335,10 @@ pub async fn start(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let (id, booted) = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         match inst.status {
             Status::Running => return Ok((inst.id, false)),
             Status::Stopped => {}
@@ -376,10 +376,10 @@ pub async fn restart(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let id = app.tx(|tx, _| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         if inst.status != Status::Running {
             return Err(wrong_state("restart", inst.status));
         }
@@ -394,11 +394,11 @@ pub async fn update(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let inst = app.tx(|tx, _| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         match body.json()? {
             None => {}
             Some(Value::Object(m)) if m.is_empty() => {}
@@ -434,11 +434,11 @@ pub async fn resize(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let (inst, changed) = app.tx(|tx, _| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object_or_empty()?;
         let req = model::parse_resources_request(Some(&Value::Object(b)))
             .map_err(ApiError::InvalidRequest)?;
@@ -481,11 +481,11 @@ pub async fn exec(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
     cap: Capacity,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let (id, command) = app.tx(|tx, _| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let command = match b.get("command") {
             Some(Value::String(s)) => s.clone(),
@@ -537,11 +537,11 @@ pub fn verify(secret: &str, id: &str, port: i64, token: &str, now: i64) -> bool 
 pub async fn signed_url(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let (inst, port, expires_at) = app.tx(|tx, now| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         let b: Map<String, Value> = body.object()?;
         let port = match model::opt_int(&b, "port", "").map_err(ApiError::InvalidRequest)? {
             Some(port) => port,

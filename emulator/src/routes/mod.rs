@@ -20,6 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde_json::{Map, Value};
+use tower::util::BoxCloneService;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -29,6 +30,11 @@ use crate::traffic::Entry;
 
 /// Largest request body read; bigger ones are a 400.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The caller's address, set by the server on every request (in-process callers may set
+/// their own; absent means loopback).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
 
 /// Response marker: the server closes the connection instead of answering.
 #[derive(Debug, Clone, Copy)]
@@ -114,26 +120,57 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Path parameters in route order; never rejects (a bad parameter simply finds nothing).
-pub struct Params(pub Vec<String>);
-
-impl Params {
-    pub fn get(&self, i: usize) -> &str {
-        self.0.get(i).map(String::as_str).unwrap_or("")
-    }
+/// The route's path parameter `name`, percent-decoded; `None` when absent or not UTF-8.
+pub(crate) async fn path_param<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    name: &str,
+) -> Option<String> {
+    let raw = RawPathParams::from_request_parts(parts, state).await.ok()?;
+    raw.iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Infallible;
+/// Declares an extractor for one named path parameter whose rejection is the API's envelope
+/// (`404 not_found`): a parameter that cannot be read (bad percent-encoding) finds nothing.
+macro_rules! named_param {
+    ($(#[$doc:meta])* $ty:ident, $key:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $ty(pub String);
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
-        let raw = RawPathParams::from_request_parts(parts, state).await;
-        Ok(Params(match raw {
-            Ok(p) => p.iter().map(|(_, v)| v.to_string()).collect(),
-            Err(_) => Vec::new(),
-        }))
-    }
+        impl<S: Send + Sync> FromRequestParts<S> for $ty {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                path_param(parts, state, $key)
+                    .await
+                    .map($ty)
+                    .ok_or_else(|| ApiError::not_found($what))
+            }
+        }
+    };
 }
+
+named_param!(
+    /// `{id}` of `/v1/instances/{id}/…` and `/_emulator/instances/{id}/…`.
+    InstanceId,
+    "id",
+    "instance"
+);
+named_param!(
+    /// `{name}` of `/v1/templates/{name}` and `/_emulator/system-templates/{name}`.
+    TemplateName,
+    "name",
+    "template"
+);
+named_param!(
+    /// `{key}` of `/_emulator/workspaces/{key}`.
+    WorkspaceKey,
+    "key",
+    "workspace"
+);
 
 /// The raw body; a read failure is kept and reported as 400 at body-validation time,
 /// after the object lookup, as the check order asks.
@@ -195,7 +232,15 @@ pub fn ok(v: &Value) -> Response {
     json(StatusCode::OK, v)
 }
 
-pub fn build(app: Arc<App>) -> Router {
+/// The emulator's whole HTTP surface as one cloneable service (what the server and the
+/// in-process tests drive).
+pub type Service = BoxCloneService<Request, Response, Infallible>;
+
+pub fn service(app: Arc<App>) -> Service {
+    BoxCloneService::new(build(app))
+}
+
+fn build(app: Arc<App>) -> Router {
     use budgets as b;
     use instances as i;
     use templates as t;

@@ -8,7 +8,10 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::json;
 
-use super::{Params, json as respond};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::{json as respond, path_param};
 use crate::app::App;
 use crate::model::Status;
 use crate::objects::Instance;
@@ -20,12 +23,32 @@ fn flat((status, code): Flat) -> Response {
     respond(status, &json!({ "error": code }))
 }
 
+const NOT_FOUND: Flat = (StatusCode::NOT_FOUND, "not_found");
+
+/// `{id}` and `{port}` of `/_instances/{id}/{port}/…`; rejected like the edge, with a flat 404.
+pub struct PlaneTarget {
+    id: String,
+    port: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PlaneTarget {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let id = path_param(parts, state, "id").await;
+        let port = path_param(parts, state, "port").await;
+        match (id, port) {
+            (Some(id), Some(port)) => Ok(PlaneTarget { id, port }),
+            _ => Err(flat(NOT_FOUND)),
+        }
+    }
+}
+
 /// The live instance behind `/_instances/{id}/{port}` when `port` is one of its ports.
-fn lookup(app: &App, p: &Params) -> Result<(Instance, i64), Flat> {
-    const NOT_FOUND: Flat = (StatusCode::NOT_FOUND, "not_found");
-    let port: i64 = p.get(1).parse().map_err(|_| NOT_FOUND)?;
+fn lookup(app: &App, p: &PlaneTarget) -> Result<(Instance, i64), Flat> {
+    let port: i64 = p.port.parse().map_err(|_| NOT_FOUND)?;
     let inst = app
-        .tx(|tx, _| tx.instance(p.get(0)))
+        .tx(|tx, _| tx.instance(&p.id))
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"))?;
     match inst {
         Some(i) if i.status != Status::Deleted && i.ports.iter().any(|x| x.port == port) => {
@@ -46,7 +69,7 @@ fn availability(app: &App, inst: &Instance) -> Result<(), Flat> {
     Ok(())
 }
 
-pub async fn health(State(app): State<Arc<App>>, p: Params) -> Response {
+pub async fn health(State(app): State<Arc<App>>, p: PlaneTarget) -> Response {
     let (inst, _) = match lookup(&app, &p) {
         Ok(x) => x,
         Err(e) => return flat(e),
@@ -69,7 +92,7 @@ fn token_param(uri: &Uri) -> Option<&str> {
 /// Any other path under an instance URL: needs the workspace key or a valid signed-URL token.
 pub async fn page(
     State(app): State<Arc<App>>,
-    p: Params,
+    p: PlaneTarget,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::instances::system_image;
-use super::{Caller, Params, RawBody, json as respond, ok};
+use super::{Caller, RawBody, TemplateName, json as respond, ok};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{self, Port, SYSTEM_TEMPLATES};
@@ -34,9 +34,9 @@ pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult
 pub async fn get_one(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    TemplateName(name): TemplateName,
 ) -> ApiResult<Response> {
-    let name = p.get(0);
+    let name = name.as_str();
     let body = app.tx(|tx, _| {
         if let Some(sys) = model::system_template(name) {
             return system_json(tx, sys);
@@ -129,10 +129,10 @@ fn forbidden(name: &str) -> ApiError {
 pub async fn patch(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    TemplateName(name): TemplateName,
     body: RawBody,
 ) -> ApiResult<Response> {
-    let name = p.get(0);
+    let name = name.as_str();
     let t = app.tx(|tx, now| {
         if model::system_template(name).is_some() {
             return Err(forbidden(name));
@@ -185,9 +185,8 @@ pub async fn patch(
 pub async fn delete(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    TemplateName(name): TemplateName,
 ) -> ApiResult<Response> {
-    let name = p.get(0).to_string();
     app.tx(|tx, _| {
         if model::system_template(&name).is_some() {
             return Err(forbidden(&name));

@@ -1,9 +1,7 @@
 //! Contract tests for budgets, idempotent top-ups, usage, managed spend, month rollover and
 //! the later revision's `credit_*` field names.
 
-mod common;
-
-use common::Emulator;
+use crate::harness::Emulator;
 use serde_json::{Value, json};
 
 /// Seconds from `now` to the first second of the next UTC month.

@@ -1,9 +1,7 @@
 //! Contract tests for templates: the system catalog, workspace templates and their rules,
 //! and how instances use them.
 
-mod common;
-
-use common::Emulator;
+use crate::harness::Emulator;
 use serde_json::{Value, json};
 
 #[test]

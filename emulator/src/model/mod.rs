@@ -1,0 +1,23 @@
+//! The contract's objects and rules as pure functions: shapes, prices, refunds, months,
+//! and input validation. Nothing here touches the clock, the network or the database,
+//! so every rule can be unit-tested on its own. One module per topic; `model::` re-exports
+//! them all.
+
+mod bodies;
+mod budgets;
+mod calendar;
+mod ids;
+mod shapes;
+mod templates;
+
+pub use bodies::*;
+pub use budgets::*;
+pub use calendar::*;
+pub use ids::*;
+pub use shapes::*;
+pub use templates::*;
+
+/// Stream cap of exec output (512 KB).
+pub const EXEC_CAP: usize = 524_288;
+/// Exec time limit in seconds.
+pub const EXEC_LIMIT_SECS: u64 = 280;

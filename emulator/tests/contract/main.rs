@@ -1,0 +1,11 @@
+//! The emulator's contract tests, in process: the library's service driven with `oneshot`
+//! (see `harness.rs`). One test binary; what needs a real socket is in `tests/process.rs`.
+
+mod budgets;
+mod concurrency;
+mod control;
+mod faults;
+mod harness;
+mod instances;
+mod lifecycle;
+mod templates;
