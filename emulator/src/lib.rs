@@ -54,6 +54,9 @@ pub fn open(o: &Options, base_url: String) -> Result<Arc<App>, String> {
     let store = store::Store::open(o.db.as_deref())
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let settings = Settings {
+        api_revision: o.api_revision,
+        budget_names: o.budget_names,
+        plane_host: o.plane_host.clone(),
         boot_delay: Duration::from_millis(o.boot_delay_ms),
         exec_mode: o.exec,
         exec_root: exec_root(o),
@@ -64,7 +67,7 @@ pub fn open(o: &Options, base_url: String) -> Result<Arc<App>, String> {
             instance_limit: o.instance_limit,
         },
     };
-    App::new(store, settings, base_url, o.budget_names)
+    App::new(store, settings, base_url)
         .map(Arc::new)
         .map_err(|e| format!("cannot initialise: {e}"))
 }

@@ -27,10 +27,15 @@ pub enum Status {
     Failed,
     Deleting,
     Deleted,
+    /// 2026-08-21: checkpointed by auto-sleep (or a suspension).
+    Sleeping,
+    /// 2026-08-21: a slow wake in progress.
+    Waking,
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
+    /// The statuses of revision 2026-06-25.
+    pub const ALL_V1: [Status; 10] = [
         Status::Provisioning,
         Status::Running,
         Status::Stopping,
@@ -55,11 +60,29 @@ impl Status {
             Status::Failed => "failed",
             Status::Deleting => "deleting",
             Status::Deleted => "deleted",
+            Status::Sleeping => "sleeping",
+            Status::Waking => "waking",
         }
     }
 
+    /// Any of the 12 statuses of revision 2026-08-21 (a superset of 2026-06-25's 10).
     pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
+        Status::ALL_V1
+            .into_iter()
+            .chain([Status::Sleeping, Status::Waking])
+            .find(|st| st.as_str() == s)
+    }
+
+    /// Statuses with a container running or being worked on: the meter's full rate.
+    pub fn is_compute(self) -> bool {
+        matches!(
+            self,
+            Status::Running
+                | Status::Starting
+                | Status::Restarting
+                | Status::Updating
+                | Status::Stopping
+        )
     }
 }
 

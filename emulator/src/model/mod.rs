@@ -3,19 +3,33 @@
 //! so every rule can be unit-tested on its own. One module per topic; `model::` re-exports
 //! them all.
 
+mod archive;
 mod bodies;
 mod budgets;
 mod calendar;
 mod ids;
+mod integrations;
+mod metrics;
+mod net;
+mod revision;
 mod shapes;
+mod ssh;
 mod templates;
+mod v2bodies;
 
+pub use archive::*;
 pub use bodies::*;
 pub use budgets::*;
 pub use calendar::*;
 pub use ids::*;
+pub use integrations::*;
+pub use metrics::*;
+pub use net::*;
+pub use revision::*;
 pub use shapes::*;
+pub use ssh::*;
 pub use templates::*;
+pub use v2bodies::*;
 
 /// Stream cap of exec output (512 KB).
 pub const EXEC_CAP: usize = 524_288;

@@ -11,11 +11,12 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::budgets::usage_json;
+use super::instances::{active_domains, render_ctx};
 use super::{InstanceId, RawBody, TemplateName, WorkspaceKey, json as respond, ok};
-use crate::app::{App, random_alnum};
+use crate::app::{App, RuntimeConfig, random_alnum, topups_for_tier};
 use crate::error::{ApiError, ApiResult};
 use crate::faults;
-use crate::model::{self, BudgetNames, Status, Tier};
+use crate::model::{self, BudgetNames, Revision, Status, Tier};
 use crate::objects::Workspace;
 use crate::store::UsageRow;
 
@@ -34,6 +35,14 @@ pub fn routes() -> Router<Arc<App>> {
             get(get_instance).patch(patch_instance),
         )
         .route("/_emulator/instances/{id}/spend", post(spend))
+        .route(
+            "/_emulator/workspaces/{key}/top-up",
+            post(super::control_v2::top_up),
+        )
+        .route(
+            "/_emulator/workspaces/{key}/settle",
+            post(super::control_v2::settle),
+        )
         .route(
             "/_emulator/faults",
             get(get_faults).post(set_faults).delete(clear_faults),
@@ -65,7 +74,58 @@ fn opt_non_negative(b: &Map<String, Value>, key: &str) -> ApiResult<Option<i64>>
 
 fn workspace_json(app: &App, w: &Workspace) -> ApiResult<Value> {
     let n = app.store.with(|tx| tx.count_live(&w.api_key))?;
-    Ok(w.to_json(n))
+    Ok(w.to_json(n, app.revision()))
+}
+
+/// `ip_allowlist`: at most 20 addresses or CIDR blocks; `[]` = any caller.
+fn allowlist_field(b: &Map<String, Value>) -> ApiResult<Option<Vec<String>>> {
+    match b.get("ip_allowlist") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(Vec::new())),
+        Some(Value::Array(items)) if items.len() <= 20 => items
+            .iter()
+            .map(|v| {
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| ApiError::invalid("ip_allowlist holds strings"))?;
+                model::Cidr::parse(s)
+                    .map(|c| c.to_string())
+                    .map_err(ApiError::InvalidRequest)
+            })
+            .collect::<ApiResult<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(ApiError::invalid(
+            "ip_allowlist must be an array of at most 20 entries",
+        )),
+    }
+}
+
+fn bool_field(b: &Map<String, Value>, key: &str) -> ApiResult<Option<bool>> {
+    match b.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(v)) => Ok(Some(*v)),
+        Some(_) => Err(ApiError::invalid(format!("{key} must be a boolean"))),
+    }
+}
+
+/// Applies the shared create/PATCH fields of a workspace.
+fn apply_workspace_fields(w: &mut Workspace, b: &Map<String, Value>) -> ApiResult<()> {
+    if let Some(t) = opt_tier(b)? {
+        w.topups_total = topups_for_tier(t, w.topups_total);
+    }
+    if let Some(n) = opt_non_negative(b, "topups_total_micros")? {
+        w.topups_total = n;
+    }
+    if let Some(n) = model::opt_int(b, "wallet_micros", "").map_err(ApiError::InvalidRequest)? {
+        w.wallet_micros = n;
+    }
+    if let Some(v) = bool_field(b, "shared_enabled")? {
+        w.shared_enabled = v;
+    }
+    if let Some(list) = allowlist_field(b)? {
+        w.ip_allowlist = list;
+    }
+    Ok(())
 }
 
 /// `POST /_emulator/workspaces {"api_key"?, "tier"?, "wallet_micros"?, "instance_limit"?}`.
@@ -81,13 +141,20 @@ async fn create_workspace(State(app): State<Arc<App>>, body: RawBody) -> ApiResu
                 ));
             }
         };
-        let w = Workspace {
+        let mut w = Workspace {
             api_key,
-            tier: opt_tier(&b)?.unwrap_or(Tier::Paid),
-            wallet_micros: opt_non_negative(&b, "wallet_micros")?.unwrap_or(1_000_000_000),
+            topups_total: topups_for_tier(Tier::Paid, 0),
+            wallet_micros: 1_000_000_000,
             instance_limit: opt_non_negative(&b, "instance_limit")?,
             created: now,
+            shared_enabled: false,
+            ip_allowlist: Vec::new(),
+            suspended: false,
         };
+        if app.revision() == Revision::R20260625 && opt_non_negative(&b, "wallet_micros").is_err() {
+            return Err(ApiError::invalid("wallet_micros must be ≥ 0"));
+        }
+        apply_workspace_fields(&mut w, &b)?;
         if tx.workspace(&w.api_key)?.is_some() {
             return Err(ApiError::Conflict(
                 "a workspace with this api_key already exists".into(),
@@ -96,7 +163,7 @@ async fn create_workspace(State(app): State<Arc<App>>, body: RawBody) -> ApiResu
         tx.save_workspace(&w)?;
         Ok(w)
     })?;
-    let mut body = w.to_json(0);
+    let mut body = w.to_json(0, app.revision());
     if let Some(m) = body.as_object_mut() {
         m.insert("api_key".into(), w.api_key.clone().into());
     }
@@ -135,12 +202,10 @@ async fn patch_workspace(
             .workspace(&key)?
             .ok_or_else(|| ApiError::not_found("workspace"))?;
         let b = body.object()?;
-        if let Some(t) = opt_tier(&b)? {
-            w.tier = t;
+        if app.revision() == Revision::R20260625 {
+            opt_non_negative(&b, "wallet_micros")?;
         }
-        if let Some(n) = opt_non_negative(&b, "wallet_micros")? {
-            w.wallet_micros = n;
-        }
+        apply_workspace_fields(&mut w, &b)?;
         if b.contains_key("instance_limit") {
             w.instance_limit = opt_non_negative(&b, "instance_limit")?;
         }
@@ -155,18 +220,28 @@ async fn get_instance(
     InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
+    let rev = app.revision();
+    let render = render_ctx(&app, rev);
     let body = app.tx(|tx, now| {
         let inst = tx
             .instance(&id)?
             .ok_or_else(|| ApiError::not_found("instance"))?;
-        Ok(json!({
-            "instance": inst.to_json(&app.base_url),
+        let domains = active_domains(tx, &inst.workspace, rev)?;
+        let mut out = json!({
+            "instance": super::instances::instance_json(tx, &render, &inst, &domains, now)?,
             "workspace": inst.workspace,
             "deleted": inst.status == Status::Deleted,
             "day_cost_micros": inst.day_cost(),
             "day_paid_micros": inst.day_paid_micros,
             "budget": inst.budget_json(&model::month_of(now), names),
-        }))
+        });
+        if rev.is_v2()
+            && let Some(m) = out.as_object_mut()
+        {
+            m.insert("env".into(), json!(inst.env));
+            m.insert("type".into(), inst.kind.as_str().into());
+        }
+        Ok(out)
     })?;
     Ok(ok(&body))
 }
@@ -178,7 +253,9 @@ async fn patch_instance(
     InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
-    let inst = app.tx(|tx, _| {
+    let rev = app.revision();
+    let render = render_ctx(&app, rev);
+    let out = app.tx(|tx, now| {
         let mut inst = tx
             .instance(&id)?
             .ok_or_else(|| ApiError::not_found("instance"))?;
@@ -186,11 +263,16 @@ async fn patch_instance(
         match b.get("status") {
             None => {}
             Some(Value::String(s)) => {
-                inst.status = Status::parse(s)
-                    .ok_or_else(|| ApiError::invalid(format!("unknown status {s:?}")))?;
+                let status = Status::parse(s)
+                    .filter(|st| rev.is_v2() || Status::ALL_V1.contains(st))
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("unknown status {s:?} under {}", rev.as_str()))
+                    })?;
+                inst.status = status;
             }
             Some(_) => return Err(ApiError::invalid("status must be a string")),
         }
+        super::control_v2::patch_instance_v2(&mut inst, &b)?;
         match b.get("past_due") {
             None => {}
             Some(Value::Bool(v)) => inst.past_due = *v,
@@ -202,13 +284,15 @@ async fn patch_instance(
         }
         match b.get("image_ref") {
             None => {}
-            Some(Value::String(s)) => inst.image_ref = s.clone(),
+            Some(Value::Null) if rev.is_v2() => inst.image_ref = None,
+            Some(Value::String(s)) => inst.image_ref = Some(s.clone()),
             Some(_) => return Err(ApiError::invalid("image_ref must be a string")),
         }
         tx.save_instance(&inst)?;
-        Ok(inst)
+        let domains = active_domains(tx, &inst.workspace, rev)?;
+        super::instances::instance_json(tx, &render, &inst, &domains, now)
     })?;
-    Ok(ok(&inst.to_json(&app.base_url)))
+    Ok(ok(&out))
 }
 
 /// `POST /_emulator/instances/{id}/spend {"service", "micros", "calls"?, "input_tokens"?, "output_tokens"?}`.
@@ -322,8 +406,18 @@ async fn advance_clock(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<
 }
 
 fn config_json(app: &App) -> Value {
+    let c = app.config();
     json!({
+        "api_revision": app.revision().as_str(),
         "budget_names": app.budget_names().as_str(),
+        "plane_bearer": if c.plane_bearer_reject { "reject" } else { "accept" },
+        "plane_host": c.plane_host,
+        "domain_verify_polls": c.domain_verify_polls,
+        "build_seconds": c.build_seconds,
+        "ingest_seconds": c.ingest_seconds,
+        "ingest_delay_ms": c.ingest_delay_ms,
+        "wake_seconds": c.wake_seconds,
+        "integrations_available": c.integrations_available,
         "boot_delay_ms": app.settings.boot_delay.as_millis() as u64,
         "exec": match app.settings.exec_mode {
             crate::exec::ExecMode::Echo => "echo",
@@ -338,18 +432,31 @@ async fn get_config(State(app): State<Arc<App>>) -> Response {
     ok(&config_json(&app))
 }
 
-/// `POST /_emulator/config {"budget_names": "topup"|"credit"}`.
+/// `POST /_emulator/config {"api_revision"?, "budget_names"?, ...}`: every key is validated
+/// before any applies; the revision applies from the next request and is stored.
 async fn set_config(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
     let b = body.object()?;
-    match b.get("budget_names") {
-        None => {}
-        Some(Value::String(s)) => {
-            let names = BudgetNames::parse(s)
-                .ok_or_else(|| ApiError::invalid("budget_names must be topup or credit"))?;
-            app.set_budget_names(names);
-        }
-        Some(_) => return Err(ApiError::invalid("budget_names must be topup or credit")),
+    let revision = match b.get("api_revision") {
+        None => None,
+        Some(v) => Some(v.as_str().and_then(Revision::parse).ok_or_else(|| {
+            ApiError::invalid("api_revision must be 2026-06-25 or 2026-08-21 (or v1, v2)")
+        })?),
+    };
+    let names = match b.get("budget_names") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(v.as_str().and_then(BudgetNames::parse).ok_or_else(
+            || ApiError::invalid("budget_names must be topup, credit or null (the revision's)"),
+        )?)),
+    };
+    let config: RuntimeConfig = super::control_v2::config_update(app.config(), &b)?;
+    if let Some(r) = revision {
+        app.set_revision(r)?;
     }
+    if let Some(n) = names {
+        app.set_budget_names(n)?;
+    }
+    app.set_config(config);
     Ok(ok(&config_json(&app)))
 }
 
@@ -369,8 +476,15 @@ async fn set_system_image(
             _ => return Err(ApiError::invalid("image_ref is required")),
         };
         model::validate_image_ref(&image).map_err(ApiError::InvalidRequest)?;
-        tx.set_system_image(sys.name, &image)?;
-        Ok(crate::objects::system_template_json(sys, &image))
+        let tag = super::instances::image_tag(&image)
+            .map(str::to_string)
+            .unwrap_or_else(|| image.clone());
+        tx.set_system_image(sys.name, &image, &tag)?;
+        Ok(crate::objects::system_template_json(
+            sys,
+            &image,
+            app.revision(),
+        ))
     })?;
     Ok(ok(&out))
 }

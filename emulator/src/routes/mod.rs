@@ -2,8 +2,11 @@
 //! extractors that keep every rejection inside the contract's error envelope.
 
 pub mod budgets;
+pub mod builds;
 pub mod control;
+pub mod control_v2;
 pub mod instances;
+pub mod lifecycle;
 pub mod plane;
 pub mod templates;
 
@@ -42,6 +45,7 @@ pub struct DropConnection;
 
 /// Routes whose handlers raise capacity-type faults themselves, at the capacity stage of the
 /// check order (after validation, state, limits and balance), as the real platform would.
+/// `create_failed` is deferred on `POST /v1/instances` the same way.
 const DEFERRING_ROUTES: [&str; 7] = [
     "POST /v1/instances",
     "POST /v1/instances/{id}/stop",
@@ -52,30 +56,58 @@ const DEFERRING_ROUTES: [&str; 7] = [
     "POST /v1/instances/{id}/exec",
 ];
 
-/// An injected capacity-type fault waiting for the handler's capacity stage.
-#[derive(Debug, Clone, Copy)]
+/// An injected fault waiting for the handler: capacity kinds for the capacity stage, a failed
+/// create after every check, a build's ingest failure for its ingest step.
+#[derive(Debug, Clone)]
 pub struct Deferred(pub FaultKind);
 
 impl Deferred {
-    fn for_route(route: &str, kind: FaultKind) -> Option<Deferred> {
-        let capacity_kind = matches!(
-            kind,
-            FaultKind::NoCapacity | FaultKind::ProvisioningFailed | FaultKind::CapacityUnavailable
-        );
-        (capacity_kind && DEFERRING_ROUTES.contains(&route)).then_some(Deferred(kind))
+    fn for_route(route: &str, kind: &FaultKind) -> Option<Deferred> {
+        let deferred = match kind {
+            FaultKind::NoCapacity
+            | FaultKind::ProvisioningFailed
+            | FaultKind::CapacityUnavailable => DEFERRING_ROUTES.contains(&route),
+            FaultKind::CreateFailed { .. } => route == "POST /v1/instances",
+            FaultKind::ImageIngestFailed => matches!(
+                route,
+                "POST /v1/templates"
+                    | "PATCH /v1/templates/{name}"
+                    | "POST /v1/template-builds/{id}/start"
+            ),
+            _ => false,
+        };
+        deferred.then(|| Deferred(kind.clone()))
     }
 }
 
-/// The capacity stage: the injected fault for this request, if any, as its error.
-#[derive(Debug, Clone, Copy, Default)]
+/// The deferred fault of this request, if any.
+#[derive(Debug, Clone, Default)]
 pub struct Capacity(Option<FaultKind>);
 
 impl Capacity {
+    /// The capacity stage: an injected capacity-type fault as its error.
     pub fn check(&self) -> ApiResult<()> {
-        match self.0 {
-            Some(kind) => Err(fault_error(kind)),
-            None => Ok(()),
+        match &self.0 {
+            Some(
+                kind @ (FaultKind::NoCapacity
+                | FaultKind::ProvisioningFailed
+                | FaultKind::CapacityUnavailable),
+            ) => Err(fault_error(kind)),
+            _ => Ok(()),
         }
+    }
+
+    /// An injected `create_failed`: `(detail, persist)`.
+    pub fn create_failed(&self) -> Option<(Option<String>, bool)> {
+        match &self.0 {
+            Some(FaultKind::CreateFailed { detail, persist }) => Some((detail.clone(), *persist)),
+            _ => None,
+        }
+    }
+
+    /// An injected `image_ingest_failed`.
+    pub fn ingest_fails(&self) -> bool {
+        matches!(self.0, Some(FaultKind::ImageIngestFailed))
     }
 }
 
@@ -83,22 +115,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Capacity {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Capacity(parts.extensions.get::<Deferred>().map(|d| d.0)))
+        Ok(Capacity(
+            parts.extensions.get::<Deferred>().map(|d| d.0.clone()),
+        ))
     }
 }
 
 /// The error an injected fault answers with (for the kinds that answer at all).
-fn fault_error(kind: FaultKind) -> ApiError {
+fn fault_error(kind: &FaultKind) -> ApiError {
     match kind {
         FaultKind::RateLimited { retry_after } => ApiError::RateLimited {
             message: "rate limited (injected by the emulator); retry later".into(),
-            retry_after,
+            retry_after: *retry_after,
         },
         FaultKind::NoCapacity => {
             ApiError::NoCapacity("no host can fit this shape now (injected); safe to retry".into())
         }
         FaultKind::CapacityUnavailable => ApiError::CapacityUnavailable(
             "the host cannot fit this now (injected); retry later".into(),
+        ),
+        FaultKind::TryAgain { status } => ApiError::TryAgain {
+            message: "transient failure (injected); try again".into(),
+            status: *status.as_ref().unwrap_or(&409),
+        },
+        FaultKind::ImageIngestFailed => ApiError::ImageIngestFailed(
+            "copying the image into private storage failed (injected); nothing changed".into(),
         ),
         _ => ApiError::ProvisioningFailed("container operation failed (injected)".into()),
     }
@@ -243,6 +284,7 @@ pub fn service(app: Arc<App>) -> Service {
 fn build(app: Arc<App>) -> Router {
     use budgets as b;
     use instances as i;
+    use lifecycle as l;
     use templates as t;
     Router::new()
         .route("/v1/instances", get(i::list).post(i::create))
@@ -250,13 +292,13 @@ fn build(app: Arc<App>) -> Router {
             "/v1/instances/{id}",
             get(i::get_one).patch(i::patch).delete(i::delete),
         )
-        .route("/v1/instances/{id}/stop", post(i::stop))
-        .route("/v1/instances/{id}/start", post(i::start))
-        .route("/v1/instances/{id}/restart", post(i::restart))
-        .route("/v1/instances/{id}/update", post(i::update))
-        .route("/v1/instances/{id}/resize", post(i::resize))
-        .route("/v1/instances/{id}/exec", post(i::exec))
-        .route("/v1/instances/{id}/signed-url", post(i::signed_url))
+        .route("/v1/instances/{id}/stop", post(l::stop))
+        .route("/v1/instances/{id}/start", post(l::start))
+        .route("/v1/instances/{id}/restart", post(l::restart))
+        .route("/v1/instances/{id}/update", post(l::update))
+        .route("/v1/instances/{id}/resize", post(l::resize))
+        .route("/v1/instances/{id}/exec", post(l::exec))
+        .route("/v1/instances/{id}/signed-url", post(l::signed_url))
         .route(
             "/v1/instances/{id}/budget",
             get(b::get_budget).patch(b::patch_budget),
@@ -302,6 +344,46 @@ fn bearer(req: &Request) -> Option<&str> {
         .then_some(token.trim())
 }
 
+/// Route templates that exist only under revision 2026-08-21.
+fn is_v2_only(template: &str) -> bool {
+    const V2: [&str; 7] = [
+        "/public-ports",
+        "/logs",
+        "/metrics",
+        "/integrations",
+        "/v1/domains",
+        "/v1/ssh-keys",
+        "/v1/template-builds",
+    ];
+    template.starts_with("/v1/") && V2.iter().any(|p| template.contains(p))
+}
+
+/// The caller's address (loopback when the server did not say).
+pub fn client_ip(req: &Request) -> std::net::IpAddr {
+    req.extensions()
+        .get::<ClientAddr>()
+        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), |c| c.0)
+}
+
+/// A key with an allowlist works only from the addresses on it (2026-08-21).
+pub fn check_allowlist(ws: &crate::objects::Workspace, ip: std::net::IpAddr) -> ApiResult<()> {
+    if ws.ip_allowlist.is_empty() {
+        return Ok(());
+    }
+    let allowed = ws
+        .ip_allowlist
+        .iter()
+        .filter_map(|c| model::Cidr::parse(c).ok())
+        .any(|c| c.contains(ip));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::IpNotAllowed(format!(
+            "this key is not allowed from {ip}"
+        )))
+    }
+}
+
 fn dropped() -> Response {
     let mut r = Response::new(Body::empty());
     r.extensions_mut().insert(DropConnection);
@@ -342,16 +424,26 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
     let mut fault: Option<&'static str> = None;
     let mut k: Option<u64> = None;
     let resp = 'resp: {
+        let rev = app.revision();
         if !is_plane {
             match app.authenticate(bearer(&req)) {
-                Ok(key) => {
-                    req.extensions_mut().insert(Caller(key));
+                Ok(ws) => {
+                    if rev.is_v2()
+                        && let Err(e) = check_allowlist(&ws, client_ip(&req))
+                    {
+                        break 'resp e.into_response();
+                    }
+                    req.extensions_mut().insert(Caller(ws.api_key));
                 }
                 Err(e) => break 'resp e.into_response(),
             }
         }
         if template.is_none() {
             break 'resp next.run(req).await;
+        }
+        if !rev.is_v2() && template.as_deref().is_some_and(is_v2_only) {
+            // Under 2026-06-25 the routes 2026-08-21 adds answer like unknown paths.
+            break 'resp not_found(req).await;
         }
         let decision = app.faults.decide(&route, !is_plane);
         k = Some(decision.k);
@@ -363,16 +455,27 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             break 'resp next.run(req).await;
         };
         fault = Some(kind.name());
-        if let Some(deferred) = Deferred::for_route(&route, kind) {
+        if let Some(deferred) = Deferred::for_route(&route, &kind) {
             // The handler raises it at the capacity stage of the check order.
             req.extensions_mut().insert(deferred);
             break 'resp next.run(req).await;
         }
         match kind {
+            FaultKind::TryAgain { status: None } if route == "GET /v1/instances/{id}/metrics" => {
+                fault_error(&FaultKind::TryAgain { status: Some(503) }).into_response()
+            }
             FaultKind::RateLimited { .. }
             | FaultKind::NoCapacity
             | FaultKind::ProvisioningFailed
-            | FaultKind::CapacityUnavailable => fault_error(kind).into_response(),
+            | FaultKind::CapacityUnavailable
+            | FaultKind::TryAgain { .. }
+            | FaultKind::ImageIngestFailed => fault_error(&kind).into_response(),
+            // A failed create only means something on create; wake faults only on the plane
+            // (where the plane handler reads them): elsewhere they let the request through.
+            FaultKind::CreateFailed { .. } | FaultKind::WakeFailed | FaultKind::WakeTimeout => {
+                req.extensions_mut().insert(Deferred(kind));
+                next.run(req).await
+            }
             FaultKind::DropBefore => dropped(),
             FaultKind::DropAfter => {
                 let _ = next.run(req).await;

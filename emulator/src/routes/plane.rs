@@ -106,7 +106,7 @@ pub async fn page(
         .and_then(|v| v.split_once(' '))
         .is_some_and(|(s, k)| s.eq_ignore_ascii_case("bearer") && k.trim() == inst.workspace);
     let token_ok = token_param(&uri)
-        .is_some_and(|t| super::instances::verify(&app.secret(), &inst.id, port, t, app.now()));
+        .is_some_and(|t| super::lifecycle::verify(&app.secret(), &inst.id, port, t, app.now()));
     if !bearer_ok && !token_ok {
         return flat((StatusCode::UNAUTHORIZED, "unauthorized"));
     }

@@ -379,13 +379,19 @@ fn month_rollover_resets_monthly_counters_only() {
 fn credit_names_option() {
     let emu = Emulator::start(&["--budget-names", "credit"]);
     let api = emu.api();
-    for body in [
-        json!({"budget": {"credit_micros": 40}}),
-        json!({"budget": {"topup_micros": 40}}),
+    // Under the credit names the old create field is silently ignored, as the live service
+    // does (issue 12): no headroom results from it.
+    for (body, headroom) in [
+        (json!({"budget": {"topup_micros": 40}}), 0),
+        (
+            json!({"budget": {"credit_micros": 40, "topup_micros": 7}}),
+            40,
+        ),
+        (json!({"budget": {"credit_micros": 40}}), 40),
     ] {
         let id = api.create(body)["id"].as_str().unwrap().to_string();
         let b = api.get(&format!("/instances/{id}/budget")).json();
-        assert_eq!(b["credit_remaining_micros"], 40);
+        assert_eq!(b["credit_remaining_micros"], headroom);
         assert!(b.get("topup_remaining_micros").is_none(), "{b}");
         let b = api
             .post(
@@ -393,14 +399,14 @@ fn credit_names_option() {
                 json!({"amount_micros": 2}),
             )
             .json();
-        assert_eq!(b["credit_remaining_micros"], 42);
+        assert_eq!(b["credit_remaining_micros"], headroom + 2);
         let b = api
             .patch(
                 &format!("/instances/{id}/budget"),
                 json!({"monthly_cap_micros": 2}),
             )
             .json();
-        assert_eq!(b["credit_remaining_micros"], 42);
+        assert_eq!(b["credit_remaining_micros"], headroom + 2);
     }
     // The served names can also be switched at run time.
     let id = api.get("/instances").json()["data"][0]["id"]

@@ -24,7 +24,9 @@ fn workspaces_control() {
     assert_eq!(
         w,
         json!({"api_key": key, "tier": "free", "wallet_micros": 5, "instance_limit": 1,
-               "instance_limit_override": null, "instances": 0, "created": w["created"]})
+               "instance_limit_override": null, "instances": 0, "created": w["created"],
+               "topups_total_micros": 0, "shared_enabled": false, "ip_allowlist": [],
+               "instance_cap": 1, "suspended": false})
     );
     let r = emu.control("POST", "/workspaces", json!({"api_key": key}));
     assert_eq!((r.status, r.code().as_str()), (409, "conflict"));

@@ -8,4 +8,5 @@ mod faults;
 mod harness;
 mod instances;
 mod lifecycle;
+mod revisions;
 mod templates;
