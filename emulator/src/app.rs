@@ -239,6 +239,11 @@ impl App {
         lock(&self.config).clone()
     }
 
+    /// The host suffix of plane URLs (read on every request by the host router).
+    pub fn plane_host(&self) -> String {
+        lock(&self.config).plane_host.clone()
+    }
+
     pub fn set_config(&self, c: RuntimeConfig) {
         *lock(&self.config) = c;
     }

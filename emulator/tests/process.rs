@@ -160,13 +160,12 @@ fn restart_with_db_keeps_every_object() {
         .to_string();
     assert!(url.starts_with(&emu.base));
     assert_eq!(
-        emu.raw()
-            .send(
-                "GET",
-                &format!("{}/v1/health", url.trim_start_matches(&emu.base)),
-                None
-            )
-            .status,
+        api.send(
+            "GET",
+            &format!("{}/v1/health", url.trim_start_matches(&emu.base)),
+            None
+        )
+        .status,
         200
     );
     drop(emu);

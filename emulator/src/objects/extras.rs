@@ -1,7 +1,7 @@
-//! The objects revision 2026-08-21 adds: public ports, custom domains, SSH keys, template
-//! builds, integration connections.
+//! The objects revision 2026-08-21 adds: public ports, custom domains, SSH keys, integration
+//! connections (template builds are in `build`).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Render;
 
@@ -85,101 +85,6 @@ impl SshKey {
             "fingerprint": self.fingerprint,
             "created": self.created,
         })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuildStatus {
-    Created,
-    Building,
-    Ingesting,
-    Succeeded,
-    Failed,
-}
-
-impl BuildStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BuildStatus::Created => "created",
-            BuildStatus::Building => "building",
-            BuildStatus::Ingesting => "ingesting",
-            BuildStatus::Succeeded => "succeeded",
-            BuildStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<BuildStatus> {
-        [
-            BuildStatus::Created,
-            BuildStatus::Building,
-            BuildStatus::Ingesting,
-            BuildStatus::Succeeded,
-            BuildStatus::Failed,
-        ]
-        .into_iter()
-        .find(|b| b.as_str() == s)
-    }
-
-    pub fn running(self) -> bool {
-        matches!(self, BuildStatus::Building | BuildStatus::Ingesting)
-    }
-}
-
-/// A cloud build (3.3). The uploaded context is summarised at upload time: its length, its
-/// SHA-256 (the image digest) and its Dockerfile's instructions (or why it has none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Build {
-    pub id: String,
-    pub workspace: String,
-    pub name: String,
-    pub status: BuildStatus,
-    pub size_bytes: i64,
-    /// `Some(None)`: sent as null; `None`: not sent.
-    pub default_port: Option<Option<i64>>,
-    pub description: Option<Option<String>>,
-    pub upload_len: Option<i64>,
-    pub upload_digest: Option<String>,
-    /// The Dockerfile's instructions, or the context error.
-    pub context: Option<Result<Vec<String>, String>>,
-    pub created: i64,
-    pub started: Option<i64>,
-    pub finished: Option<i64>,
-    pub expires_at: i64,
-    /// Seconds in `building` (None: until the control route or the 2700 s timeout).
-    pub build_seconds: Option<i64>,
-    pub ingest_seconds: i64,
-    pub error: Option<(String, String)>,
-    /// `(revision, digest)` of the published template.
-    pub published: Option<(i64, String)>,
-    /// An injected `image_ingest_failed` waits for the ingest step.
-    pub fail_ingest: bool,
-    /// Lines appended when the build ended (the failing step, the control route's log).
-    pub tail_log: String,
-}
-
-impl Build {
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.clone().into());
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("status".into(), self.status.as_str().into());
-        if let (BuildStatus::Failed, Some((code, message))) = (self.status, &self.error) {
-            m.insert("error".into(), json!({"code": code, "message": message}));
-        }
-        if let (BuildStatus::Succeeded, Some((revision, digest))) = (self.status, &self.published) {
-            m.insert(
-                "template".into(),
-                json!({"name": self.name, "revision": revision, "image_digest": digest}),
-            );
-        }
-        m.insert("created".into(), self.created.into());
-        if let Some(s) = self.started {
-            m.insert("started".into(), s.into());
-        }
-        if let Some(f) = self.finished {
-            m.insert("finished".into(), f.into());
-        }
-        Value::Object(m)
     }
 }
 

@@ -138,6 +138,11 @@ impl Instance {
             || self.extra.listen.contains(&port)
     }
 
+    /// Whether a container was ever made: it has run, or a failed create left an exited one.
+    pub fn has_container(&self) -> bool {
+        self.first_run.is_some() || self.extra.exit_code.is_some()
+    }
+
     pub fn checkpointing(&self, now: i64) -> bool {
         self.status == Status::Sleeping && self.checkpoint_until.is_some_and(|c| c > now)
     }

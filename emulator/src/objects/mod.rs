@@ -1,10 +1,12 @@
 //! The stored objects and their wire rendering under each revision: workspaces here,
 //! instances in `instance`, templates in `template`, the 2026-08-21 objects in `extras`.
 
+mod build;
 mod extras;
 mod instance;
 mod template;
 
+pub use build::*;
 pub use extras::*;
 pub use instance::*;
 pub use template::*;

@@ -98,16 +98,6 @@ pub async fn top_up(
     Ok(ok(&out))
 }
 
-/// The `month` query parameter, if any (the last one wins).
-fn month_param(uri: &Uri) -> Option<String> {
-    uri.query()?
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .filter(|(k, _)| *k == "month")
-        .map(|(_, v)| v.to_string())
-        .next_back()
-}
-
 /// The usage object of `instance` in `period`.
 pub fn usage_json(tx: &Tx<'_>, instance: &str, period: &str) -> ApiResult<Value> {
     let llm: UsageRow = tx.usage(instance, period, "llm")?;
@@ -137,7 +127,7 @@ pub async fn usage(
 ) -> ApiResult<Response> {
     let out = app.tx(|tx, now| {
         let inst = tx.live_instance(&key, &id)?;
-        let period = match month_param(&uri) {
+        let period = match model::query_param(uri.query(), "month") {
             None => model::month_of(now),
             Some(m) if model::is_valid_month(&m) => m,
             Some(m) => return Err(ApiError::invalid(format!("month {m:?} must be YYYY-MM"))),
@@ -145,21 +135,4 @@ pub async fn usage(
         usage_json(tx, &inst.id, &period)
     })?;
     Ok(ok(&out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn month_query() {
-        let u = |s: &str| s.parse::<Uri>().unwrap();
-        assert_eq!(month_param(&u("/x")), None);
-        assert_eq!(month_param(&u("/x?month=2026-07")), Some("2026-07".into()));
-        assert_eq!(
-            month_param(&u("/x?a=1&month=2026-07&month=2026-08")),
-            Some("2026-08".into())
-        );
-        assert_eq!(month_param(&u("/x?month")), Some(String::new()));
-    }
 }

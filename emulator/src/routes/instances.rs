@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{
     self, Budget, BudgetNames, DAY, InstanceType, Port, Resources, Revision, Status, StatusReason,
 };
-use crate::objects::{Extra, Instance, PublicPort, Render, Workspace, sha256_digest};
+use crate::objects::{Extra, Instance, Render, Workspace, sha256_digest};
 use crate::store::Tx;
 
 /// A template as instance create (and update) needs it.
@@ -507,6 +507,8 @@ pub async fn create(
             // The container never came up: the row stays `failed` (2.8), nothing is billed.
             let detail = model::cap_detail(&detail.unwrap_or_else(|| model::default_console_tail(&inst.template)));
             inst.status = Status::Failed;
+            // The container existed and exited: its console is the instance's log.
+            inst.extra.exit_code = Some(1);
             inst.status_reason = Some(StatusReason {
                 code: "provisioning_failed".into(),
                 message: "The container exited during boot.".into(),
@@ -515,19 +517,12 @@ pub async fn create(
                 at: now,
             });
             tx.save_instance(&inst)?;
+            tx.append_log(&inst.id, &detail)?;
             return Ok(Created::Failed { detail });
         }
         tx.save_instance(&inst)?;
         for p in &v2.public_ports {
-            let slug = if p.prefix.is_none() { Some(new_slug(tx)?) } else { None };
-            tx.insert_public_port(&PublicPort {
-                instance_id: inst.id.clone(),
-                port: p.port,
-                slug,
-                prefix: p.prefix.clone(),
-                label: p.label.clone(),
-                created: now,
-            })?;
+            super::public_ports::add(tx, &inst.id, p, now)?;
         }
         let domains = active_domains(tx, &key, rev)?;
         let body = instance_json(tx, &render, &inst, &domains, now)?;

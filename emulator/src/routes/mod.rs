@@ -5,10 +5,16 @@ pub mod budgets;
 pub mod builds;
 pub mod control;
 pub mod control_v2;
+pub mod domains;
 pub mod instances;
+pub mod integrations;
 pub mod lifecycle;
+pub mod observe;
 pub mod plane;
+pub mod public_ports;
+pub mod ssh_keys;
 pub mod templates;
+pub mod uploads;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,7 +27,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post, put};
 use serde_json::{Map, Value};
 use tower::util::BoxCloneService;
 
@@ -278,12 +284,18 @@ pub fn ok(v: &Value) -> Response {
 pub type Service = BoxCloneService<Request, Response, Infallible>;
 
 pub fn service(app: Arc<App>) -> Service {
-    BoxCloneService::new(build(app))
+    let router = build(app.clone());
+    // Routing by `Host` comes first: a plane host's request moves under `/_plane/{label}`.
+    let svc = tower::ServiceBuilder::new()
+        .map_request(move |req: Request| plane::route_host(&app, req))
+        .service(router);
+    BoxCloneService::new(svc)
 }
 
 fn build(app: Arc<App>) -> Router {
     use budgets as b;
     use instances as i;
+    use integrations as ig;
     use lifecycle as l;
     use templates as t;
     Router::new()
@@ -310,9 +322,51 @@ fn build(app: Arc<App>) -> Router {
             "/v1/templates/{name}",
             get(t::get_one).patch(t::patch).delete(t::delete),
         )
-        .route("/_instances/{id}/{port}/v1/health", any(plane::health))
-        .route("/_instances/{id}/{port}", any(plane::page))
-        .route("/_instances/{id}/{port}/{*rest}", any(plane::page))
+        .route(
+            "/v1/instances/{id}/public-ports",
+            get(public_ports::list).post(public_ports::create),
+        )
+        .route(
+            "/v1/instances/{id}/public-ports/{port}",
+            delete(public_ports::delete),
+        )
+        .route("/v1/instances/{id}/logs", get(observe::logs))
+        .route("/v1/instances/{id}/metrics", get(observe::metrics))
+        .route(
+            "/v1/instances/{id}/integrations/toolkits",
+            get(ig::toolkits),
+        )
+        .route("/v1/instances/{id}/integrations/connect", post(ig::connect))
+        .route(
+            "/v1/instances/{id}/integrations/connections",
+            get(ig::connections),
+        )
+        .route(
+            "/v1/instances/{id}/integrations/connections/{cid}",
+            delete(ig::disconnect),
+        )
+        .route("/v1/domains", get(domains::list).post(domains::create))
+        .route(
+            "/v1/domains/{domain}",
+            get(domains::get_one).delete(domains::delete),
+        )
+        .route("/v1/domains/{domain}/verify", post(domains::verify))
+        .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::create))
+        .route("/v1/ssh-keys/{id}", delete(ssh_keys::delete))
+        .route("/v1/template-builds", post(builds::create))
+        .route("/v1/template-builds/{id}", get(builds::get_one))
+        .route("/v1/template-builds/{id}/start", post(builds::start))
+        .route("/v1/template-builds/{id}/logs", get(builds::logs))
+        .route("/_uploads/{id}", put(uploads::put))
+        .route("/_composio/authorize/{cid}", get(ig::authorize))
+        .route("/_instances/{id}/{port}/v1/health", any(plane::serve))
+        .route("/_instances/{id}/{port}/health", any(plane::serve))
+        .route("/_instances/{id}/{port}", any(plane::serve))
+        .route("/_instances/{id}/{port}/{*rest}", any(plane::serve))
+        .route("/_plane/{label}/v1/health", any(plane::serve))
+        .route("/_plane/{label}/health", any(plane::serve))
+        .route("/_plane/{label}", any(plane::serve))
+        .route("/_plane/{label}/{*rest}", any(plane::serve))
         .merge(control::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -355,7 +409,28 @@ fn is_v2_only(template: &str) -> bool {
         "/v1/ssh-keys",
         "/v1/template-builds",
     ];
-    template.starts_with("/v1/") && V2.iter().any(|p| template.contains(p))
+    (template.starts_with("/v1/") && V2.iter().any(|p| template.contains(p)))
+        || template.starts_with("/_uploads/")
+        || template.starts_with("/_composio/")
+}
+
+/// Routes served without a workspace key: the plane, upload URLs and the OAuth stand-in.
+fn is_keyless(path: &str) -> bool {
+    ["/_instances/", "/_uploads/", "/_composio/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// The route name traffic and faults use: host-form plane routes read `{plane}/…`.
+fn route_name(method: &str, template: Option<&str>) -> String {
+    match template {
+        None => format!("{method} (unmatched)"),
+        Some(t) => match t.strip_prefix("/_plane/{label}") {
+            Some("") => format!("{method} {{plane}}/"),
+            Some(rest) => format!("{method} {{plane}}{rest}"),
+            None => format!("{method} {t}"),
+        },
+    }
 }
 
 /// The caller's address (loopback when the server did not say).
@@ -402,7 +477,7 @@ fn malformed() -> Response {
 
 /// Every request but the control surface's passes here: it is counted, authenticated
 /// (API routes: auth before routing, so an unknown path with a bad key is 401), numbered
-/// on its route for the seeded faults, and logged.
+/// on its route for the seeded faults, and logged with its `Host` and credential kind.
 async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
@@ -414,18 +489,29 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string());
-    let route = format!("{method} {}", template.as_deref().unwrap_or("(unmatched)"));
-    let full_path = req
-        .uri()
-        .path_and_query()
-        .map_or(path.clone(), |p| p.as_str().to_string());
-    let is_plane = path.starts_with("/_instances/");
+    let route = route_name(&method, template.as_deref());
+    let plane_host = req.extensions().get::<plane::PlaneHost>().cloned();
+    let full_path = match (&plane_host, req.uri().query()) {
+        (Some(ph), Some(q)) => format!("{}?{q}", ph.original_path),
+        (Some(ph), None) => ph.original_path.clone(),
+        (None, _) => req
+            .uri()
+            .path_and_query()
+            .map_or(path.clone(), |p| p.as_str().to_string()),
+    };
+    let host = plane::host_of(&req);
+    let rev = app.revision();
+    let is_plane = plane_host.is_some() || path.starts_with("/_instances/");
+    // Upload URLs and the OAuth stand-in exist only under 2026-08-21; under 2026-06-25 they
+    // are unknown paths, which need a key like any other.
+    let keyless = is_plane || (rev.is_v2() && is_keyless(&path));
+    let is_api = template.as_deref().is_some_and(|t| t.starts_with("/v1/"));
 
     let mut fault: Option<&'static str> = None;
     let mut k: Option<u64> = None;
+    let mut credential: Option<&'static str> = None;
     let resp = 'resp: {
-        let rev = app.revision();
-        if !is_plane {
+        if !keyless {
             match app.authenticate(bearer(&req)) {
                 Ok(ws) => {
                     if rev.is_v2()
@@ -433,6 +519,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
                     {
                         break 'resp e.into_response();
                     }
+                    credential = Some("api_key");
                     req.extensions_mut().insert(Caller(ws.api_key));
                 }
                 Err(e) => break 'resp e.into_response(),
@@ -445,7 +532,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             // Under 2026-06-25 the routes 2026-08-21 adds answer like unknown paths.
             break 'resp not_found(req).await;
         }
-        let decision = app.faults.decide(&route, !is_plane);
+        let decision = app.faults.decide(&route, is_api);
         k = Some(decision.k);
         if decision.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
@@ -493,12 +580,19 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         .get::<DropConnection>()
         .is_none()
         .then(|| resp.status().as_u16());
+    let note = resp.extensions().get::<plane::PlaneNote>().copied();
+    if let Some(n) = note {
+        credential = n.credential.map(crate::model::Credential::as_str);
+    }
     app.traffic.record(Entry {
         seq: 0,
         time: app.now(),
         method,
         path: full_path,
         route,
+        host,
+        credential,
+        plane: note.map(|n| (n.credential, n.rejected)),
         status,
         fault,
         k,

@@ -174,12 +174,6 @@ struct RowRest {
 /// `(id, workspace, status, resources, past_due, first_run, meter_at)` of a metered row.
 type MeterRow = (String, String, String, Resources, bool, Option<i64>, i64);
 
-/// A slice of an instance's log.
-#[derive(Debug, Clone)]
-pub struct LogEntry {
-    pub text: String,
-}
-
 /// The instant the next time-driven change of `i` falls due (idle sleep, end of a slow wake).
 fn due_at(i: &Instance) -> Option<i64> {
     match i.status {
@@ -502,16 +496,37 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The newest log entries of an instance (at most `limit`), oldest first.
-    pub fn log_tail(&self, id: &str, limit: i64) -> ApiResult<Vec<LogEntry>> {
+    /// The last `max_lines` lines of an instance's log, oldest first, within `max_bytes`
+    /// (older lines dropped); `true` when the byte cap dropped some.
+    pub fn log_lines(
+        &self,
+        id: &str,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> ApiResult<(Vec<String>, bool)> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT text FROM instance_logs WHERE instance_id = ?1 ORDER BY seq DESC LIMIT ?2",
+            "SELECT text FROM instance_logs WHERE instance_id = ?1 ORDER BY seq DESC",
         )?;
-        let mut rows = stmt
-            .query_map(params![id, limit], |r| Ok(LogEntry { text: r.get(0)? }))?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.reverse();
-        Ok(rows)
+        let mut rows = stmt.query([id])?;
+        let mut lines: Vec<String> = Vec::new();
+        let mut bytes = 0;
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(0)?;
+            for line in text.lines().rev() {
+                if lines.len() >= max_lines {
+                    lines.reverse();
+                    return Ok((lines, false));
+                }
+                if bytes + line.len() + 1 > max_bytes {
+                    lines.reverse();
+                    return Ok((lines, true));
+                }
+                bytes += line.len() + 1;
+                lines.push(line.to_string());
+            }
+        }
+        lines.reverse();
+        Ok((lines, false))
     }
 
     /// Live, not past-due instances whose 2026-06-25 prepaid day has ended by `now`.

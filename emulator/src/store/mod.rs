@@ -9,7 +9,6 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use instances::LogEntry;
 pub use schema::SCHEMA_VERSION;
 
 use std::path::Path;

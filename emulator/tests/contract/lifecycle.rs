@@ -505,7 +505,7 @@ fn signed_urls_clamp_and_serve() {
     let tampered = format!("{}x", rel);
     assert_eq!(
         plane.send("GET", &tampered, None).json(),
-        json!({"error": "unauthorized"})
+        json!({"error": "invalid_api_key"})
     );
     assert_eq!(
         plane
@@ -533,7 +533,8 @@ fn signed_urls_clamp_and_serve() {
 fn instance_plane_health() {
     let emu = Emulator::start(&[]);
     let api = emu.api();
-    let plane = emu.raw();
+    // Health is authenticated: the workspace's Bearer key under 2026-06-25.
+    let plane = emu.api();
     let health = |inst: &Value, n: usize| -> crate::harness::Resp {
         let url = inst["ports"][n]["url"]
             .as_str()
@@ -571,13 +572,22 @@ fn instance_plane_health() {
         None,
     );
     assert_eq!(r.status, 404, "undeclared port");
+    let hid = claw["id"].as_str().unwrap();
+    let r = emu
+        .raw()
+        .send("GET", &format!("/_instances/{hid}/3737/v1/health"), None);
+    assert_eq!(
+        (r.status, r.json()),
+        (401, json!({"error": "invalid_api_key"})),
+        "no key"
+    );
 }
 
 #[test]
 fn boot_delay_makes_health_503_then_ok() {
     let emu = Emulator::start(&["--boot-delay-ms", "600"]);
     let api = emu.api();
-    let plane = emu.raw();
+    let plane = emu.api();
     let started = std::time::Instant::now();
     let i = api.create(json!({}));
     assert_eq!(i["status"], "running", "create answers running at once");
