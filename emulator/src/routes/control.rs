@@ -21,6 +21,7 @@ use crate::objects::Workspace;
 use crate::store::UsageRow;
 
 pub fn routes() -> Router<Arc<App>> {
+    use super::control_v2 as v2;
     Router::new()
         .route(
             "/_emulator/workspaces",
@@ -35,6 +36,23 @@ pub fn routes() -> Router<Arc<App>> {
             get(get_instance).patch(patch_instance),
         )
         .route("/_emulator/instances/{id}/spend", post(spend))
+        .route("/_emulator/instances/{id}/sleep", post(v2::sleep))
+        .route("/_emulator/instances/{id}/wake", post(v2::wake))
+        .route("/_emulator/instances/{id}/listen", post(v2::listen))
+        .route("/_emulator/instances/{id}/logs", post(v2::logs))
+        .route(
+            "/_emulator/domains/{domain}/activate",
+            post(v2::activate_domain),
+        )
+        .route(
+            "/_emulator/template-builds/{id}/finish",
+            post(super::builds::control_finish),
+        )
+        .route("/_emulator/images", post(v2::declare_image))
+        .route(
+            "/_emulator/integrations/connections/{cid}",
+            post(super::integrations::control_flip),
+        )
         .route(
             "/_emulator/workspaces/{key}/top-up",
             post(super::control_v2::top_up),
