@@ -445,7 +445,10 @@ pub async fn create(
         }
         cap.check()?;
         let failure = cap.create_failed();
-        if let Some((_, false)) = failure {
+        // Without `persist`, and always under 2026-06-25, a failed create leaves nothing.
+        if let Some((_, persist)) = &failure
+            && (!persist || !rev.is_v2())
+        {
             return Ok(Created::Failed {
                 detail: failure.and_then(|f| f.0).unwrap_or_else(|| model::default_console_tail(&tpl.name)),
             });

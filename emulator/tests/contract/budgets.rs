@@ -28,6 +28,13 @@ fn to_next_month(now: i64) -> i64 {
     t - now
 }
 
+/// A create body's `budget` with the revision's headroom field.
+fn budget(rev: crate::harness::Rev, cap: i64, headroom: i64) -> Value {
+    let mut b = json!({ "monthly_cap_micros": cap });
+    b[rev.headroom()] = json!(headroom);
+    b
+}
+
 fn month_of_clock(emu: &Emulator) -> String {
     emu.control("GET", "/clock", Value::Null).json()["month"]
         .as_str()
@@ -85,9 +92,9 @@ fn budget_defaults_and_create_values() {
     assert_eq!(r.status, 400);
 }
 
-#[test]
-fn cap_patch_is_idempotent_and_validated() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn cap_patch_is_idempotent_and_validated(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let now = emu.freeze_clock();
     let api = emu.api();
     let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
@@ -132,10 +139,11 @@ fn cap_patch_is_idempotent_and_validated() {
     let r = api.send("PATCH", "/v1/instances/zzzzzzzzzz/budget", Some("{x"));
     assert_eq!(r.status, 404, "lookup before validation");
 }
+}
 
-#[test]
-fn top_ups_add_and_replays_do_not() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn top_ups_add_and_replays_do_not(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let now = emu.freeze_clock();
     let api = emu.api();
     let a = api.create(json!({}))["id"].as_str().unwrap().to_string();
@@ -147,13 +155,13 @@ fn top_ups_add_and_replays_do_not() {
     assert_eq!(r.status, 200);
     assert_eq!(
         (
-            r.json()["topup_remaining_micros"].clone(),
+            r.json()[rev.remaining()].clone(),
             r.json()["updated_at"].clone()
         ),
         (json!(100), json!(now + 3))
     );
     assert_eq!(
-        up(&a, json!({"amount_micros": 50, "idempotency_key": "k-1"})).json()["topup_remaining_micros"],
+        up(&a, json!({"amount_micros": 50, "idempotency_key": "k-1"})).json()[rev.remaining()],
         150
     );
     // A known key returns the current budget and adds nothing, whatever the amount.
@@ -161,18 +169,18 @@ fn top_ups_add_and_replays_do_not() {
     let replay = up(&a, json!({"amount_micros": 999, "idempotency_key": "k-1"})).json();
     assert_eq!(
         (
-            replay["topup_remaining_micros"].clone(),
+            replay[rev.remaining()].clone(),
             replay["updated_at"].clone()
         ),
         (json!(150), json!(now + 3))
     );
     // Keys are scoped to the instance.
     assert_eq!(
-        up(&b, json!({"amount_micros": 7, "idempotency_key": "k-1"})).json()["topup_remaining_micros"],
+        up(&b, json!({"amount_micros": 7, "idempotency_key": "k-1"})).json()[rev.remaining()],
         7
     );
     assert_eq!(
-        up(&a, json!({"amount_micros": 1, "idempotency_key": "K_2-x"})).json()["topup_remaining_micros"],
+        up(&a, json!({"amount_micros": 1, "idempotency_key": "K_2-x"})).json()[rev.remaining()],
         151
     );
     // A budget is a ceiling, not money: the wallet does not move.
@@ -220,18 +228,19 @@ fn top_ups_add_and_replays_do_not() {
         200
     );
     assert_eq!(
-        api.get(&format!("/instances/{a}/budget")).json()["topup_remaining_micros"],
+        api.get(&format!("/instances/{a}/budget")).json()[rev.remaining()],
         152
     );
 }
+}
 
-#[test]
-fn spend_order_usage_and_refusal() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn spend_order_usage_and_refusal(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     emu.freeze_clock();
     let api = emu.api();
     let month = month_of_clock(&emu);
-    let id = api.create(json!({"budget": {"monthly_cap_micros": 1000, "topup_micros": 500}}))["id"]
+    let id = api.create(json!({"budget": budget(rev, 1000, 500)}))["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -245,7 +254,7 @@ fn spend_order_usage_and_refusal() {
         (
             b["monthly_consumed_micros"].clone(),
             b["monthly_remaining_micros"].clone(),
-            b["topup_remaining_micros"].clone()
+            b[rev.remaining()].clone()
         ),
         (json!(800), json!(200), json!(500))
     );
@@ -256,7 +265,7 @@ fn spend_order_usage_and_refusal() {
         (
             b["monthly_consumed_micros"].clone(),
             b["monthly_remaining_micros"].clone(),
-            b["topup_remaining_micros"].clone()
+            b[rev.remaining()].clone()
         ),
         (json!(1000), json!(0), json!(400))
     );
@@ -323,13 +332,14 @@ fn spend_order_usage_and_refusal() {
         assert_eq!(spend(body.clone()).status, 400, "{body}");
     }
 }
+}
 
-#[test]
-fn month_rollover_resets_monthly_counters_only() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn month_rollover_resets_monthly_counters_only(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let now = emu.freeze_clock();
     let api = emu.api();
-    let id = api.create(json!({"budget": {"monthly_cap_micros": 1000, "topup_micros": 500}}))["id"]
+    let id = api.create(json!({"budget": budget(rev, 1000, 500)}))["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -343,7 +353,7 @@ fn month_rollover_resets_monthly_counters_only() {
     assert_eq!(
         (
             before["monthly_consumed_micros"].clone(),
-            before["topup_remaining_micros"].clone()
+            before[rev.remaining()].clone()
         ),
         (json!(1000), json!(300))
     );
@@ -361,7 +371,7 @@ fn month_rollover_resets_monthly_counters_only() {
     assert_eq!(
         after,
         json!({"monthly_cap_micros": 1000, "monthly_consumed_micros": 0, "monthly_remaining_micros": 1000,
-               "monthly_period": next_month, "topup_remaining_micros": 300, "updated_at": before["updated_at"]})
+               "monthly_period": next_month, (rev.remaining()): 300, "updated_at": before["updated_at"]})
     );
     // Usage stays with its month.
     assert_eq!(
@@ -373,6 +383,7 @@ fn month_rollover_resets_monthly_counters_only() {
             .json()["total_micros"],
         1200
     );
+}
 }
 
 #[test]

@@ -210,9 +210,9 @@ fn renewals_drain_a_shared_wallet_oldest_first() {
     assert_eq!(emu.wallet(&key), 0);
 }
 
-#[test]
-fn request_counters_and_log() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn request_counters_and_log(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let api = emu.api();
     let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
     for _ in 0..3 {
@@ -247,6 +247,7 @@ fn request_counters_and_log() {
         (r["total"].clone(), r["recent"].clone()),
         (json!(0), json!([]))
     );
+}
 }
 
 #[test]
@@ -318,9 +319,9 @@ fn out_of_band_changes_and_reset() {
     );
 }
 
-#[test]
-fn clock_control() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn clock_control(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let c = emu.control("GET", "/clock", Value::Null).json();
     assert_eq!(
         (c["offset_seconds"].clone(), c["frozen"].clone()),
@@ -349,4 +350,5 @@ fn clock_control() {
             .status,
         400
     );
+}
 }

@@ -32,9 +32,9 @@ fn faulted_ks(emu: &Emulator, route: &str) -> BTreeSet<u64> {
         .collect()
 }
 
-#[test]
-fn seeded_faults_hit_the_same_requests_even_with_concurrent_clients() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn seeded_faults_hit_the_same_requests_even_with_concurrent_clients(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let api = emu.api();
     let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
     let route = "GET /v1/instances/{id}";
@@ -81,6 +81,7 @@ fn seeded_faults_hit_the_same_requests_even_with_concurrent_clients() {
         api.get(&format!("/instances/{id}"));
     }
     assert_ne!(faulted_ks(&emu, route), expected);
+}
 }
 
 #[test]
@@ -212,9 +213,9 @@ fn fault_kinds_answer_as_documented() {
     assert_eq!(api.post("/instances", json!({})).status, 201);
 }
 
-#[test]
-fn fault_config_is_validated_and_echoed() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn fault_config_is_validated_and_echoed(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let body = json!({"seed": 5, "rules": [
         {"route": "GET /v1/instances", "kind": "rate_limited", "probability": 0.5},
         {"route": "*", "kind": "latency", "ms": 10, "count": 3},
@@ -249,6 +250,7 @@ fn fault_config_is_validated_and_echoed() {
             "{bad}"
         );
     }
+}
 }
 
 #[test]

@@ -16,6 +16,70 @@ use tower::ServiceExt;
 
 /// The address the in-process emulator pretends to listen on (nothing binds it).
 pub const ADDR: &str = "127.0.0.1:47037";
+/// Its port, which every 2026-08-21 plane URL carries.
+pub const PORT: u16 = 47037;
+
+/// An API revision the emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rev {
+    /// 2026-06-25 (`hosting-api.md`).
+    V1,
+    /// 2026-08-21 (`hosting-api-2026-08.md`).
+    V2,
+}
+
+impl Rev {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rev::V1 => "2026-06-25",
+            Rev::V2 => "2026-08-21",
+        }
+    }
+
+    pub fn is_v2(self) -> bool {
+        self == Rev::V2
+    }
+
+    /// The budget object's headroom field under the revision's default names.
+    pub fn remaining(self) -> &'static str {
+        match self {
+            Rev::V1 => "topup_remaining_micros",
+            Rev::V2 => "credit_remaining_micros",
+        }
+    }
+
+    /// The create body's headroom field the revision documents.
+    pub fn headroom(self) -> &'static str {
+        match self {
+            Rev::V1 => "topup_micros",
+            Rev::V2 => "credit_micros",
+        }
+    }
+}
+
+/// A test whose body runs once under each API revision (two tests: `NAME::rev_2026_06_25` and
+/// `NAME::rev_2026_08_21`), for the rules both revisions share.
+macro_rules! both_revisions {
+    ($(#[doc = $doc:literal])* fn $name:ident($rev:ident) $body:block) => {
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($rev: crate::harness::Rev) $body
+
+            #[test]
+            fn rev_2026_06_25() {
+                run(crate::harness::Rev::V1)
+            }
+
+            #[test]
+            fn rev_2026_08_21() {
+                run(crate::harness::Rev::V2)
+            }
+        }
+    };
+}
 
 /// An emulator in this process: its state, its service and a runtime to drive it.
 pub struct Emulator {
@@ -49,6 +113,30 @@ impl Emulator {
             addr: ADDR.to_string(),
             base,
         }
+    }
+
+    /// The emulator under API revision `rev` (its `--api-revision`) with `args`.
+    pub fn start_rev(rev: Rev, args: &[&str]) -> Emulator {
+        let mut all = vec!["--api-revision", rev.as_str()];
+        all.extend_from_slice(args);
+        Emulator::start(&all)
+    }
+
+    /// `http://{label}.localhost:PORT`: a 2026-08-21 plane host.
+    pub fn plane_url(&self, label: &str) -> String {
+        format!("http://{label}.localhost:{PORT}")
+    }
+
+    /// `GET /_emulator/requests`.
+    pub fn requests(&self) -> Value {
+        self.control("GET", "/requests", Value::Null).json()
+    }
+
+    /// `POST /_emulator/config`, asserting 200.
+    pub fn config(&self, body: Value) -> Value {
+        let r = self.control("POST", "/config", body);
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
     }
 
     fn client(&self, key: Option<&str>) -> Api {
@@ -141,6 +229,21 @@ impl Resp {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// `(status, code)`, the envelope checked as `code()` does.
+    pub fn err(&self) -> (u16, String) {
+        (self.status, self.code())
+    }
+
+    /// The flat body of the instance plane and the other edge answers: `(status, error)`.
+    pub fn flat(&self) -> (u16, String) {
+        let v = self.json();
+        let code = v["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not a flat error: {v}"))
+            .to_string();
+        (self.status, code)
     }
 
     /// The error code, after checking the envelope has exactly `code` and `message`.

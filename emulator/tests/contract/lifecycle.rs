@@ -350,9 +350,9 @@ fn update_pulls_the_current_system_image() {
     );
 }
 
-#[test]
-fn exec_echo_language_and_caps() {
-    let emu = Emulator::start(&[]);
+both_revisions! {
+fn exec_echo_language_and_caps(rev) {
+    let emu = Emulator::start_rev(rev, &[]);
     let api = emu.api();
     let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
     let path = format!("/instances/{id}/exec");
@@ -422,6 +422,7 @@ fn exec_echo_language_and_caps() {
     api.post(&format!("/instances/{id}/stop"), Value::Null);
     let r = api.post(&path, json!({"command": "echo hi"}));
     assert_eq!((r.status, r.code().as_str()), (400, "invalid_request"));
+}
 }
 
 #[test]

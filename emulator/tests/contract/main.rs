@@ -1,11 +1,13 @@
 //! The emulator's contract tests, in process: the library's service driven with `oneshot`
 //! (see `harness.rs`). One test binary; what needs a real socket is in `tests/process.rs`.
 
+#[macro_use]
+mod harness;
+
 mod budgets;
 mod concurrency;
 mod control;
 mod faults;
-mod harness;
 mod instances;
 mod lifecycle;
 mod revisions;
