@@ -39,7 +39,10 @@ const V2_ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/v1/instances/abcdefghij/integrations/toolkits"),
     ("POST", "/v1/instances/abcdefghij/integrations/connect"),
     ("GET", "/v1/instances/abcdefghij/integrations/connections"),
-    ("DELETE", "/v1/instances/abcdefghij/integrations/connections/ca_1"),
+    (
+        "DELETE",
+        "/v1/instances/abcdefghij/integrations/connections/ca_1",
+    ),
     ("GET", "/v1/domains"),
     ("POST", "/v1/domains"),
     ("GET", "/v1/domains/bots-example.net"),

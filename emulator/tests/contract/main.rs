@@ -12,3 +12,5 @@ mod instances;
 mod lifecycle;
 mod revisions;
 mod templates;
+mod v2_instances;
+mod v2_lifecycle;
