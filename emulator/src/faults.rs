@@ -170,7 +170,8 @@ fn parse_rule(v: &Value) -> Result<Rule, String> {
         let (method, path) = route
             .split_once(' ')
             .ok_or("route must be \"METHOD /path\" or \"*\"")?;
-        if method.is_empty() || !path.starts_with('/') {
+        // Host-form plane routes are named `{plane}/…` (see routes::route_name).
+        if method.is_empty() || !(path.starts_with('/') || path.starts_with("{plane}/")) {
             return Err("route must be \"METHOD /path\" or \"*\"".into());
         }
     }

@@ -362,6 +362,7 @@ fn build(app: Arc<App>) -> Router {
         .route("/_instances/{id}/{port}/v1/health", any(plane::serve))
         .route("/_instances/{id}/{port}/health", any(plane::serve))
         .route("/_instances/{id}/{port}", any(plane::serve))
+        .route("/_instances/{id}/{port}/", any(plane::serve))
         .route("/_instances/{id}/{port}/{*rest}", any(plane::serve))
         .route("/_plane/{label}/v1/health", any(plane::serve))
         .route("/_plane/{label}/health", any(plane::serve))

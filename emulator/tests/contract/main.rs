@@ -10,6 +10,7 @@ mod control;
 mod faults;
 mod instances;
 mod lifecycle;
+mod plane;
 mod revisions;
 mod templates;
 mod v2_instances;
