@@ -15,3 +15,4 @@ mod revisions;
 mod templates;
 mod v2_instances;
 mod v2_lifecycle;
+mod v2_objects;
