@@ -13,6 +13,7 @@ mod lifecycle;
 mod plane;
 mod revisions;
 mod templates;
+mod v2_builds;
 mod v2_instances;
 mod v2_lifecycle;
 mod v2_objects;
