@@ -181,6 +181,8 @@ async fn create_workspace(State(app): State<Arc<App>>, body: RawBody) -> ApiResu
         tx.save_workspace(&w)?;
         Ok(w)
     })?;
+    // Read back: a negative wallet was suspended when the transaction ended.
+    let w = app.tx(|tx, _| tx.workspace(&w.api_key))?.unwrap_or(w);
     let mut body = w.to_json(0, app.revision());
     if let Some(m) = body.as_object_mut() {
         m.insert("api_key".into(), w.api_key.clone().into());
@@ -230,6 +232,7 @@ async fn patch_workspace(
         tx.save_workspace(&w)?;
         Ok(w)
     })?;
+    let w = app.tx(|tx, _| tx.workspace(&w.api_key))?.unwrap_or(w);
     Ok(ok(&workspace_json(&app, &w)?))
 }
 

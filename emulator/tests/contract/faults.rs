@@ -327,3 +327,71 @@ fn capacity_faults_come_after_validation_limits_and_balance() {
         "state before the fault"
     );
 }
+
+#[test]
+fn the_2026_08_21_fault_kinds() {
+    let emu = crate::harness::Emulator::start_rev(crate::harness::Rev::V2, &[]);
+    let api = emu.api();
+    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    let set = |rules: Value| {
+        let r = emu.control("POST", "/faults", json!({"seed": 3, "rules": rules}));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    // try_again: 409 (503 when asked) with Retry-After: 1; the handler does not run.
+    set(
+        json!([{"route": "POST /v1/instances", "kind": "try_again", "first": 1},
+               {"route": "GET /v1/instances/{id}", "kind": "try_again", "status": 503, "first": 1}]),
+    );
+    let r = api.post("/instances", json!({"name": "never"}));
+    assert_eq!(
+        (r.err(), r.header("retry-after")),
+        ((409, "try_again".into()), Some("1"))
+    );
+    assert!(!api.get("/instances").text().contains("never"));
+    let r = api.get(&format!("/instances/{id}"));
+    assert_eq!(r.err(), (503, "try_again".into()));
+    // Every kind applies to the new routes too.
+    set(
+        json!([{"route": "POST /v1/instances/{id}/public-ports", "kind": "rate_limited", "retry_after": 2, "first": 1}]),
+    );
+    let r = api.post(
+        &format!("/instances/{id}/public-ports"),
+        json!({"port": 9100}),
+    );
+    assert_eq!(
+        (r.err(), r.header("retry-after")),
+        ((429, "rate_limited".into()), Some("2"))
+    );
+    assert_eq!(
+        api.post(
+            &format!("/instances/{id}/public-ports"),
+            json!({"port": 9100})
+        )
+        .status,
+        201
+    );
+    // Echoed with their fields; bad fields refused.
+    let echo = set(json!([
+        {"route": "POST /v1/instances", "kind": "create_failed", "detail": "boom", "persist": false},
+        {"route": "GET {plane}/v1/health", "kind": "wake_timeout"},
+        {"route": "POST /v1/templates", "kind": "image_ingest_failed"}
+    ]));
+    assert_eq!(
+        echo["rules"][0],
+        json!({"route": "POST /v1/instances", "kind": "create_failed", "detail": "boom", "persist": false, "probability": 1.0})
+    );
+    assert_eq!(echo["rules"][1]["kind"], "wake_timeout");
+    for bad in [
+        json!({"rules": [{"kind": "try_again", "status": 500}]}),
+        json!({"rules": [{"kind": "create_failed", "detail": 5}]}),
+        json!({"rules": [{"kind": "create_failed", "persist": "no"}]}),
+        json!({"rules": [{"kind": "wake_failed", "route": "plane"}]}),
+    ] {
+        assert_eq!(
+            emu.control("POST", "/faults", bad.clone()).status,
+            400,
+            "{bad}"
+        );
+    }
+}

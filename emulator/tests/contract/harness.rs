@@ -200,6 +200,13 @@ impl Emulator {
         r.json()["now"].as_i64().expect("now")
     }
 
+    /// Freezes the clock at the first second of the next emulator-hour (the hourly meter
+    /// settle has run there), so a test's minutes stay inside one hour unless it moves on.
+    pub fn freeze_at_an_hour(&self) -> i64 {
+        let now = self.freeze_clock();
+        self.advance(3600 - now.rem_euclid(3600))
+    }
+
     pub fn advance(&self, seconds: i64) -> i64 {
         let r = self.control("POST", "/clock", json!({"advance_seconds": seconds}));
         assert_eq!(r.status, 200, "{}", r.text());

@@ -232,3 +232,146 @@ fn the_revision_switches_at_run_time_and_is_stored() {
         "2026-08-21"
     );
 }
+
+/// Micros for `minutes` at `monthly` micros a month, half-up.
+fn meter(monthly: i64, minutes: i64) -> i64 {
+    (monthly * minutes * 2 + 43_800) / (2 * 43_800)
+}
+
+#[test]
+fn objects_read_across_the_switch_both_ways() {
+    let emu = Emulator::start(&[]);
+    let t0 = emu.freeze_at_an_hour();
+    let api = emu.api();
+    // Made under 2026-06-25.
+    api.post(
+        "/templates",
+        json!({"name": "kept", "image_ref": "acme/kept:v1", "ports": [{"port": 3000, "default": true}, {"port": 5000}]}),
+    );
+    let a = api.create(json!({"template": "kept", "budget": {"topup_micros": 9}}));
+    let a_id = a["id"].as_str().unwrap().to_string();
+    let old_url = a["ports"][0]["url"].as_str().unwrap().to_string();
+    let b_id = api.create(json!({}))["id"].as_str().unwrap().to_string();
+    api.post(&format!("/instances/{b_id}/stop"), Value::Null);
+    let wallet = emu.wallet(&emu.key);
+    // To 2026-08-21.
+    emu.config(json!({"api_revision": "2026-08-21"}));
+    let i = api.get(&format!("/instances/{a_id}")).json();
+    assert_eq!(
+        (
+            i["url"].clone(),
+            i["template"].clone(),
+            i["template_revision"].clone(),
+            i["image_digest"].clone()
+        ),
+        (
+            json!(format!("http://{a_id}.localhost:47037")),
+            json!("kept"),
+            Value::Null,
+            Value::Null
+        )
+    );
+    assert_eq!(i["resources"], json!({"cpu": 2, "memory": 4, "disk": 6}));
+    assert!(i.get("ports").is_none() && i.get("paid_through").is_none());
+    assert_eq!(
+        api.get(&format!("/instances/{a_id}/budget")).json()["credit_remaining_micros"],
+        9
+    );
+    let t = api.get("/templates/kept").json();
+    assert_eq!(
+        (t["default_port"].clone(), t["revision"].clone()),
+        (json!(3000), json!(1))
+    );
+    assert!(t.get("ports").is_none());
+    // The URL handed out under 2026-06-25 keeps working, with the new header.
+    let plane = emu.raw().with_header("x-agent37-key", &emu.key);
+    assert_eq!(
+        plane
+            .send("GET", &format!("{old_url}/v1/health"), None)
+            .status,
+        200
+    );
+    assert_eq!(
+        plane
+            .send(
+                "GET",
+                &format!("{}/v1/health", i["url"].as_str().unwrap()),
+                None
+            )
+            .json()["healthy"],
+        true
+    );
+    // The meters start at the switch: no charge for the time before it.
+    assert_eq!(emu.wallet(&emu.key), wallet, "the switch debits nothing");
+    emu.advance(600);
+    let s = emu
+        .control(
+            "POST",
+            &format!("/workspaces/{}/settle", emu.key),
+            Value::Null,
+        )
+        .json();
+    assert_eq!(s["debits"][&a_id], meter(4_940_000, 10));
+    assert_eq!(s["debits"][&b_id], meter(540_000, 10), "stopped: disk only");
+    // Made under 2026-08-21.
+    api.post(
+        "/templates",
+        json!({"name": "born", "image_ref": "acme/born:v1", "default_port": 7000}),
+    );
+    let c = api.create(json!({"template": "born", "public_ports": [{"port": 9100}]}));
+    let c_id = c["id"].as_str().unwrap().to_string();
+    emu.control("POST", &format!("/instances/{a_id}/sleep"), json!({}));
+    let key = api.post("/ssh-keys", json!({"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBAu6EFxrNkCDh1V1PFfScQuLdnTeoV/3nmU7y9+KzPm"}));
+    assert_eq!(key.status, 201);
+    // Back to 2026-06-25.
+    let switched = emu.config(json!({"api_revision": "2026-06-25"}))["api_revision"].clone();
+    assert_eq!(switched, "2026-06-25");
+    let now = t0 + 600;
+    let a = api.get(&format!("/instances/{a_id}")).json();
+    assert_eq!(
+        a["status"], "running",
+        "that revision has no sleep: sleepers wake"
+    );
+    let c = api.get(&format!("/instances/{c_id}")).json();
+    assert_eq!(
+        c["ports"],
+        json!([{"port": 7000, "default": true, "url": format!("{}/_instances/{c_id}/7000", emu.base)}])
+    );
+    assert_eq!(
+        c["paid_through"],
+        now + 86_400,
+        "a prepaid day from the switch"
+    );
+    assert!(c.get("url").is_none() && c.get("public_ports").is_none());
+    let t = api.get("/templates/born").json();
+    assert_eq!(t["ports"], json!([{"port": 7000, "default": true}]));
+    assert!(t.get("default_port").is_none() && t.get("revision").is_none());
+    assert_eq!(
+        api.get(&format!("/instances/{a_id}/budget")).json()["topup_remaining_micros"],
+        9
+    );
+    assert_eq!(api.get("/ssh-keys").err(), (404, "not_found".into()));
+    assert_eq!(
+        api.get(&format!("/instances/{c_id}/public-ports")).err(),
+        (404, "not_found".into())
+    );
+    // And forward again: nothing was lost.
+    emu.config(json!({"api_revision": "2026-08-21"}));
+    assert_eq!(
+        api.get("/ssh-keys").json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        api.get(&format!("/instances/{c_id}")).json()["public_ports"][0]["port"],
+        9100
+    );
+    assert!(
+        api.get(&format!("/instances/{c_id}"))
+            .json()
+            .get("paid_through")
+            .is_none()
+    );
+}
