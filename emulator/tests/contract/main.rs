@@ -15,6 +15,7 @@ mod revisions;
 mod templates;
 mod v2_billing;
 mod v2_builds;
+mod v2_control;
 mod v2_instances;
 mod v2_lifecycle;
 mod v2_objects;
