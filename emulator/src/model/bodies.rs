@@ -6,6 +6,27 @@ pub const METADATA_MAX_BYTES: usize = 4096;
 pub const USER_MAX_CHARS: usize = 200;
 pub const NAME_MAX_CHARS: usize = 60;
 
+/// The largest amount of money a control route takes (10 billion USD): sums of such amounts
+/// stay far inside an i64, in Rust and in SQLite.
+pub const MAX_MICROS: i64 = 10_000_000_000_000_000;
+/// The longest duration a control route takes (100 years), so instants never overflow.
+pub const MAX_SECONDS: i64 = 100 * 365 * 86_400;
+
+/// An optional integer field within `[min, max]`: absent or null → None.
+pub fn int_range(
+    obj: &Map<String, Value>,
+    key: &str,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, String> {
+    match opt_int(obj, key, "")? {
+        Some(n) if !(min..=max).contains(&n) => {
+            Err(format!("{key} must be an integer from {min} to {max}"))
+        }
+        other => Ok(other),
+    }
+}
+
 /// Parses a request body: `Ok(None)` for an empty one, 400 text for malformed JSON.
 pub fn parse_body(bytes: &[u8]) -> Result<Option<Value>, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -84,10 +84,7 @@ fn opt_tier(b: &Map<String, Value>) -> ApiResult<Option<Tier>> {
 }
 
 fn opt_non_negative(b: &Map<String, Value>, key: &str) -> ApiResult<Option<i64>> {
-    match model::opt_int(b, key, "").map_err(ApiError::InvalidRequest)? {
-        Some(n) if n < 0 => Err(ApiError::invalid(format!("{key} must be ≥ 0"))),
-        other => Ok(other),
-    }
+    model::int_range(b, key, 0, model::MAX_MICROS).map_err(ApiError::InvalidRequest)
 }
 
 fn workspace_json(app: &App, w: &Workspace) -> ApiResult<Value> {
@@ -134,7 +131,8 @@ fn apply_workspace_fields(w: &mut Workspace, b: &Map<String, Value>) -> ApiResul
     if let Some(n) = opt_non_negative(b, "topups_total_micros")? {
         w.topups_total = n;
     }
-    if let Some(n) = model::opt_int(b, "wallet_micros", "").map_err(ApiError::InvalidRequest)? {
+    let wallet = model::int_range(b, "wallet_micros", -model::MAX_MICROS, model::MAX_MICROS);
+    if let Some(n) = wallet.map_err(ApiError::InvalidRequest)? {
         w.wallet_micros = n;
     }
     if let Some(v) = bool_field(b, "shared_enabled")? {
@@ -300,8 +298,9 @@ async fn patch_instance(
             Some(_) => return Err(ApiError::invalid("past_due must be a boolean")),
         }
         if b.contains_key("paid_through") {
-            inst.paid_through =
-                model::opt_int(&b, "paid_through", "").map_err(ApiError::InvalidRequest)?;
+            // Bounded so renewals from it stay a few thousand days at most.
+            inst.paid_through = model::int_range(&b, "paid_through", 0, 100_000_000_000)
+                .map_err(ApiError::InvalidRequest)?;
         }
         match b.get("image_ref") {
             None => {}
@@ -414,7 +413,7 @@ async fn get_clock(State(app): State<Arc<App>>) -> Response {
 /// `POST /_emulator/clock {"advance_seconds"?: N, "frozen"?: bool}`.
 async fn advance_clock(State(app): State<Arc<App>>, body: RawBody) -> ApiResult<Response> {
     let b = body.object()?;
-    let secs = model::opt_int(&b, "advance_seconds", "")
+    let secs = model::int_range(&b, "advance_seconds", 0, model::MAX_SECONDS)
         .map_err(ApiError::InvalidRequest)?
         .unwrap_or(0);
     let frozen = match b.get("frozen") {

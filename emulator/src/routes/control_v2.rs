@@ -19,15 +19,11 @@ use crate::objects::{Instance, sha256_digest};
 use crate::store::{ImageInfo, Tx};
 
 fn int_in(b: &Map<String, Value>, key: &str, min: i64) -> ApiResult<Option<i64>> {
-    match b.get(key) {
-        None => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if n >= min => Ok(Some(n)),
-            _ => Err(ApiError::invalid(format!(
-                "{key} must be an integer ≥ {min}"
-            ))),
-        },
-    }
+    int_within(b, key, min, model::MAX_SECONDS)
+}
+
+fn int_within(b: &Map<String, Value>, key: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
+    model::int_range(b, key, min, max).map_err(ApiError::InvalidRequest)
 }
 
 /// The config keys of 8.1 applied to `c`, all validated first.
@@ -54,7 +50,8 @@ pub fn config_update(mut c: RuntimeConfig, b: &Map<String, Value>) -> ApiResult<
     if let Some(n) = int_in(b, "ingest_seconds", 0)? {
         c.ingest_seconds = n;
     }
-    if let Some(n) = int_in(b, "ingest_delay_ms", 0)? {
+    // A real delay: at most ten minutes.
+    if let Some(n) = int_within(b, "ingest_delay_ms", 0, 600_000)? {
         c.ingest_delay_ms = n as u64;
     }
     if let Some(n) = int_in(b, "wake_seconds", 0)? {
@@ -124,11 +121,10 @@ pub async fn top_up(
             .workspace(&key)?
             .ok_or_else(|| ApiError::not_found("workspace"))?;
         let b = body.object()?;
-        let amount =
-            match model::opt_int(&b, "amount_micros", "").map_err(ApiError::InvalidRequest)? {
-                Some(a) if a > 0 => a,
-                _ => return Err(ApiError::invalid("amount_micros must be an integer > 0")),
-            };
+        let amount = match int_within(&b, "amount_micros", 1, model::MAX_MICROS)? {
+            Some(a) => a,
+            _ => return Err(ApiError::invalid("amount_micros must be an integer > 0")),
+        };
         if rev.is_v2() {
             tx.settle_meters(Some(&key))?;
             w = tx.workspace(&key)?.unwrap_or(w);
@@ -448,7 +444,8 @@ pub async fn declare_image(State(app): State<Arc<App>>, body: RawBody) -> ApiRes
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(_) => return Err(ApiError::invalid("platform must be a string")),
         };
-        let size_bytes = int_in(&b, "size_bytes", 0)?.unwrap_or(DEFAULT_IMAGE_BYTES);
+        let size_bytes =
+            int_within(&b, "size_bytes", 0, model::MAX_MICROS)?.unwrap_or(DEFAULT_IMAGE_BYTES);
         let digest = match b.get("digest") {
             None | Some(Value::Null) => sha256_digest(image.as_bytes()),
             Some(Value::String(d)) if is_digest(d) => d.clone(),
