@@ -48,6 +48,24 @@ pub fn opt_int(obj: &Map<String, Value>, key: &str, ctx: &str) -> Result<Option<
     }
 }
 
+/// A string field that must be present: missing or null → "KEY is required".
+pub fn required_string(obj: &Map<String, Value>, key: &str) -> Result<String, String> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None | Some(Value::Null) => Err(format!("{key} is required")),
+        Some(_) => Err(format!("{key} must be a string")),
+    }
+}
+
+/// An optional string field: absent or null → None.
+pub fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("{key} must be a string")),
+    }
+}
+
 /// `name` / `user`: a string up to `max` characters; `null` or `""` mean "none".
 pub fn parse_label(v: &Value, field: &str, max: usize) -> Result<Option<String>, String> {
     match v {

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::templates::default_port_field;
+use super::templates::{default_port_field, description_field};
 use super::{Caller, Capacity, RawBody, json as respond, ok, path_param, uploads};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -189,20 +189,11 @@ pub async fn create(
     let config = app.config();
     let out = app.tx(|tx, now| {
         let b = body.object()?;
-        let name = match b.get("name") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return Err(ApiError::invalid("name is required")),
-            Some(_) => return Err(ApiError::invalid("name must be a string")),
-        };
+        let name = model::required_string(&b, "name").map_err(ApiError::InvalidRequest)?;
         model::validate_template_name(&name).map_err(ApiError::InvalidRequest)?;
         let size_bytes = size_field(&b)?;
         let default_port = default_port_field(&b)?;
-        let description = match b.get("description") {
-            None => None,
-            Some(Value::Null) => Some(None),
-            Some(Value::String(s)) => Some(Some(s.clone())),
-            Some(_) => return Err(ApiError::invalid("description must be a string or null")),
-        };
+        let description = description_field(&b)?;
         let build = Build {
             id: format!("tb_{}", hex::encode(rand::random::<[u8; 10]>())),
             workspace: key.clone(),
@@ -352,13 +343,7 @@ pub async fn control_finish(
             .build(&id)?
             .ok_or_else(|| ApiError::not_found("template build"))?;
         let req = body.object()?;
-        let text = |k: &str| -> ApiResult<Option<String>> {
-            match req.get(k) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(ApiError::invalid(format!("{k} must be a string"))),
-            }
-        };
+        let text = |k: &str| model::opt_string(&req, k).map_err(ApiError::InvalidRequest);
         let outcome = match text("status")?.as_deref() {
             Some("succeeded") => Ok(()),
             Some("failed") => {

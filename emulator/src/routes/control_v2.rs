@@ -354,11 +354,7 @@ pub async fn logs(
     let out = app.tx(|tx, _| {
         let mut inst = live(tx, &id)?;
         let b = body.object()?;
-        let append = match b.get("append") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(ApiError::invalid("append must be a string")),
-        };
+        let append = model::opt_string(&b, "append").map_err(ApiError::InvalidRequest)?;
         let opt_int = |key: &str| -> ApiResult<Option<Option<i64>>> {
             match b.get(key) {
                 None => Ok(None),

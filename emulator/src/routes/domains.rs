@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::instances::workspace_of;
 use super::{Caller, RawBody, json as respond, ok, path_param};
@@ -49,11 +49,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let out = app.tx(|tx, now| {
         let b = body.object()?;
-        let raw = match b.get("domain") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return Err(ApiError::invalid("domain is required")),
-            Some(_) => return Err(ApiError::invalid("domain must be a string")),
-        };
+        let raw = model::required_string(&b, "domain").map_err(ApiError::InvalidRequest)?;
         let domain = model::validate_domain(&raw).map_err(ApiError::InvalidRequest)?;
         let ws = workspace_of(tx, &key)?;
         if ws.topups_total < DOMAIN_TOPUP_MICROS {

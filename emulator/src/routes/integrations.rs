@@ -129,11 +129,7 @@ pub async fn connect(
 ) -> ApiResult<Response> {
     let inst = app.tx(|tx, _| tx.live_instance(&key, &id))?;
     let b = body.object()?;
-    let slug = match b.get("toolkit") {
-        Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => return Err(ApiError::invalid("toolkit is required")),
-        Some(_) => return Err(ApiError::invalid("toolkit must be a string")),
-    };
+    let slug = model::required_string(&b, "toolkit").map_err(ApiError::InvalidRequest)?;
     let callback = callback_field(b.get("callbackUrl"))?;
     if let Some(r) = unavailable(&app) {
         return Ok(r);

@@ -337,11 +337,7 @@ pub async fn exec(
     let (id, command) = app.tx(|tx, _| {
         let inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
-        let command = match b.get("command") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return Err(ApiError::invalid("command is required")),
-            Some(_) => return Err(ApiError::invalid("command must be a string")),
-        };
+        let command = model::required_string(&b, "command").map_err(ApiError::InvalidRequest)?;
         if rev.is_v2() && command.contains('\0') {
             return Err(ApiError::invalid("command must not contain a NUL byte"));
         }

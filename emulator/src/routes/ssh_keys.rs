@@ -60,11 +60,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let out = app.tx(|tx, now| {
         let b = body.object()?;
-        let line = match b.get("public_key") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return Err(ApiError::invalid("public_key is required")),
-            Some(_) => return Err(ApiError::invalid("public_key must be a string")),
-        };
+        let line = model::required_string(&b, "public_key").map_err(ApiError::InvalidRequest)?;
         let parsed = model::parse_public_key(&line).map_err(ApiError::InvalidRequest)?;
         let name = key_name(b.get("name"), parsed.comment)?;
         let existing = tx.ssh_keys(&key)?;

@@ -94,7 +94,7 @@ fn string_field(b: &Map<String, Value>, key: &str) -> ApiResult<Option<String>> 
     }
 }
 
-fn description_field(b: &Map<String, Value>) -> ApiResult<Option<Option<String>>> {
+pub fn description_field(b: &Map<String, Value>) -> ApiResult<Option<Option<String>>> {
     match b.get("description") {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
