@@ -322,7 +322,7 @@ pub fn run_requests(input: &[u8]) -> u64 {
     };
     emu.runs += 1;
     let Some(req) = build_request(emu, route, payload) else {
-        return crate::targets::sig(&(route, "no request"));
+        return crate::targets::sig((route, "no request"));
     };
     let (status, body) = send(&emu.rt, &emu.svc, req);
     check(route, status, &body);
@@ -333,7 +333,7 @@ pub fn run_requests(input: &[u8]) -> u64 {
         .map(str::to_string);
     // The message up to the first quoted value: which rule refused, not with what.
     let rule = answer["error"]["message"].as_str().map(outcome_text);
-    crate::targets::sig(&(route, status, code, rule))
+    crate::targets::sig((route, status, code, rule))
 }
 
 /// An outcome's text without the values it quotes, for the driver's novelty signature.
@@ -493,7 +493,7 @@ pub fn run_formats(input: &[u8]) -> u64 {
         },
         _ => String::new(),
     };
-    crate::targets::sig(&(name, outcome_text(&outcome)))
+    crate::targets::sig((name, outcome_text(&outcome)))
 }
 
 pub fn generate_format(rng: &mut rand::rngs::StdRng) -> Vec<u8> {
