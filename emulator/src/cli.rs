@@ -4,13 +4,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::exec::ExecMode;
-use crate::model::{self, BudgetNames, Tier};
+use crate::model::{self, BudgetNames, Revision, Tier};
 
 pub const USAGE: &str = "\
 usage: agent37-emulator [--listen HOST:PORT] [--allow-remote] [--db PATH] [--api-key KEY]
                         [--tier free|paid] [--wallet-micros N] [--instance-limit N]
                         [--boot-delay-ms N] [--exec echo|host] [--exec-dir DIR]
-                        [--budget-names topup|credit]
+                        [--budget-names topup|credit] [--api-revision 2026-06-25|2026-08-21]
+                        [--plane-host HOST]
 
   --listen HOST:PORT     address to bind (default 127.0.0.1:0); non-loopback needs --allow-remote
   --db PATH              SQLite file that keeps every object across restarts (default: in memory)
@@ -21,7 +22,10 @@ usage: agent37-emulator [--listen HOST:PORT] [--allow-remote] [--db PATH] [--api
   --boot-delay-ms N      health answers 503 for N ms after create/start/restart/update/resize
   --exec echo|host       exec runs the built-in echo language (default) or `sh -c` on this host
   --exec-dir DIR         parent of the per-instance scratch directories of --exec host
-  --budget-names NAMES   serve budget fields as topup_* (default) or the later credit_* names
+  --budget-names NAMES   serve budget fields as topup_* or credit_* (default: the revision's)
+  --api-revision REV     serve API revision 2026-06-25 (alias v1) or 2026-08-21 (alias v2);
+                         default: the one stored in --db, else 2026-06-25
+  --plane-host HOST      host suffix of 2026-08-21 instance URLs (default localhost)
 ";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +40,10 @@ pub struct Options {
     pub boot_delay_ms: u64,
     pub exec: ExecMode,
     pub exec_dir: Option<PathBuf>,
-    pub budget_names: BudgetNames,
+    /// An explicit choice (else the revision's names).
+    pub budget_names: Option<BudgetNames>,
+    pub api_revision: Option<Revision>,
+    pub plane_host: String,
 }
 
 impl Default for Options {
@@ -52,7 +59,9 @@ impl Default for Options {
             boot_delay_ms: 0,
             exec: ExecMode::Echo,
             exec_dir: None,
-            budget_names: BudgetNames::Topup,
+            budget_names: None,
+            api_revision: None,
+            plane_host: "localhost".into(),
         }
     }
 }
@@ -142,9 +151,26 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, CliErro
             "--exec-dir" => o.exec_dir = Some(PathBuf::from(value("--exec-dir")?)),
             "--budget-names" => {
                 let v = value("--budget-names")?;
-                o.budget_names = BudgetNames::parse(&v).ok_or_else(|| {
+                o.budget_names = Some(BudgetNames::parse(&v).ok_or_else(|| {
                     CliError::Usage(format!("--budget-names: {v:?} is not topup|credit"))
-                })?;
+                })?);
+            }
+            "--api-revision" => {
+                let v = value("--api-revision")?;
+                o.api_revision = Some(Revision::parse(&v).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--api-revision: {v:?} is not 2026-06-25|2026-08-21 (or v1|v2)"
+                    ))
+                })?);
+            }
+            "--plane-host" => {
+                let v = value("--plane-host")?;
+                if !model::is_plane_host(&v) {
+                    return Err(CliError::Usage(format!(
+                        "--plane-host: {v:?} is not a host name"
+                    )));
+                }
+                o.plane_host = v.to_ascii_lowercase();
             }
             other => return Err(CliError::Usage(format!("unknown argument {other:?}"))),
         }
@@ -193,6 +219,10 @@ mod tests {
             "host",
             "--budget-names",
             "credit",
+            "--api-revision",
+            "v2",
+            "--plane-host",
+            "emu.test",
         ])
         .unwrap();
         assert_eq!(o.listen.port(), 8080);
@@ -204,8 +234,10 @@ mod tests {
         );
         assert_eq!(
             (o.exec, o.budget_names),
-            (ExecMode::Host, BudgetNames::Credit)
+            (ExecMode::Host, Some(BudgetNames::Credit))
         );
+        assert_eq!(o.api_revision, Some(Revision::R20260821));
+        assert_eq!(o.plane_host, "emu.test");
     }
 
     #[test]
@@ -218,6 +250,12 @@ mod tests {
         assert!(p(&["--api-key", "nope"]).is_err());
         assert!(p(&["--wallet-micros"]).is_err());
         assert!(p(&["--frobnicate"]).is_err());
+        assert!(p(&["--api-revision", "2027-01-01"]).is_err());
+        assert!(p(&["--plane-host", "bad host"]).is_err());
+        assert_eq!(
+            p(&["--api-revision=2026-06-25"]).unwrap().api_revision,
+            Some(Revision::R20260625)
+        );
         assert_eq!(p(&["--help"]), Err(CliError::Help));
     }
 }

@@ -31,6 +31,28 @@ pub enum ApiError {
     ProvisioningFailed(String),
     #[error("{message}")]
     RateLimited { message: String, retry_after: u64 },
+    /// A failed create that leaves a console tail (`error.detail`, 2026-08-21).
+    #[error("{message}")]
+    CreateFailed { message: String, detail: String },
+    #[error("{0}")]
+    IpNotAllowed(String),
+    #[error("{0}")]
+    ImageTooLarge(String),
+    #[error("{0}")]
+    SharedUnavailable(String),
+    #[error("{0}")]
+    BuildConflict(String),
+    #[error("{0}")]
+    DomainExists(String),
+    #[error("{0}")]
+    PublicPortExists(String),
+    #[error("{0}")]
+    SshKeyExists(String),
+    /// Transient: 409, or 503 on the metrics route; answered with `Retry-After: 1`.
+    #[error("{message}")]
+    TryAgain { message: String, status: u16 },
+    #[error("{0}")]
+    ImageIngestFailed(String),
     /// Control-surface only: a managed call the budget cannot cover.
     #[error("{0}")]
     BudgetExhausted(String),
@@ -57,6 +79,16 @@ impl ApiError {
             ApiError::NoCapacity(_) => "no_capacity",
             ApiError::ProvisioningFailed(_) => "provisioning_failed",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::CreateFailed { .. } => "provisioning_failed",
+            ApiError::IpNotAllowed(_) => "ip_not_allowed",
+            ApiError::ImageTooLarge(_) => "image_too_large",
+            ApiError::SharedUnavailable(_) => "shared_unavailable",
+            ApiError::BuildConflict(_) => "build_conflict",
+            ApiError::DomainExists(_) => "domain_exists",
+            ApiError::PublicPortExists(_) => "public_port_exists",
+            ApiError::SshKeyExists(_) => "ssh_key_exists",
+            ApiError::TryAgain { .. } => "try_again",
+            ApiError::ImageIngestFailed(_) => "image_ingest_failed",
             ApiError::BudgetExhausted(_) => "budget_exhausted",
             ApiError::Conflict(_) => "conflict",
             ApiError::Internal(_) => "internal_error",
@@ -67,7 +99,21 @@ impl ApiError {
         match self {
             ApiError::InvalidApiKey(_) => StatusCode::UNAUTHORIZED,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Forbidden(_) | ApiError::TierLimit(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_)
+            | ApiError::TierLimit(_)
+            | ApiError::IpNotAllowed(_)
+            | ApiError::SharedUnavailable(_) => StatusCode::FORBIDDEN,
+            ApiError::ImageTooLarge(_) => StatusCode::BAD_REQUEST,
+            ApiError::BuildConflict(_)
+            | ApiError::DomainExists(_)
+            | ApiError::PublicPortExists(_)
+            | ApiError::SshKeyExists(_) => StatusCode::CONFLICT,
+            ApiError::TryAgain { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::CONFLICT)
+            }
+            ApiError::ImageIngestFailed(_) | ApiError::CreateFailed { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::InsufficientBalance(_) | ApiError::BudgetExhausted(_) => {
                 StatusCode::PAYMENT_REQUIRED
@@ -106,10 +152,19 @@ impl From<serde_json::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let body = match &self {
+            ApiError::CreateFailed { message, detail } => json!({"error": {
+                "code": self.code(), "message": message, "detail": detail}}),
+            _ => json!({"error": {"code": self.code(), "message": self.to_string()}}),
+        };
         let mut resp = (self.status(), crate::routes::json_body(&body)).into_response();
-        if let ApiError::RateLimited { retry_after, .. } = &self
-            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            ApiError::TryAgain { .. } => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 /// What a fault does to the request it hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
     /// 429 `rate_limited` with `Retry-After` seconds; the handler does not run.
     RateLimited { retry_after: u64 },
@@ -27,10 +27,25 @@ pub enum FaultKind {
     Malformed,
     /// Adds `ms` milliseconds before the handler runs; combines with the other kinds.
     Latency { ms: u64 },
+    /// 2026-08-21 `try_again` (409, or 503 on the metrics route; `status` overrides); the
+    /// handler does not run.
+    TryAgain { status: Option<u16> },
+    /// `POST /v1/instances`: every check runs, then the create fails with a console `detail`;
+    /// with `persist` the row stays `failed` (2.8), without it nothing is left.
+    CreateFailed {
+        detail: Option<String>,
+        persist: bool,
+    },
+    /// Template POST/PATCH with a new `image_ref` (502, nothing changes), or a build's ingest.
+    ImageIngestFailed,
+    /// Plane requests to a sleeper: the wake fails (503 `wake_failed`, stays asleep).
+    WakeFailed,
+    /// Plane requests to a sleeper: 503 `wake_timeout`, the wake goes on in the background.
+    WakeTimeout,
 }
 
 impl FaultKind {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             FaultKind::RateLimited { .. } => "rate_limited",
             FaultKind::NoCapacity => "no_capacity",
@@ -40,6 +55,11 @@ impl FaultKind {
             FaultKind::DropAfter => "drop_after",
             FaultKind::Malformed => "malformed",
             FaultKind::Latency { .. } => "latency",
+            FaultKind::TryAgain { .. } => "try_again",
+            FaultKind::CreateFailed { .. } => "create_failed",
+            FaultKind::ImageIngestFailed => "image_ingest_failed",
+            FaultKind::WakeFailed => "wake_failed",
+            FaultKind::WakeTimeout => "wake_timeout",
         }
     }
 }
@@ -150,7 +170,8 @@ fn parse_rule(v: &Value) -> Result<Rule, String> {
         let (method, path) = route
             .split_once(' ')
             .ok_or("route must be \"METHOD /path\" or \"*\"")?;
-        if method.is_empty() || !path.starts_with('/') {
+        // Host-form plane routes are named `{plane}/…` (see routes::route_name).
+        if method.is_empty() || !(path.starts_with('/') || path.starts_with("{plane}/")) {
             return Err("route must be \"METHOD /path\" or \"*\"".into());
         }
     }
@@ -180,6 +201,28 @@ fn parse_rule(v: &Value) -> Result<Rule, String> {
         "latency" => FaultKind::Latency {
             ms: u64_field("ms")?.ok_or("latency needs ms")?,
         },
+        "try_again" => FaultKind::TryAgain {
+            status: match u64_field("status")? {
+                None => None,
+                Some(s @ (409 | 503)) => Some(s as u16),
+                Some(_) => return Err("try_again status must be 409 or 503".into()),
+            },
+        },
+        "create_failed" => FaultKind::CreateFailed {
+            detail: match o.get("detail") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(d)) => Some(d.clone()),
+                Some(_) => return Err("detail must be a string".into()),
+            },
+            persist: match o.get("persist") {
+                None | Some(Value::Null) => true,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err("persist must be a boolean".into()),
+            },
+        },
+        "image_ingest_failed" => FaultKind::ImageIngestFailed,
+        "wake_failed" => FaultKind::WakeFailed,
+        "wake_timeout" => FaultKind::WakeTimeout,
         other => return Err(format!("unknown kind {other:?}")),
     };
     let probability = match o.get("probability") {
@@ -228,12 +271,19 @@ fn rule_json(r: &Rule) -> Value {
     let mut m = Map::new();
     m.insert("route".into(), r.route.clone().into());
     m.insert("kind".into(), r.kind.name().into());
-    match r.kind {
+    match &r.kind {
         FaultKind::RateLimited { retry_after } => {
-            m.insert("retry_after".into(), retry_after.into());
+            m.insert("retry_after".into(), (*retry_after).into());
         }
         FaultKind::Latency { ms } => {
-            m.insert("ms".into(), ms.into());
+            m.insert("ms".into(), (*ms).into());
+        }
+        FaultKind::TryAgain { status: Some(s) } => {
+            m.insert("status".into(), (*s).into());
+        }
+        FaultKind::CreateFailed { detail, persist } => {
+            m.insert("detail".into(), json!(detail));
+            m.insert("persist".into(), (*persist).into());
         }
         _ => {}
     }
@@ -273,25 +323,25 @@ impl Faults {
             ..Decision::default()
         };
         let seed = s.seed;
-        let mut fired: Vec<FaultKind> = Vec::new();
+        let mut fired: Vec<&'static str> = Vec::new();
         for (i, rule) in s.rules.iter().enumerate() {
             if !rule.matches_route(route, is_api) || !rule.fires(seed, route, k, i) {
                 continue;
             }
-            match rule.kind {
+            match &rule.kind {
                 FaultKind::Latency { ms } => {
                     d.latency_ms += ms;
-                    fired.push(rule.kind);
+                    fired.push(rule.kind.name());
                 }
                 kind if d.fault.is_none() => {
-                    d.fault = Some(kind);
-                    fired.push(kind);
+                    d.fault = Some(kind.clone());
+                    fired.push(kind.name());
                 }
                 _ => {}
             }
         }
         for kind in fired {
-            *s.injected.entry(kind.name()).or_insert(0) += 1;
+            *s.injected.entry(kind).or_insert(0) += 1;
         }
         d
     }

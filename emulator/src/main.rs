@@ -1,50 +1,11 @@
-//! agent37-emulator: a local emulator of the Agent37 hosting API (see README.md).
-
-mod app;
-mod billing;
-mod cli;
-mod clock;
-mod error;
-mod exec;
-mod faults;
-mod model;
-mod objects;
-mod routes;
-mod server;
-mod store;
-mod traffic;
+//! agent37-emulator: a local emulator of the Agent37 hosting API (see README.md). The binary
+//! only parses the command line, binds, prints the startup lines and serves the library.
 
 use std::io::Write;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
-use app::{App, DefaultWorkspace, Settings};
-use cli::{CliError, Options};
-
-fn base_url(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => format!("http://{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
-    }
-}
-
-/// Where `--exec host` puts each instance's scratch directory.
-fn exec_root(o: &Options) -> PathBuf {
-    match (&o.exec_dir, &o.db) {
-        (Some(d), _) => d.clone(),
-        (None, Some(db)) => {
-            let mut p = db.clone().into_os_string();
-            p.push(".exec");
-            PathBuf::from(p)
-        }
-        (None, None) => {
-            std::env::temp_dir().join(format!("agent37-emulator-{}", std::process::id()))
-        }
-    }
-}
+use agent37_emulator::cli::{self, CliError, Options};
+use agent37_emulator::{base_url, open, server, service};
 
 fn println_flush(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -53,33 +14,17 @@ fn println_flush(line: &str) {
 }
 
 async fn run(o: Options) -> Result<(), String> {
-    let store = store::Store::open(o.db.as_deref())
-        .map_err(|e| format!("cannot open the database: {e}"))?;
     let listener = tokio::net::TcpListener::bind(o.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base = base_url(addr);
-    let settings = Settings {
-        boot_delay: Duration::from_millis(o.boot_delay_ms),
-        exec_mode: o.exec,
-        exec_root: exec_root(&o),
-        default_workspace: DefaultWorkspace {
-            api_key: o.api_key.clone(),
-            tier: o.tier,
-            wallet_micros: o.wallet_micros,
-            instance_limit: o.instance_limit,
-        },
-    };
-    let app = Arc::new(
-        App::new(store, settings, base.clone(), o.budget_names)
-            .map_err(|e| format!("cannot initialise: {e}"))?,
-    );
+    let app = open(&o, base.clone())?;
     println_flush(&format!("agent37-emulator listening on {base}"));
     if o.api_key.is_none() {
         println_flush(&format!("agent37-emulator api key {}", app.default_key()));
     }
-    server::serve(listener, routes::build(app)).await;
+    server::serve(listener, service(app)).await;
     Ok(())
 }
 

@@ -5,7 +5,6 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -14,12 +13,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
-use crate::routes::DropConnection;
+use crate::routes::{ClientAddr, DropConnection, Service};
 
-pub async fn serve(listener: TcpListener, router: Router) {
+pub async fn serve(listener: TcpListener, service: Service) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((s, _)) => s,
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
                 eprintln!("agent37-emulator: accept failed: {e}");
@@ -29,15 +28,17 @@ pub async fn serve(listener: TcpListener, router: Router) {
         };
         // Small JSON answers: without NODELAY each one waits on Nagle/delayed-ACK (~40 ms).
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let service = service.clone();
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let signal = kill.clone();
             let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
+                let service = service.clone();
                 let signal = signal.clone();
+                let mut req = req.map(Body::new);
+                req.extensions_mut().insert(ClientAddr(peer.ip()));
                 async move {
-                    let resp = match router.oneshot(req.map(Body::new)).await {
+                    let resp = match service.oneshot(req).await {
                         Ok(r) => r,
                         Err(never) => match never {},
                     };

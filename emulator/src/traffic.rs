@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
+use crate::model::Credential;
+
 /// How many recent requests the log keeps.
 pub const RECENT_MAX: usize = 1000;
 
@@ -16,6 +18,12 @@ pub struct Entry {
     pub method: String,
     pub path: String,
     pub route: String,
+    /// The request's `Host`.
+    pub host: Option<String>,
+    /// How it authenticated: `api_key` on the API, a plane credential kind on the plane.
+    pub credential: Option<&'static str>,
+    /// Plane requests: the credential kind and whether it was rejected.
+    pub plane: Option<(Option<Credential>, bool)>,
     /// None when the connection was dropped without an answer.
     pub status: Option<u16>,
     pub fault: Option<&'static str>,
@@ -29,6 +37,8 @@ struct State {
     total: u64,
     counters: BTreeMap<String, u64>,
     by_status: BTreeMap<u16, u64>,
+    /// Plane requests by credential kind, plus `rejected`.
+    plane: BTreeMap<&'static str, u64>,
     recent: VecDeque<Entry>,
 }
 
@@ -50,6 +60,14 @@ impl Traffic {
         *s.counters.entry(e.route.clone()).or_insert(0) += 1;
         if let Some(code) = e.status {
             *s.by_status.entry(code).or_insert(0) += 1;
+        }
+        if let Some((credential, rejected)) = e.plane {
+            if let Some(c) = credential {
+                *s.plane.entry(c.as_str()).or_insert(0) += 1;
+            }
+            if rejected {
+                *s.plane.entry("rejected").or_insert(0) += 1;
+            }
         }
         if s.recent.len() == RECENT_MAX {
             s.recent.pop_front();
@@ -73,6 +91,8 @@ impl Traffic {
                     "method": e.method,
                     "path": e.path,
                     "route": e.route,
+                    "host": e.host,
+                    "credential": e.credential,
                     "status": e.status,
                     "fault": e.fault,
                     "k": e.k,
@@ -85,10 +105,18 @@ impl Traffic {
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
+        // Every kind is present (0 when unseen), so `plane.deprecated_bearer == 0` is a test.
+        let mut plane: BTreeMap<&str, u64> = Credential::ALL
+            .iter()
+            .map(|c| (c.as_str(), 0))
+            .chain([("rejected", 0)])
+            .collect();
+        plane.extend(s.plane.iter().map(|(k, v)| (*k, *v)));
         json!({
             "total": s.total,
             "counters": s.counters,
             "by_status": by_status,
+            "plane": plane,
             "faults": injected,
             "recent": recent,
         })

@@ -1,9 +1,10 @@
-//! The process: command line, persistence across restarts with `--db`, and concurrency.
+//! What needs the real process and a real socket: the command line and the startup lines,
+//! persistence across restarts with `--db`, and connections dropped before or after a commit.
+//! Everything else runs in process (`tests/contract/`).
 
 mod common;
 
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Barrier};
 
 use common::{BIN, Emulator, day_cost};
 use serde_json::{Value, json};
@@ -159,13 +160,12 @@ fn restart_with_db_keeps_every_object() {
         .to_string();
     assert!(url.starts_with(&emu.base));
     assert_eq!(
-        emu.raw()
-            .send(
-                "GET",
-                &format!("{}/v1/health", url.trim_start_matches(&emu.base)),
-                None
-            )
-            .status,
+        api.send(
+            "GET",
+            &format!("{}/v1/health", url.trim_start_matches(&emu.base)),
+            None
+        )
+        .status,
         200
     );
     drop(emu);
@@ -181,80 +181,38 @@ fn restart_with_db_keeps_every_object() {
 }
 
 #[test]
-fn parallel_creates_hold_the_instance_limit_exactly() {
-    let emu = Emulator::start(&[]);
-    let d = day_cost(2, 4, 6);
-    // Enough for 150 instances and the 30-day fleet rule at every step.
-    let wallet = 150 * d + 30 * 151 * d;
-    let key = emu
-        .workspace(json!({"tier": "paid", "wallet_micros": wallet, "instance_limit": 150}))
-        .key
-        .unwrap();
-    let api = emu.api_with(&key);
-    let barrier = Arc::new(Barrier::new(200));
-    let handles: Vec<_> = (0..200)
-        .map(|n| {
-            let api = api.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let r = api.post("/instances", json!({"name": format!("p{n}")}));
-                let code = if r.status == 201 {
-                    String::new()
-                } else {
-                    r.code()
-                };
-                (r.status, code)
-            })
-        })
-        .collect();
-    let results: Vec<(u16, String)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let created = results.iter().filter(|(s, _)| *s == 201).count();
-    let refused = results
-        .iter()
-        .filter(|(s, c)| *s == 409 && c == "instance_limit_reached")
-        .count();
-    assert_eq!((created, refused), (150, 50), "{results:?}");
-    let list = api.get("/instances").json();
-    let ids: std::collections::BTreeSet<&str> = list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids.len(), 150, "150 distinct ids");
-    assert_eq!(
-        emu.wallet(&key),
-        wallet - 150 * d,
-        "exactly 150 days charged"
-    );
-}
-
-#[test]
-fn parallel_top_ups_with_one_key_add_once() {
+fn dropped_connections_before_and_after_the_commit() {
     let emu = Emulator::start(&[]);
     let api = emu.api();
-    let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
-    let barrier = Arc::new(Barrier::new(40));
-    let handles: Vec<_> = (0..40)
-        .map(|n| {
-            let api = api.clone();
-            let id = id.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let key = if n % 2 == 0 { "same-key" } else { "other-key" };
-                api.post(
-                    &format!("/instances/{id}/budget/top-up"),
-                    json!({"amount_micros": 1000, "idempotency_key": key}),
-                )
-                .status
-            })
-        })
-        .collect();
-    assert!(handles.into_iter().all(|h| h.join().unwrap() == 200));
-    assert_eq!(
-        api.get(&format!("/instances/{id}/budget")).json()["topup_remaining_micros"],
-        2000
-    );
+    let w0 = emu.wallet(&emu.key);
+    let d = day_cost(2, 4, 6);
+    let set = |rules: Value| {
+        let r = emu.control("POST", "/faults", json!({"seed": 1, "rules": rules}));
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    let count = || {
+        api.get("/instances").json()["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // Dropped before the change: the socket closes without an answer, nothing is created.
+    set(json!([{"route": "POST /v1/instances", "kind": "drop_before", "first": 1}]));
+    let err = api
+        .try_send("POST", "/v1/instances", Some("{}"))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    assert_eq!((count(), emu.wallet(&emu.key)), (0, w0));
+    // Dropped after the commit: no answer, but the instance exists and was charged.
+    set(json!([{"route": "POST /v1/instances", "kind": "drop_after", "first": 1}]));
+    let err = api
+        .try_send("POST", "/v1/instances", Some(r#"{"name": "ghost"}"#))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    let list = api.get("/instances").json();
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list["data"][0]["name"], "ghost");
+    assert_eq!(emu.wallet(&emu.key), w0 - d);
+    // The server keeps serving other connections afterwards.
+    assert_eq!(api.post("/instances", json!({})).status, 201);
 }

@@ -1,6 +1,7 @@
 //! Fuzzing of everything in the provider that reads bytes it did not write: Terraform's
 //! msgpack and JSON values, type specs, configuration (validators, provider settings,
-//! timeouts), state upgrades, API answers, and configuration strings.
+//! timeouts), state upgrades, API answers, and configuration strings; and the emulator's own
+//! request parsing, driven in process under both API revisions.
 //!
 //! It runs on the stable toolchain, without libFuzzer: a mutational fuzzer with
 //! structure-aware generation (values of the provider's real schemas, encoded by the SDK) and
@@ -8,6 +9,7 @@
 //! `cargo xtask fuzz --seconds N [--target T]`; see `fuzz/README.md`.
 
 pub mod driver;
+pub mod emulator;
 pub mod generate;
 pub mod mutate;
 pub mod schemas;

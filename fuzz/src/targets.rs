@@ -181,6 +181,22 @@ pub fn all() -> Vec<Target> {
             dict: API_DICT,
         },
         Target {
+            name: "emulator",
+            about: "request bodies, query strings and Host headers sent to the emulator in process under both API revisions: no panic, no 500, JSON answers, the envelope on /v1 errors",
+            run: crate::emulator::run_requests,
+            generate: crate::emulator::generate_request,
+            framed: false,
+            dict: crate::emulator::REQUEST_DICT,
+        },
+        Target {
+            name: "emulator_formats",
+            about: "what the emulator reads itself: build contexts (gzip, tar, Dockerfile), SSH public keys, domains, CIDRs, query strings, plane host labels, image references, env maps",
+            run: crate::emulator::run_formats,
+            generate: crate::emulator::generate_format,
+            framed: false,
+            dict: crate::emulator::FORMAT_DICT,
+        },
+        Target {
             name: "strings",
             about: "strings from configuration: durations, numbers, dollar amounts (usd_to_micros), base URLs (never plain http to a non-loopback host)",
             run: run_strings,
@@ -198,14 +214,14 @@ pub fn by_name(name: &str) -> Option<Target> {
 // ---------------------------------------------------------------------------------------------
 // Signatures
 
-fn sig(parts: impl Hash) -> u64 {
+pub(crate) fn sig(parts: impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     parts.hash(&mut h);
     h.finish()
 }
 
 /// An error's kind and where it happened, with numbers left out (so `[3]` and `[4]` match).
-fn error_sig(text: &str) -> String {
+pub(crate) fn error_sig(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_ascii_digit())
         .take(120)

@@ -71,6 +71,16 @@ fn configuration_strings() {
     short_run("strings");
 }
 
+#[test]
+fn emulator_requests_under_both_revisions() {
+    short_run("emulator");
+}
+
+#[test]
+fn emulator_formats() {
+    short_run("emulator_formats");
+}
+
 /// The driver finds a crash and saves the input that caused it.
 #[test]
 fn a_crashing_target_is_caught_and_its_input_saved() {

@@ -31,7 +31,27 @@ pub enum Mode {
 /// The port the demo emulator prefers the first time (any free one otherwise).
 const PREFERRED_PORT: u16 = 37037;
 
-pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
+/// Takes `--api-revision REV` (or `--api-revision=REV`) out of the demo's arguments.
+pub fn split_api_revision(args: &[String]) -> Result<(Option<String>, Vec<String>), String> {
+    let mut revision = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--api-revision" {
+            revision = Some(it.next().ok_or("--api-revision needs a value")?.clone());
+        } else if let Some(v) = a.strip_prefix("--api-revision=") {
+            revision = Some(v.to_string());
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    Ok((revision, rest))
+}
+
+pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<ExitCode, String> {
+    // Explicit every time: the emulator stores the revision in its database, so a plain
+    // `demo` after a `demo --api-revision 2026-08-21` must ask for 2026-06-25 again.
+    let api_revision = Some(api_revision.unwrap_or("2026-06-25"));
     let dir = paths.target.join("demo");
     let work = dir.join("quickstart");
     let example = paths.root.join("examples").join("quickstart");
@@ -68,7 +88,7 @@ pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     let port = load_or_pick_port(&dir.join("port"))?;
     // Ctrl-C reaches Terraform (or, with --serve, the emulator) directly; we stay to clean up.
     util::ignore_sigint();
-    let mut emulator = Emulator::start(paths, &dir, port, &key, mode != Mode::Serve)?;
+    let mut emulator = Emulator::start(paths, &dir, port, &key, mode != Mode::Serve, api_revision)?;
     let root_url = emulator.root_url.clone();
     let base_url = format!("{root_url}/v1");
 
@@ -325,6 +345,7 @@ impl Emulator {
         port: u16,
         key: &str,
         own_process_group: bool,
+        api_revision: Option<&str>,
     ) -> Result<Emulator, String> {
         let log_path = dir.join("emulator.log");
         let log = fs::OpenOptions::new()
@@ -342,6 +363,12 @@ impl Emulator {
             .arg(dir.join("emulator.db"))
             .arg("--api-key")
             .arg(key) // the default workspace (paid, 1000 USD) is made on first use
+            .args(
+                api_revision
+                    .map(|r| ["--api-revision", r])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_err);

@@ -92,6 +92,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             terraform::run(&paths, version, tf_args)
         }
         "demo" => {
+            // `--api-revision REV` goes to the emulator as is (it validates the value).
+            let (revision, rest) = demo::split_api_revision(rest)?;
+            let rest = rest.as_slice();
             let mode = match rest {
                 [] => demo::Mode::Apply,
                 [flag] if flag == "--destroy" => demo::Mode::Destroy,
@@ -103,7 +106,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     ));
                 }
             };
-            demo::run(&paths, mode)
+            demo::run(&paths, mode, revision.as_deref())
         }
         "bench" => {
             let quick = match rest {

@@ -7,7 +7,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Caller, Params, RawBody, ok};
+use super::{Caller, InstanceId, RawBody, ok};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model;
@@ -16,11 +16,11 @@ use crate::store::{Tx, UsageRow};
 pub async fn get_budget(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let body = app.tx(|tx, now| {
-        let inst = tx.live_instance(&key, p.get(0))?;
+        let inst = tx.live_instance(&key, &id)?;
         Ok(inst.budget_json(&model::month_of(now), names))
     })?;
     Ok(ok(&body))
@@ -29,12 +29,12 @@ pub async fn get_budget(
 pub async fn patch_budget(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let out = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let cap = match model::opt_int(&b, "monthly_cap_micros", "")
             .map_err(ApiError::InvalidRequest)?
@@ -59,12 +59,12 @@ pub async fn patch_budget(
 pub async fn top_up(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
     let names = app.budget_names();
     let out = app.tx(|tx, now| {
-        let mut inst = tx.live_instance(&key, p.get(0))?;
+        let mut inst = tx.live_instance(&key, &id)?;
         let b = body.object()?;
         let amount =
             match model::opt_int(&b, "amount_micros", "").map_err(ApiError::InvalidRequest)? {
@@ -98,16 +98,6 @@ pub async fn top_up(
     Ok(ok(&out))
 }
 
-/// The `month` query parameter, if any (the last one wins).
-fn month_param(uri: &Uri) -> Option<String> {
-    uri.query()?
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .filter(|(k, _)| *k == "month")
-        .map(|(_, v)| v.to_string())
-        .next_back()
-}
-
 /// The usage object of `instance` in `period`.
 pub fn usage_json(tx: &Tx<'_>, instance: &str, period: &str) -> ApiResult<Value> {
     let llm: UsageRow = tx.usage(instance, period, "llm")?;
@@ -132,12 +122,12 @@ pub fn usage_json(tx: &Tx<'_>, instance: &str, period: &str) -> ApiResult<Value>
 pub async fn usage(
     State(app): State<Arc<App>>,
     Caller(key): Caller,
-    p: Params,
+    InstanceId(id): InstanceId,
     uri: Uri,
 ) -> ApiResult<Response> {
     let out = app.tx(|tx, now| {
-        let inst = tx.live_instance(&key, p.get(0))?;
-        let period = match month_param(&uri) {
+        let inst = tx.live_instance(&key, &id)?;
+        let period = match model::query_param(uri.query(), "month") {
             None => model::month_of(now),
             Some(m) if model::is_valid_month(&m) => m,
             Some(m) => return Err(ApiError::invalid(format!("month {m:?} must be YYYY-MM"))),
@@ -145,21 +135,4 @@ pub async fn usage(
         usage_json(tx, &inst.id, &period)
     })?;
     Ok(ok(&out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn month_query() {
-        let u = |s: &str| s.parse::<Uri>().unwrap();
-        assert_eq!(month_param(&u("/x")), None);
-        assert_eq!(month_param(&u("/x?month=2026-07")), Some("2026-07".into()));
-        assert_eq!(
-            month_param(&u("/x?a=1&month=2026-07&month=2026-08")),
-            Some("2026-08".into())
-        );
-        assert_eq!(month_param(&u("/x?month")), Some(String::new()));
-    }
 }

@@ -1,9 +1,7 @@
 //! Contract tests for templates: the system catalog, workspace templates and their rules,
 //! and how instances use them.
 
-mod common;
-
-use common::Emulator;
+use crate::harness::Emulator;
 use serde_json::{Value, json};
 
 #[test]
@@ -370,9 +368,7 @@ fn instances_from_workspace_templates() {
         i["ports"][1]["url"],
         format!("{}/_instances/{id}/5000", emu.base)
     );
-    let health = emu
-        .raw()
-        .send("GET", &format!("/_instances/{id}/3000/v1/health"), None);
+    let health = api.send("GET", &format!("/_instances/{id}/3000/v1/health"), None);
     assert_eq!(
         health.json(),
         json!({"ok": true, "agent": "custom", "healthy": true})
