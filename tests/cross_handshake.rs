@@ -33,10 +33,11 @@ struct Foreign {
     runner_var: &'static str,
     runner_names: &'static [&'static str],
     install_hint: &'static str,
+    /// What the binary's header must say.
     format: Format,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     /// ELF for AArch64.
     ElfAarch64,
@@ -181,7 +182,7 @@ async fn linux_arm64_binary_serves_under_qemu() {
             return;
         }
     };
-    assert_eq!(format_of(&binary), Some(Format::ElfAarch64), "{}", binary.display());
+    assert_eq!(format_of(&binary), Some(LINUX_ARM64.format), "{}", binary.display());
     let sysroot = std::env::var("AGENT37_QEMU_LD_PREFIX")
         .unwrap_or_else(|_| "/usr/aarch64-linux-gnu".to_owned());
     let dir = tempfile::tempdir().unwrap();
@@ -205,7 +206,7 @@ async fn windows_amd64_binary_serves_under_wine() {
             return;
         }
     };
-    assert_eq!(format_of(&binary), Some(Format::PeAmd64), "{}", binary.display());
+    assert_eq!(format_of(&binary), Some(WINDOWS_AMD64.format), "{}", binary.display());
     let dir = tempfile::tempdir().unwrap();
     // `cargo xtask test` prepares a prefix; a fresh one would be created on the first run.
     let prefix = std::env::var("AGENT37_WINEPREFIX")
