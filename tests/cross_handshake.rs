@@ -9,7 +9,9 @@
 //! named by `AGENT37_CROSS_LINUX_ARM64` / `AGENT37_CROSS_WINDOWS_AMD64`; the runners come from
 //! `AGENT37_QEMU` / `AGENT37_WINE` (else PATH). Where either is missing the test says so and
 //! passes without running: qemu-user and Wine are Debian packages that `cargo xtask test`
-//! installs only when it runs as root.
+//! installs only when it runs as root. Debian 12's Wine (8.0) lacks `ProcessPrng`, which Rust's
+//! standard library needs on Windows; `cargo xtask test` puts a stand-in DLL into the test's
+//! Wine prefix (`AGENT37_WINEPREFIX`), see xtask/src/cross.rs.
 
 #[path = "support/plugin_client.rs"]
 mod plugin_client;

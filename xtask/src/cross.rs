@@ -437,23 +437,71 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// The Wine prefix of the tests, made once here so that the first test run does not spend its
-/// handshake time-out on Wine creating it.
-pub fn ensure_wine_prefix(paths: &Paths, wine: &Path) -> Result<PathBuf, String> {
-    let prefix = cross_dir(paths).join("wine");
-    if prefix.join("system.reg").is_file() {
-        return Ok(prefix);
+/// Rust's standard library takes random bytes from `ProcessPrng` in `bcryptprimitives.dll`
+/// (every Windows 10 and later has it); Wine has it only from 9.0 on, and Debian 12 ships 8.0.
+/// For such a Wine the tests' prefix gets this stand-in, built with Zig: `ProcessPrng` over
+/// `BCryptGenRandom`, which Wine has. It lives in the prefix only; the provider is unchanged.
+const PROCESS_PRNG_SHIM: &str = r#"/* Written by cargo xtask (xtask/src/cross.rs) for Wine < 9.0. */
+#include <windows.h>
+#include <bcrypt.h>
+BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
+    while (len > 0) {
+        ULONG chunk = len > 0x40000000 ? 0x40000000 : (ULONG)len;
+        if (BCryptGenRandom(NULL, data, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return FALSE;
+        data += chunk;
+        len -= chunk;
     }
-    util::create_dir_all(&prefix)?;
-    util::step(format!("wineboot --init in {}", paths.show(&prefix)));
-    util::run(
-        Command::new(wine)
-            .args(["wineboot", "--init"])
-            .env("WINEPREFIX", &prefix)
-            .env("WINEDEBUG", "-all")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null()),
-    )?;
+    return TRUE;
+}
+"#;
+
+/// The Wine prefix of the tests, made once here so that the first test run does not spend its
+/// handshake time-out on Wine creating it; with the `ProcessPrng` stand-in when Wine lacks it.
+pub fn ensure_wine_prefix(
+    paths: &Paths,
+    toolchain: &Toolchain,
+    wine: &Path,
+) -> Result<PathBuf, String> {
+    let prefix = cross_dir(paths).join("wine");
+    if !prefix.join("system.reg").is_file() {
+        util::create_dir_all(&prefix)?;
+        util::step(format!("wineboot --init in {}", paths.show(&prefix)));
+        util::run(
+            Command::new(wine)
+                .args(["wineboot", "--init"])
+                .env("WINEPREFIX", &prefix)
+                .env("WINEDEBUG", "-all")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        // wineserver writes the registry files when it exits, a few seconds later.
+        util::run(
+            Command::new("wineserver")
+                .arg("--wait")
+                .env("WINEPREFIX", &prefix)
+                .stdin(Stdio::null()),
+        )?;
+    }
+    let system32 = prefix.join("drive_c/windows/system32");
+    let dll = system32.join("bcryptprimitives.dll");
+    if !dll.is_file() {
+        let source = cross_dir(paths).join("process-prng-shim.c");
+        util::write_if_changed(&source, PROCESS_PRNG_SHIM.as_bytes())?;
+        let mut cc = Command::new(toolchain.bin_dir.join("zig"));
+        cc.args(["cc", "-target", "x86_64-windows-gnu", "-shared", "-O2", "-s", "-o"])
+            .arg(&dll)
+            .arg(&source)
+            .arg("-lbcrypt")
+            // Zig leaves an import library and debug info beside the source, not the DLL.
+            .current_dir(cross_dir(paths))
+            .stdin(Stdio::null());
+        util::step(format!(
+            "Wine has no bcryptprimitives.dll: building the ProcessPrng stand-in into {}",
+            paths.show(&system32)
+        ));
+        util::run(&mut cc)?;
+    }
     Ok(prefix)
 }
 

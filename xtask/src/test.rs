@@ -122,7 +122,7 @@ fn cross_test_binaries(paths: &Paths) -> Result<Vec<(&'static str, OsString)>, S
                 env.push(("AGENT37_QEMU_LD_PREFIX", cross::QEMU_SYSROOT.into()));
             }
             Runner::Wine => {
-                let prefix = cross::ensure_wine_prefix(paths, program)?;
+                let prefix = cross::ensure_wine_prefix(paths, &toolchain, program)?;
                 env.push(("AGENT37_WINE", program.clone().into()));
                 env.push(("AGENT37_WINEPREFIX", prefix.into()));
             }
