@@ -184,7 +184,12 @@ async fn linux_arm64_binary_serves_under_qemu() {
             return;
         }
     };
-    assert_eq!(format_of(&binary), Some(LINUX_ARM64.format), "{}", binary.display());
+    assert_eq!(
+        format_of(&binary),
+        Some(LINUX_ARM64.format),
+        "{}",
+        binary.display()
+    );
     let sysroot = std::env::var("AGENT37_QEMU_LD_PREFIX")
         .unwrap_or_else(|_| "/usr/aarch64-linux-gnu".to_owned());
     let dir = tempfile::tempdir().unwrap();
@@ -208,7 +213,12 @@ async fn windows_amd64_binary_serves_under_wine() {
             return;
         }
     };
-    assert_eq!(format_of(&binary), Some(WINDOWS_AMD64.format), "{}", binary.display());
+    assert_eq!(
+        format_of(&binary),
+        Some(WINDOWS_AMD64.format),
+        "{}",
+        binary.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     // `cargo xtask test` prepares a prefix; a fresh one would be created on the first run.
     let prefix = std::env::var("AGENT37_WINEPREFIX")

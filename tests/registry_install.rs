@@ -165,7 +165,9 @@ impl Registry {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let server = {
             let (routes, requests) = (routes.clone(), requests.clone());
-            TlsServer::start(pki, move |tls| answer(tls, routes.clone(), requests.clone()))
+            TlsServer::start(pki, move |tls| {
+                answer(tls, routes.clone(), requests.clone())
+            })
         };
         Registry {
             routes,
@@ -308,12 +310,24 @@ fn make_release(dir: &Path, keyring: &Keyring) -> Release {
         .env("AGENT37_RELEASE_GPG_KEY", &keyring.fingerprint);
     let mut contents = BTreeMap::new();
     for (platform, path, real) in &inputs {
-        cmd.arg("--from").arg(format!("{platform}={}", path.display()));
-        let exe = if platform.starts_with("windows") { ".exe" } else { "" };
-        contents.insert(*platform, (format!("{PROVIDER}_v{VERSION}{exe}"), read(path)));
+        cmd.arg("--from")
+            .arg(format!("{platform}={}", path.display()));
+        let exe = if platform.starts_with("windows") {
+            ".exe"
+        } else {
+            ""
+        };
+        contents.insert(
+            *platform,
+            (format!("{PROVIDER}_v{VERSION}{exe}"), read(path)),
+        );
         eprintln!(
             "{platform}: {}",
-            if *real { "real build" } else { "PLACEHOLDER (not a build)" }
+            if *real {
+                "real build"
+            } else {
+                "PLACEHOLDER (not a build)"
+            }
         );
     }
     let out_text = support::process::run(
@@ -349,7 +363,10 @@ fn publish(registry: &Registry, release: &Release, keyring: &Keyring) {
     let versions = serde_json::json!({
         "versions": [{"version": VERSION, "protocols": ["6.0"], "platforms": platforms}]
     });
-    registry.put(&format!("{base}/versions"), versions.to_string().into_bytes());
+    registry.put(
+        &format!("{base}/versions"),
+        versions.to_string().into_bytes(),
+    );
     let sums = release.sums();
     let sums_name = Release::sums_name();
     for platform in PLATFORMS {
@@ -458,7 +475,10 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
         .iter()
         .flat_map(|p| {
             let (name, bytes) = &release.contents[p];
-            [h1(name, bytes), format!("zh:{}", sums[&Release::zip_name(p)])]
+            [
+                h1(name, bytes),
+                format!("zh:{}", sums[&Release::zip_name(p)]),
+            ]
         })
         .collect();
     let all_platforms: Vec<String> = PLATFORMS.iter().map(|p| format!("-platform={p}")).collect();
@@ -506,7 +526,11 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
             .join(VERSION)
             .join("linux_amd64")
             .join(name);
-        assert!(read(&installed_binary) == *bytes, "{}", installed_binary.display());
+        assert!(
+            read(&installed_binary) == *bytes,
+            "{}",
+            installed_binary.display()
+        );
         let plan = tf.plan_json();
         assert_eq!(
             plan.actions_of("agent37_template.t"),
@@ -520,7 +544,10 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
         "/.well-known/terraform.json".to_owned(),
         format!("/files/{}.sig", Release::sums_name()),
     ] {
-        assert!(requests.contains(&path), "{path} never fetched: {requests:?}");
+        assert!(
+            requests.contains(&path),
+            "{path} never fetched: {requests:?}"
+        );
     }
 }
 
@@ -546,7 +573,10 @@ fn init_refuses_a_tampered_zip_or_a_signature_by_another_key() {
         let out = tf.run(&["init"]);
         out.assert_failure();
         let text = out.combined();
-        assert!(text.contains("checksum"), "expected a checksum error:\n{out}");
+        assert!(
+            text.contains("checksum"),
+            "expected a checksum error:\n{out}"
+        );
         assert!(!tf.dir().join(".terraform.lock.hcl").exists(), "{out}");
     }
 

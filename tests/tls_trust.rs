@@ -77,7 +77,10 @@ impl Setup {
             &self.work.path().join(ssl_cert_file).to_string_lossy(),
         )
         // Only the file: the system's directories must not decide the outcome.
-        .set_env("SSL_CERT_DIR", &self.work.path().join("no-certs").to_string_lossy());
+        .set_env(
+            "SSL_CERT_DIR",
+            &self.work.path().join("no-certs").to_string_lossy(),
+        );
         tf.write_main(&config(extra));
         tf
     }

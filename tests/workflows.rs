@@ -45,7 +45,11 @@ fn runners(job: &Value) -> Vec<String> {
         found.push(os.to_string());
     }
     if let Some(include) = job["strategy"]["matrix"]["include"].as_array() {
-        found.extend(include.iter().filter_map(|i| i["os"].as_str().map(String::from)));
+        found.extend(
+            include
+                .iter()
+                .filter_map(|i| i["os"].as_str().map(String::from)),
+        );
     }
     found
 }
@@ -53,7 +57,10 @@ fn runners(job: &Value) -> Vec<String> {
 /// Every step is well formed: a `run` or a `uses` pinned to a version, never both or neither.
 fn check_steps(name: &str, workflow: &Value) {
     for (job_name, job) in jobs(workflow) {
-        assert!(job["runs-on"].is_string(), "{name}: {job_name} has no runs-on");
+        assert!(
+            job["runs-on"].is_string(),
+            "{name}: {job_name} has no runs-on"
+        );
         for step in job["steps"].as_array().expect("steps") {
             match (step.get("run"), step["uses"].as_str()) {
                 (Some(run), None) => assert!(run.is_string(), "{name}: {job_name}: {step}"),
@@ -146,10 +153,17 @@ fn the_release_workflow_builds_signs_checks_and_publishes_on_tags() {
         assert!(platforms.contains(&platform), "{platform} not smoke-tested");
     }
     assert!(scripts(smoke).contains("providers schema -json"));
-    assert!(uses(smoke).iter().any(|u| u.starts_with("hashicorp/setup-terraform@")));
+    assert!(
+        uses(smoke)
+            .iter()
+            .any(|u| u.starts_with("hashicorp/setup-terraform@"))
+    );
 
     let publish = &jobs["publish"];
     assert_eq!(publish["needs"], serde_json::json!(["build", "smoke"]));
     assert_eq!(publish["permissions"]["contents"], "write");
-    assert!(scripts(publish).contains("gh release create"), "{publish:#}");
+    assert!(
+        scripts(publish).contains("gh release create"),
+        "{publish:#}"
+    );
 }

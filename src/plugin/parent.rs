@@ -166,6 +166,8 @@ mod windows {
             // SAFETY: as above.
             more = unsafe { Process32NextW(snapshot.0, &mut entry) } != 0;
         }
-        Err(io::Error::other("this process is not in the process snapshot"))
+        Err(io::Error::other(
+            "this process is not in the process snapshot",
+        ))
     }
 }

@@ -84,7 +84,9 @@ impl TlsServer {
     {
         let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let port = listener.local_addr().expect("local address").port();
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let handler = Arc::new(handler);

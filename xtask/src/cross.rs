@@ -108,8 +108,18 @@ pub const TARGETS: [Target; 6] = [
         "aarch64-unknown-linux-gnu",
         "aarch64-unknown-linux-gnu.2.17",
     ),
-    target("darwin", "amd64", "x86_64-apple-darwin", "x86_64-apple-darwin"),
-    target("darwin", "arm64", "aarch64-apple-darwin", "aarch64-apple-darwin"),
+    target(
+        "darwin",
+        "amd64",
+        "x86_64-apple-darwin",
+        "x86_64-apple-darwin",
+    ),
+    target(
+        "darwin",
+        "arm64",
+        "aarch64-apple-darwin",
+        "aarch64-apple-darwin",
+    ),
     target(
         "windows",
         "amd64",
@@ -394,8 +404,15 @@ pub fn ensure_debian_packages(runners: &[Runner], commands: &[(&str, &str)]) -> 
             packages.join(" "),
             what.join(", ")
         ));
-        let installed = apt_get(&["update", "-qq"])
-            .and_then(|()| apt_get(&["install", "-y", "-qq", "--no-install-recommends"].iter().copied().chain(packages.iter().copied()).collect::<Vec<_>>()));
+        let installed = apt_get(&["update", "-qq"]).and_then(|()| {
+            apt_get(
+                &["install", "-y", "-qq", "--no-install-recommends"]
+                    .iter()
+                    .copied()
+                    .chain(packages.iter().copied())
+                    .collect::<Vec<_>>(),
+            )
+        });
         if let Err(e) = installed {
             eprintln!("xtask: warning: {e}");
         }
@@ -489,13 +506,21 @@ pub fn ensure_wine_prefix(
         let source = cross_dir(paths).join("process-prng-shim.c");
         util::write_if_changed(&source, PROCESS_PRNG_SHIM.as_bytes())?;
         let mut cc = Command::new(toolchain.bin_dir.join("zig"));
-        cc.args(["cc", "-target", "x86_64-windows-gnu", "-shared", "-O2", "-s", "-o"])
-            .arg(&dll)
-            .arg(&source)
-            .arg("-lbcrypt")
-            // Zig leaves an import library and debug info beside the source, not the DLL.
-            .current_dir(cross_dir(paths))
-            .stdin(Stdio::null());
+        cc.args([
+            "cc",
+            "-target",
+            "x86_64-windows-gnu",
+            "-shared",
+            "-O2",
+            "-s",
+            "-o",
+        ])
+        .arg(&dll)
+        .arg(&source)
+        .arg("-lbcrypt")
+        // Zig leaves an import library and debug info beside the source, not the DLL.
+        .current_dir(cross_dir(paths))
+        .stdin(Stdio::null());
         util::step(format!(
             "Wine has no bcryptprimitives.dll: building the ProcessPrng stand-in into {}",
             paths.show(&system32)
@@ -513,9 +538,14 @@ mod tests {
     fn platforms_use_go_names() {
         let mac = Platform::from_rust("macos", "aarch64").unwrap();
         assert_eq!(mac.name(), "darwin_arm64");
-        assert_eq!(Platform::from_rust("linux", "x86").unwrap().name(), "linux_386");
         assert_eq!(
-            Platform::from_rust("windows", "x86_64").unwrap().exe_suffix(),
+            Platform::from_rust("linux", "x86").unwrap().name(),
+            "linux_386"
+        );
+        assert_eq!(
+            Platform::from_rust("windows", "x86_64")
+                .unwrap()
+                .exe_suffix(),
             ".exe"
         );
         assert!(Platform::from_rust("haiku", "x86_64").is_err());

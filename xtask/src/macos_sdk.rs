@@ -50,7 +50,9 @@ pub fn ensure(dir: &Path) -> Result<PathBuf, String> {
     for framework in FRAMEWORKS {
         let manifest = manifests
             .iter()
-            .find(|path| crate_dir_name(path).is_some_and(|n| is_version_of(n, framework.sys_crate)))
+            .find(|path| {
+                crate_dir_name(path).is_some_and(|n| is_version_of(n, framework.sys_crate))
+            })
             .ok_or_else(|| {
                 format!(
                     "{} is not in the dependency graph for macOS: the framework stubs need it",
@@ -117,8 +119,7 @@ fn json_string_values(json: &str, key: &str) -> Vec<String> {
     json.match_indices(&needle)
         .filter_map(|(at, _)| {
             let rest = &json[at + needle.len()..];
-            rest.find('"')
-                .map(|end| rest[..end].replace("\\\\", "\\"))
+            rest.find('"').map(|end| rest[..end].replace("\\\\", "\\"))
         })
         .collect()
 }
@@ -245,15 +246,27 @@ fn after() {}
         assert!(text.contains(
             "install-name:    '/System/Library/Frameworks/Security.framework/Versions/A/Security'"
         ));
-        assert!(text.contains("symbols:         [ _SecA, _kSecB ]"), "{text}");
+        assert!(
+            text.contains("symbols:         [ _SecA, _kSecB ]"),
+            "{text}"
+        );
         assert!(text.starts_with("--- !tapi-tbd\n") && text.ends_with("...\n"));
     }
 
     #[test]
     fn registry_directories_match_only_their_crate() {
-        assert!(is_version_of("core-foundation-sys-0.8.7", "core-foundation-sys"));
-        assert!(!is_version_of("core-foundation-0.10.1", "core-foundation-sys"));
-        assert!(!is_version_of("security-framework-sys-extra-1.0", "security-framework-sys"));
+        assert!(is_version_of(
+            "core-foundation-sys-0.8.7",
+            "core-foundation-sys"
+        ));
+        assert!(!is_version_of(
+            "core-foundation-0.10.1",
+            "core-foundation-sys"
+        ));
+        assert!(!is_version_of(
+            "security-framework-sys-extra-1.0",
+            "security-framework-sys"
+        ));
         let json = r#"{"packages":[{"manifest_path":"/r/core-foundation-sys-0.8.7/Cargo.toml","x":1},{"manifest_path":"/r/b/Cargo.toml"}]}"#;
         assert_eq!(
             json_string_values(json, "manifest_path"),

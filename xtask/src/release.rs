@@ -459,7 +459,12 @@ mod tests {
                 (Platform::host().unwrap(), PathBuf::from("weird=name")),
             ]
         );
-        let twice = Options::parse(&strings(&["--from", "linux_arm64=a", "--from", "linux_arm64=b"]));
+        let twice = Options::parse(&strings(&[
+            "--from",
+            "linux_arm64=a",
+            "--from",
+            "linux_arm64=b",
+        ]));
         assert!(twice.unwrap_err().contains("twice"));
         assert!(Options::parse(&strings(&["--from", "linux_arm64="])).is_err());
     }
@@ -468,8 +473,12 @@ mod tests {
     fn all_or_platforms_choose_the_builds() {
         let all = Options::parse(&strings(&["--all"])).unwrap();
         assert_eq!(all.targets().unwrap(), cross::TARGETS.to_vec());
-        let some = Options::parse(&strings(&["--platform", "darwin_arm64", "--platform=linux_arm64"]))
-            .unwrap();
+        let some = Options::parse(&strings(&[
+            "--platform",
+            "darwin_arm64",
+            "--platform=linux_arm64",
+        ]))
+        .unwrap();
         let names: Vec<String> = some
             .targets()
             .unwrap()
@@ -497,13 +506,25 @@ mod tests {
         let names = Names::new("0.1.0");
         let linux = Platform::from_rust("linux", "x86_64").unwrap();
         assert_eq!(names.binary(linux), "terraform-provider-agent37_v0.1.0");
-        assert_eq!(names.zip(linux), "terraform-provider-agent37_0.1.0_linux_amd64.zip");
-        assert_eq!(names.manifest, "terraform-provider-agent37_0.1.0_manifest.json");
+        assert_eq!(
+            names.zip(linux),
+            "terraform-provider-agent37_0.1.0_linux_amd64.zip"
+        );
+        assert_eq!(
+            names.manifest,
+            "terraform-provider-agent37_0.1.0_manifest.json"
+        );
         assert_eq!(names.sums, "terraform-provider-agent37_0.1.0_SHA256SUMS");
-        assert_eq!(names.signature, "terraform-provider-agent37_0.1.0_SHA256SUMS.sig");
+        assert_eq!(
+            names.signature,
+            "terraform-provider-agent37_0.1.0_SHA256SUMS.sig"
+        );
         let windows = Platform::from_rust("windows", "aarch64").unwrap();
         let names = Names::new("1.2.3");
-        assert_eq!(names.binary(windows), "terraform-provider-agent37_v1.2.3.exe");
+        assert_eq!(
+            names.binary(windows),
+            "terraform-provider-agent37_v1.2.3.exe"
+        );
         assert_eq!(
             names.zip(windows),
             "terraform-provider-agent37_1.2.3_windows_arm64.zip"

@@ -205,7 +205,10 @@ pub fn create_venv_with(paths: &Paths, venv: &Path, spec: &str) -> Result<(), St
     remove_abandoned_partials(dir);
     util::remove_dir_all_if_present(&partial)?;
     let python = std::env::var_os("AGENT37_PYTHON").unwrap_or_else(|| "python3".into());
-    eprintln!("xtask: installing {spec} from PyPI into {}", paths.show(venv));
+    eprintln!(
+        "xtask: installing {spec} from PyPI into {}",
+        paths.show(venv)
+    );
     let made = util::run(
         Command::new(&python)
             .args(["-m", "venv"])

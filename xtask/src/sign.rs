@@ -66,9 +66,15 @@ impl Signer {
     /// Writes the detached binary signature of `file` to `signature`, then verifies it.
     pub fn detach_sign(&self, file: &Path, signature: &Path) -> Result<(), String> {
         let mut sign = gpg();
-        sign.args(["--yes", "--local-user", &self.key, "--detach-sign", "--output"])
-            .arg(signature)
-            .arg(file);
+        sign.args([
+            "--yes",
+            "--local-user",
+            &self.key,
+            "--detach-sign",
+            "--output",
+        ])
+        .arg(signature)
+        .arg(file);
         util::run(&mut sign)?;
         let mut verify = gpg();
         verify.arg("--verify").arg(signature).arg(file);
@@ -120,8 +126,20 @@ mod tests {
     fn a_keyring_may_not_live_in_the_checkout() {
         let root = Path::new("/src/provider");
         let target = Path::new("/src/provider/target");
-        assert!(keyring_in_checkout(root, target, Path::new("/src/provider/.gnupg")));
-        assert!(!keyring_in_checkout(root, target, Path::new("/src/provider/target/tmp/gpg")));
-        assert!(!keyring_in_checkout(root, target, Path::new("/home/me/.gnupg")));
+        assert!(keyring_in_checkout(
+            root,
+            target,
+            Path::new("/src/provider/.gnupg")
+        ));
+        assert!(!keyring_in_checkout(
+            root,
+            target,
+            Path::new("/src/provider/target/tmp/gpg")
+        ));
+        assert!(!keyring_in_checkout(
+            root,
+            target,
+            Path::new("/home/me/.gnupg")
+        ));
     }
 }
