@@ -24,6 +24,12 @@ use tls_server::{Pki, TlsServer, forward_to};
 fn config(extra: &str) -> String {
     format!(
         r#"
+terraform {{
+  required_providers {{
+    agent37 = {{ source = "agent37/agent37" }}
+  }}
+}}
+
 provider "agent37" {{
 {extra}
 }}

@@ -68,7 +68,12 @@ fn check_steps(name: &str, workflow: &Value) {
                     let (_, version) = action
                         .split_once('@')
                         .unwrap_or_else(|| panic!("{name}: {action} is not pinned"));
-                    assert!(version.starts_with('v'), "{name}: {action}");
+                    // A release tag; dtolnay/rust-toolchain's refs name the toolchain.
+                    let toolchain = action.starts_with("dtolnay/rust-toolchain@");
+                    assert!(
+                        version.starts_with('v') || (toolchain && version == "stable"),
+                        "{name}: {action} is not pinned to a release"
+                    );
                 }
                 _ => panic!("{name}: {job_name}: a step needs `run` or `uses`: {step}"),
             }
