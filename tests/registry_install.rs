@@ -470,16 +470,19 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
     publish(&registry, &release, &keyring);
     let emulator = Emulator::start(&[]);
 
+    // Terraform records a zh: (zip hash) for every line of the signed SHA256SUMS (the
+    // manifest's too) and an h1: (hash of the unpacked contents) per platform it unpacked.
     let sums = release.sums();
+    let zh: BTreeSet<String> = sums.values().map(|hex| format!("zh:{hex}")).collect();
+    assert_eq!(zh.len(), PLATFORMS.len() + 1, "{sums:?}");
+    let h1_of = |platform: &str| {
+        let (name, bytes) = &release.contents[platform];
+        h1(name, bytes)
+    };
     let expected: BTreeSet<String> = PLATFORMS
         .iter()
-        .flat_map(|p| {
-            let (name, bytes) = &release.contents[p];
-            [
-                h1(name, bytes),
-                format!("zh:{}", sums[&Release::zip_name(p)]),
-            ]
-        })
+        .map(|p| h1_of(p))
+        .chain(zh.clone())
         .collect();
     let all_platforms: Vec<String> = PLATFORMS.iter().map(|p| format!("-platform={p}")).collect();
     let all_platforms: Vec<&str> = all_platforms.iter().map(String::as_str).collect();
@@ -502,13 +505,8 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
             lock.contains(&format!("provider \"{host}/agent37/agent37\" {{")),
             "{lock}"
         );
-        let (name, bytes) = &release.contents["linux_amd64"];
-        let mut after_init: BTreeSet<String> = expected
-            .iter()
-            .filter(|h| h.starts_with("zh:"))
-            .cloned()
-            .collect();
-        after_init.insert(h1(name, bytes));
+        let mut after_init = zh.clone();
+        after_init.insert(h1_of("linux_amd64"));
         assert_eq!(lock_hashes(&lock), after_init, "{lock}");
 
         let mut lock_args = vec!["providers", "lock"];
@@ -518,6 +516,7 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
         assert_eq!(lock_hashes(&lock), expected, "{lock}");
 
         // The installed provider is this build's, and it runs.
+        let (name, bytes) = &release.contents["linux_amd64"];
         let installed_binary = tf
             .dir()
             .join(".terraform/providers")
