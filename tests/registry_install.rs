@@ -458,16 +458,45 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+/// A signed release made by `cargo xtask release`, published by a registry on loopback.
+struct Published {
+    keyring: Keyring,
+    release: Release,
+    registry: Registry,
+    /// The registry's CA, for `SSL_CERT_FILE`.
+    ca_file: PathBuf,
+    _work: support::Workdir,
+}
+
+impl Published {
+    fn new() -> Published {
+        let keyring = Keyring::new("Agent37 Release Test");
+        let work = support::Workdir::new();
+        let release = make_release(work.path(), &keyring);
+        let pki = Pki::new("agent37 registry test CA");
+        let ca_file = work.path().join("ca.pem");
+        std::fs::write(&ca_file, &pki.ca_pem).expect("write the CA file");
+        let registry = Registry::start(&pki);
+        publish(&registry, &release, &keyring);
+        Published {
+            keyring,
+            release,
+            registry,
+            ca_file,
+            _work: work,
+        }
+    }
+}
+
 #[test]
 fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platform() {
-    let keyring = Keyring::new("Agent37 Release Test");
-    let work = support::Workdir::new();
-    let release = make_release(work.path(), &keyring);
-    let pki = Pki::new("agent37 registry test CA");
-    let ca_file = work.path().join("ca.pem");
-    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
-    let registry = Registry::start(&pki);
-    publish(&registry, &release, &keyring);
+    let Published {
+        keyring,
+        release,
+        registry,
+        ca_file,
+        _work,
+    } = Published::new();
     let emulator = Emulator::start(&[]);
 
     // Terraform records a zh: (zip hash) for every line of the signed SHA256SUMS (the
@@ -552,14 +581,13 @@ fn terraform_installs_the_signed_release_from_a_registry_and_locks_every_platfor
 
 #[test]
 fn init_refuses_a_tampered_zip_or_a_signature_by_another_key() {
-    let keyring = Keyring::new("Agent37 Release Test");
-    let work = support::Workdir::new();
-    let release = make_release(work.path(), &keyring);
-    let pki = Pki::new("agent37 registry test CA");
-    let ca_file = work.path().join("ca.pem");
-    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
-    let registry = Registry::start(&pki);
-    publish(&registry, &release, &keyring);
+    let Published {
+        keyring: _,
+        release,
+        registry,
+        ca_file,
+        _work,
+    } = Published::new();
     let zip = Release::zip_name("linux_amd64");
     let sums_name = Release::sums_name();
 
