@@ -3,7 +3,8 @@
 //! `terraform providers mirror` makes them) writes a lock file, and the installed provider runs.
 //!
 //! The artefacts are made by `cargo xtask release --from <debug provider>`: the same code as a
-//! release, without a release build (minutes on CI, for nothing this test checks).
+//! release, without a release build (minutes on CI, for nothing this test checks), and without
+//! a signing key. The registry protocol with a signed release is `registry_install.rs`.
 
 mod support;
 
@@ -81,16 +82,23 @@ fn release_from_debug_build(out: &Path) {
         .arg("--from")
         .arg(&binary)
         .arg("--out")
-        .arg(out);
+        .arg(out)
+        // No signing key: the release must say that its sums are unsigned (the signed path is
+        // tests/registry_install.rs).
+        .env_remove("AGENT37_RELEASE_GPG_KEY");
     let command = "cargo xtask release --from ... --out ...".to_string();
     // Long enough for cargo to build xtask first when the test runs on its own.
-    support::process::run(
+    let out = support::process::run(
         cmd,
         command,
         Duration::from_secs(600),
         Duration::from_secs(5),
-    )
-    .assert_success();
+    );
+    out.assert_success();
+    assert!(
+        out.stderr.contains("SHA256SUMS is UNSIGNED"),
+        "no word about the missing signature:\n{out}"
+    );
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

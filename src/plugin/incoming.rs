@@ -122,12 +122,14 @@ pub(crate) fn incoming(
 async fn prepare(raw: RawConn, acceptor: Option<TlsAcceptor>) -> Option<Conn> {
     let Some(acceptor) = acceptor else {
         return Some(match raw {
+            #[cfg(unix)]
             RawConn::Unix(s) => Conn::new(s),
             RawConn::Tcp(s) => Conn::new(s),
         });
     };
     let handshake = async {
         match raw {
+            #[cfg(unix)]
             RawConn::Unix(s) => acceptor.accept(s).await.map(Conn::new),
             RawConn::Tcp(s) => acceptor.accept(s).await.map(Conn::new),
         }

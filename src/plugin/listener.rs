@@ -1,13 +1,15 @@
 //! Where the gRPC server listens: a unix socket (what go-plugin uses on Unix),
-//! or TCP on loopback when no socket can be made.
+//! or TCP on loopback when no socket can be made. On Windows go-plugin always
+//! uses TCP on loopback (its client never dials a unix socket there), so the
+//! socket code exists only on Unix.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::net::{TcpListener, TcpStream};
+#[cfg(unix)]
+use tokio::net::{UnixListener, UnixStream};
 
 use super::error::PluginError;
 
@@ -21,7 +23,8 @@ pub const MAX_PORT_KEY: &str = "PLUGIN_MAX_PORT";
 /// How to listen, from the environment Terraform gives us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ListenConfig {
-    /// Directory for the unix socket.
+    /// Directory for the unix socket (unused on Windows).
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) socket_dir: PathBuf,
     /// Inclusive TCP port range for the fallback; `(0, 0)` lets the OS pick.
     pub(crate) ports: (u16, u16),
@@ -64,6 +67,7 @@ impl ListenConfig {
 /// A bound listener, unix or TCP.
 #[derive(Debug)]
 pub(crate) enum Listener {
+    #[cfg(unix)]
     Unix(UnixListener),
     Tcp(TcpListener),
 }
@@ -71,17 +75,20 @@ pub(crate) enum Listener {
 /// An accepted, not yet TLS-wrapped connection.
 #[derive(Debug)]
 pub(crate) enum RawConn {
+    #[cfg(unix)]
     Unix(UnixStream),
     Tcp(TcpStream),
 }
 
 /// Deletes the unix socket file when dropped, so every exit path (Shutdown
-/// RPC, signal, error) cleans up.
+/// RPC, signal, error) cleans up. Never made on Windows.
 #[derive(Debug)]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) struct SocketFile {
     path: PathBuf,
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 impl SocketFile {
     pub(crate) fn path(&self) -> &Path {
         &self.path
@@ -111,6 +118,7 @@ pub(crate) struct Address {
 
 /// Binds the listener: a fresh unix socket in `config.socket_dir`, or TCP on
 /// 127.0.0.1 if that fails. Must run inside a tokio runtime.
+#[cfg(unix)]
 pub(crate) fn bind(
     config: &ListenConfig,
 ) -> Result<(Listener, Address, Option<SocketFile>), PluginError> {
@@ -128,16 +136,32 @@ pub(crate) fn bind(
                 error = %unix_err,
                 "cannot create a unix socket; falling back to TCP on loopback"
             );
-            let (listener, addr) = bind_tcp(config.ports)?;
-            let address = Address {
-                network: "tcp",
-                address: addr.to_string(),
-            };
-            Ok((Listener::Tcp(listener), address, None))
+            bind_loopback(config)
         }
     }
 }
 
+/// Binds the listener: TCP on 127.0.0.1 within `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT`,
+/// as go-plugin does on Windows. Must run inside a tokio runtime.
+#[cfg(not(unix))]
+pub(crate) fn bind(
+    config: &ListenConfig,
+) -> Result<(Listener, Address, Option<SocketFile>), PluginError> {
+    bind_loopback(config)
+}
+
+fn bind_loopback(
+    config: &ListenConfig,
+) -> Result<(Listener, Address, Option<SocketFile>), PluginError> {
+    let (listener, addr) = bind_tcp(config.ports)?;
+    let address = Address {
+        network: "tcp",
+        address: addr.to_string(),
+    };
+    Ok((Listener::Tcp(listener), address, None))
+}
+
+#[cfg(unix)]
 fn bind_unix(dir: &Path) -> io::Result<(UnixListener, SocketFile)> {
     let mut last_err = None;
     // A name clash is possible only with a leftover socket; a few fresh
@@ -158,6 +182,7 @@ fn bind_unix(dir: &Path) -> io::Result<(UnixListener, SocketFile)> {
 }
 
 /// Only our own user (Terraform) may connect.
+#[cfg(unix)]
 fn restrict_to_owner(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
@@ -187,6 +212,7 @@ impl Listener {
     /// Nagle's algorithm and delayed ACKs add ~40 ms to every small RPC.
     pub(crate) async fn accept(&self) -> io::Result<RawConn> {
         match self {
+            #[cfg(unix)]
             Listener::Unix(l) => Ok(RawConn::Unix(l.accept().await?.0)),
             Listener::Tcp(l) => {
                 let (stream, _) = l.accept().await?;
@@ -199,7 +225,10 @@ impl Listener {
 
 /// Random bits for socket names, from std's per-process hash keys (no extra
 /// dependency needed for something that only has to avoid clashes).
+#[cfg(unix)]
 fn random_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
     let mut h = RandomState::new().build_hasher();
     h.write_u128(
         std::time::SystemTime::now()
@@ -241,6 +270,7 @@ mod tests {
         assert!(ListenConfig::from_env(env(&[(MIN_PORT_KEY, "3"), (MAX_PORT_KEY, "2")])).is_err());
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn unix_socket_is_private_and_removed_on_drop() {
         use std::os::unix::fs::PermissionsExt;
@@ -259,6 +289,7 @@ mod tests {
         assert!(!path.exists());
     }
 
+    /// On Unix when no socket can be made; on Windows always.
     #[tokio::test]
     async fn falls_back_to_loopback_tcp() {
         let config = ListenConfig {
@@ -276,6 +307,7 @@ mod tests {
         let conn = listener.accept().await.unwrap();
         match conn {
             RawConn::Tcp(s) => assert!(s.nodelay().unwrap()),
+            #[cfg(unix)]
             RawConn::Unix(_) => panic!("expected TCP"),
         }
         client.await.unwrap().unwrap();

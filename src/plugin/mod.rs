@@ -9,14 +9,15 @@
 //! 2. sets up AutoMTLS when Terraform passed `PLUGIN_CLIENT_CERT`: a fresh
 //!    self-signed server certificate, and only Terraform's exact client
 //!    certificate accepted;
-//! 3. listens on a private unix socket (TCP on loopback as a fallback);
+//! 3. listens on a private unix socket (TCP on loopback as a fallback, and
+//!    always on Windows, as go-plugin does there);
 //! 4. prints the handshake line `1|6|unix|<path>|grpc|<cert>` on stdout, and
 //!    never writes to stdout again;
 //! 5. serves the provider together with go-plugin's controller, stdio and
 //!    broker services and the gRPC health service, until Terraform calls
 //!    `GRPCController/Shutdown` or SIGTERM arrives (SIGINT is ignored: under
-//!    Terraform, Ctrl-C arrives as `StopProvider`), or Terraform itself is
-//!    gone;
+//!    Terraform, Ctrl-C arrives as `StopProvider`; Windows' console events
+//!    map onto the same rules), or Terraform itself is gone;
 //! 6. removes the socket and returns.
 //!
 //! With `--debug` it skips 1–2, serves plaintext, prints the
@@ -33,6 +34,7 @@ mod handshake;
 mod incoming;
 mod listener;
 pub mod logging;
+mod parent;
 mod server;
 mod services;
 mod shutdown;
@@ -151,7 +153,7 @@ pub async fn serve<P: Provider>(provider: P, mode: Mode) -> Result<(), PluginErr
     let shutdown = Shutdown::new();
     signals::install(mode, shutdown.clone())?;
     if mode == Mode::Managed {
-        signals::watch_parent(shutdown.clone());
+        parent::watch(shutdown.clone());
     }
 
     match mode {

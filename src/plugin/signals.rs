@@ -3,61 +3,111 @@
 //! the provider must survive SIGINT. SIGTERM always stops gracefully. In
 //! `--debug` mode a person owns the terminal, so SIGINT stops too.
 //!
-//! Also: a provider whose Terraform was killed (SIGKILL, crash) would wait
-//! forever for a Shutdown that never comes, so under Terraform we also stop
-//! when our parent process goes away.
-
-use std::time::Duration;
-
-use tokio::signal::unix::{SignalKind, signal};
+//! Windows has no signals: a console delivers Ctrl-C and Ctrl-Break to every
+//! process attached to it (the same situation as SIGINT to the process group,
+//! and what Go reports as `os.Interrupt`), and closing the console, logging off
+//! or shutting down is the "stop now" of SIGTERM. Installing the handlers is
+//! also what keeps the default action (terminate) away on both systems.
+//!
+//! Whether the process that started us is still there is [`super::parent`]'s
+//! job.
 
 use super::Mode;
 use super::error::PluginError;
 use super::shutdown::Shutdown;
 
-/// Installs the handlers (must run inside the runtime). Installing a handler
-/// for SIGINT is what stops the default "terminate" action.
+/// What the operating system told the process, whatever it calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    /// SIGINT; Ctrl-C or Ctrl-Break on a Windows console.
+    Interrupt,
+    /// SIGTERM; console closed, log-off or system shutdown on Windows.
+    Terminate,
+}
+
+impl Event {
+    /// The reason logged when this event stops the provider.
+    fn reason(self) -> &'static str {
+        match self {
+            Event::Interrupt => "interrupt (SIGINT or Ctrl-C)",
+            Event::Terminate => "termination request (SIGTERM or console close)",
+        }
+    }
+}
+
+/// Whether `event` stops the provider in `mode`: an interrupt under Terraform
+/// is Terraform's to handle (it sends StopProvider, then Shutdown).
+fn stops(event: Event, mode: Mode) -> bool {
+    match (event, mode) {
+        (Event::Terminate, _) => true,
+        (Event::Interrupt, Mode::Debug) => true,
+        (Event::Interrupt, Mode::Managed) => false,
+    }
+}
+
+fn handle(event: Event, mode: Mode, shutdown: &Shutdown) {
+    if stops(event, mode) {
+        shutdown.trigger(event.reason());
+    } else {
+        tracing::debug!(
+            "ignoring an interrupt: Terraform stops providers with StopProvider and Shutdown"
+        );
+    }
+}
+
+/// Installs the handlers (must run inside the runtime).
+#[cfg(unix)]
 pub(crate) fn install(mode: Mode, shutdown: Shutdown) -> Result<(), PluginError> {
+    use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).map_err(PluginError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(PluginError::Signals)?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                Some(()) = term.recv() => {
-                    shutdown.trigger("SIGTERM");
-                }
-                Some(()) = int.recv() => match mode {
-                    Mode::Debug => shutdown.trigger("SIGINT"),
-                    Mode::Managed => tracing::debug!(
-                        "ignoring SIGINT: Terraform stops providers with StopProvider and Shutdown"
-                    ),
-                },
+            let event = tokio::select! {
+                Some(()) = term.recv() => Event::Terminate,
+                Some(()) = int.recv() => Event::Interrupt,
                 else => break,
-            }
+            };
+            handle(event, mode, &shutdown);
         }
     });
     Ok(())
 }
 
-/// How often to check that Terraform is still our parent.
-const PARENT_POLL: Duration = Duration::from_millis(500);
-
-/// Triggers shutdown once the process that started us has exited (we are
-/// then re-parented, so the parent id changes). Only for [`Mode::Managed`]:
-/// in debug mode the provider is meant to outlive the shell command.
-pub(crate) fn watch_parent(shutdown: Shutdown) {
-    let parent = std::os::unix::process::parent_id();
+/// Installs the console control handlers (must run inside the runtime).
+#[cfg(windows)]
+pub(crate) fn install(mode: Mode, shutdown: Shutdown) -> Result<(), PluginError> {
+    use tokio::signal::windows;
+    let mut ctrl_c = windows::ctrl_c().map_err(PluginError::Signals)?;
+    let mut ctrl_break = windows::ctrl_break().map_err(PluginError::Signals)?;
+    let mut close = windows::ctrl_close().map_err(PluginError::Signals)?;
+    let mut logoff = windows::ctrl_logoff().map_err(PluginError::Signals)?;
+    let mut system_shutdown = windows::ctrl_shutdown().map_err(PluginError::Signals)?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                () = shutdown.wait() => break,
-                () = tokio::time::sleep(PARENT_POLL) => {
-                    if std::os::unix::process::parent_id() != parent {
-                        shutdown.trigger("parent process exited");
-                        break;
-                    }
-                }
-            }
+            let event = tokio::select! {
+                Some(()) = ctrl_c.recv() => Event::Interrupt,
+                Some(()) = ctrl_break.recv() => Event::Interrupt,
+                Some(()) = close.recv() => Event::Terminate,
+                Some(()) = logoff.recv() => Event::Terminate,
+                Some(()) = system_shutdown.recv() => Event::Terminate,
+                else => break,
+            };
+            handle(event, mode, &shutdown);
         }
     });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_termination_stops_a_provider_under_terraform() {
+        assert!(stops(Event::Terminate, Mode::Managed));
+        assert!(!stops(Event::Interrupt, Mode::Managed));
+        assert!(stops(Event::Terminate, Mode::Debug));
+        assert!(stops(Event::Interrupt, Mode::Debug));
+    }
 }

@@ -4,13 +4,16 @@
 //! the provider's schemas), so building xtask builds the provider library.
 
 mod bench;
+mod cross;
 mod demo;
 mod docs;
 #[cfg(test)]
 mod docs_tests;
 mod fuzz;
+mod macos_sdk;
 mod release;
 mod setup;
+mod sign;
 mod terraform;
 mod test;
 mod util;
@@ -40,10 +43,15 @@ commands:
   bench [--quick]        the benchmarks of docs/performance.md against release builds: RPC
                          overhead, refresh, apply with API latency, footprint; a table, and
                          target/bench/results.json. --quick: smaller N, fewer runs
-  release [--from BINARY] [--out DIR]
-                         `cargo build --release` of the provider (or package BINARY as is) and the
-                         Registry's files for this platform in target/release-artifacts/ (or DIR):
-                         the zip, the manifest and the SHA256SUMS of both
+  release [--all | --platform NAME...] [--from [PLATFORM=]BINARY...] [--out DIR]
+                         the Registry's files in target/release-artifacts/ (or DIR): a zip per
+                         platform, the manifest, their SHA256SUMS and its signature. Default: a
+                         `cargo build --release` for this machine; --all: every platform
+                         (linux, darwin, windows; amd64, arm64) cross-built with Zig, installed
+                         on demand under target/cross/; --platform: some of them (e.g.
+                         linux_arm64); --from: package given binaries as they are (this
+                         platform's, or PLATFORM=BINARY). Signs the SHA256SUMS with the GPG key
+                         AGENT37_RELEASE_GPG_KEY names (from GNUPGHOME); says so when unsigned
   docs [--check]         generate docs/ (Terraform Registry layout) from the provider's schemas,
                          examples/ and templates/; fails when a schema element has no
                          description. --check writes nothing and fails when docs/ is stale

@@ -1,16 +1,24 @@
-//! `cargo xtask release [--from BINARY] [--out DIR]`: the files the Terraform Registry expects in
-//! a release, for the platform this runs on.
+//! `cargo xtask release [--all | --platform NAME]... [--from [PLATFORM=]BINARY]... [--out DIR]`:
+//! the files the Terraform Registry (and OpenTofu's) expects in a release.
 //!
 //! ```text
 //! target/release-artifacts/
-//!   terraform-provider-agent37_0.1.0_linux_amd64.zip  the binary as terraform-provider-agent37_v0.1.0
-//!   terraform-provider-agent37_0.1.0_manifest.json    copy of terraform-registry-manifest.json
-//!   terraform-provider-agent37_0.1.0_SHA256SUMS       `sha256sum` format: both files above
+//!   terraform-provider-agent37_0.1.0_linux_amd64.zip   one per platform: the binary as
+//!   terraform-provider-agent37_0.1.0_darwin_arm64.zip  terraform-provider-agent37_v0.1.0[.exe]
+//!   ...
+//!   terraform-provider-agent37_0.1.0_manifest.json     copy of terraform-registry-manifest.json
+//!   terraform-provider-agent37_0.1.0_SHA256SUMS        `sha256sum` format: every file above
+//!   terraform-provider-agent37_0.1.0_SHA256SUMS.sig    detached GPG signature of the sums
 //! ```
 //!
 //! Names and contents are those of HashiCorp's provider scaffolding (goreleaser), including the
-//! manifest's line in SHA256SUMS, which the Registry checks. Signing SHA256SUMS (`.sig`) is left
-//! to the release pipeline, which holds the GPG key.
+//! manifest's line in SHA256SUMS, which the Registry checks. Without options it builds the host
+//! platform with `cargo build --release`; `--all` builds every platform of [`cross::TARGETS`]
+//! with Zig (`cross.rs`), `--platform` some of them; `--from` packages binaries built elsewhere.
+//!
+//! The sums are signed with the key whose id or fingerprint is in `AGENT37_RELEASE_GPG_KEY`, from
+//! the caller's GNUPGHOME (never a key kept in the repository); without it the release says that
+//! its sums are unsigned, and the Registry would refuse it.
 //!
 //! Zipping and hashing use Python's standard library: python3 is already needed by `setup`, so
 //! xtask stays std-only, and hashlib is everywhere `sha256sum` is not (macOS).
@@ -19,9 +27,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::cross::{self, PROVIDER, Platform, Profile, Target};
+use crate::sign;
 use crate::util::{self, Paths};
 
-const PROVIDER: &str = "terraform-provider-agent37";
 const MANIFEST: &str = "terraform-registry-manifest.json";
 
 /// Writes `argv[1]` into the new zip `argv[3]` as `argv[2]`. The entry is marked as a Unix
@@ -52,116 +61,148 @@ for path in sys.argv[1:]:
     print(digest.hexdigest() + "  " + os.path.basename(path))
 "#;
 
+/// Which platforms to build, or which binaries to package.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Package this binary as it is instead of running `cargo build --release`.
-    pub from: Option<PathBuf>,
+    /// `--all`: every platform of [`cross::TARGETS`].
+    pub all: bool,
+    /// `--platform NAME`: these platforms (e.g. `linux_arm64`).
+    pub platforms: Vec<Target>,
+    /// `--from [PLATFORM=]BINARY`: package these files as they are (the host platform when
+    /// no platform is named) instead of building.
+    pub from: Vec<(Platform, PathBuf)>,
     /// Where the artefacts go (default `target/release-artifacts`).
     pub out: Option<PathBuf>,
 }
 
 impl Options {
-    /// `[--from BINARY] [--out DIR]`, each also as `--flag=VALUE`.
+    /// The options above, each value also as `--flag=VALUE`.
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options::default();
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
+            if arg == "--all" {
+                options.all = true;
+                continue;
+            }
             let (flag, inline) = match arg.split_once('=') {
                 Some((flag, value)) => (flag, Some(value.to_string())),
                 None => (arg.as_str(), None),
             };
-            let slot = match flag {
-                "--from" => &mut options.from,
-                "--out" => &mut options.out,
-                _ => {
-                    return Err(format!(
-                        "`release` does not take `{arg}` (see `cargo xtask help`)"
-                    ));
-                }
-            };
+            if !matches!(flag, "--from" | "--out" | "--platform") {
+                return Err(format!(
+                    "`release` does not take `{arg}` (see `cargo xtask help`)"
+                ));
+            }
             let value = inline
                 .or_else(|| rest.next().cloned())
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("`{flag}` needs a path"))?;
-            *slot = Some(PathBuf::from(value));
+                .ok_or_else(|| format!("`{flag}` needs a value"))?;
+            match flag {
+                "--out" => options.out = Some(PathBuf::from(value)),
+                "--platform" => options.platforms.push(cross::target_named(&value)?),
+                _ => options.from.push(parse_from(&value)?),
+            }
+        }
+        let building = options.all || !options.platforms.is_empty();
+        if building && !options.from.is_empty() {
+            return Err("`--from` packages given binaries: it cannot be combined with `--all` or `--platform`".into());
+        }
+        let mut seen = Vec::new();
+        for platform in options.from.iter().map(|(p, _)| *p) {
+            if seen.contains(&platform) {
+                return Err(format!("`--from` names {} twice", platform.name()));
+            }
+            seen.push(platform);
         }
         Ok(options)
     }
+
+    /// The platforms to build (empty when packaging `--from` binaries).
+    fn targets(&self) -> Result<Vec<Target>, String> {
+        if self.all {
+            return Ok(cross::TARGETS.to_vec());
+        }
+        if !self.platforms.is_empty() {
+            let mut targets = self.platforms.clone();
+            targets.dedup();
+            return Ok(targets);
+        }
+        Ok(Vec::new())
+    }
 }
 
-/// The file names of one release for one platform.
+/// `linux_arm64=path` names its platform; a plain path is the host's binary.
+fn parse_from(value: &str) -> Result<(Platform, PathBuf), String> {
+    if let Some((name, path)) = value.split_once('=')
+        && let Ok(target) = cross::target_named(name)
+    {
+        if path.is_empty() {
+            return Err(format!("`--from {name}=` needs a path"));
+        }
+        return Ok((target.platform, PathBuf::from(path)));
+    }
+    Ok((Platform::host()?, PathBuf::from(value)))
+}
+
+/// The file names of one release.
 #[derive(Debug, PartialEq, Eq)]
 struct Names {
-    /// The executable inside the zip.
-    binary: String,
-    zip: String,
+    version: String,
     manifest: String,
     sums: String,
+    signature: String,
 }
 
 impl Names {
-    fn new(version: &str, platform: &Platform) -> Names {
+    fn new(version: &str) -> Names {
+        let sums = format!("{PROVIDER}_{version}_SHA256SUMS");
         Names {
-            binary: format!("{PROVIDER}_v{version}{}", platform.exe_suffix),
-            zip: format!("{PROVIDER}_{version}_{}_{}.zip", platform.os, platform.arch),
+            version: version.to_string(),
             manifest: format!("{PROVIDER}_{version}_manifest.json"),
-            sums: format!("{PROVIDER}_{version}_SHA256SUMS"),
+            signature: format!("{sums}.sig"),
+            sums,
         }
     }
-}
 
-/// An operating system and architecture as Terraform names them (Go's GOOS and GOARCH).
-#[derive(Debug, PartialEq, Eq)]
-struct Platform {
-    os: &'static str,
-    arch: &'static str,
-    exe_suffix: &'static str,
-}
-
-impl Platform {
-    fn host() -> Result<Platform, String> {
-        Platform::from_rust(std::env::consts::OS, std::env::consts::ARCH)
+    /// The executable inside the zip of `platform`.
+    fn binary(&self, platform: Platform) -> String {
+        format!("{PROVIDER}_v{}{}", self.version, platform.exe_suffix())
     }
 
-    fn from_rust(os: &str, arch: &str) -> Result<Platform, String> {
-        let go_os = match os {
-            "linux" => "linux",
-            "macos" => "darwin",
-            "windows" => "windows",
-            "freebsd" => "freebsd",
-            "openbsd" => "openbsd",
-            _ => return Err(format!("no Terraform platform name for the OS `{os}`")),
-        };
-        let go_arch = match arch {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "arm" => "arm",
-            _ => return Err(format!("no Terraform platform name for the CPU `{arch}`")),
-        };
-        let exe_suffix = if go_os == "windows" { ".exe" } else { "" };
-        Ok(Platform {
-            os: go_os,
-            arch: go_arch,
-            exe_suffix,
-        })
+    fn zip(&self, platform: Platform) -> String {
+        format!("{PROVIDER}_{}_{}.zip", self.version, platform.name())
     }
 }
 
 pub fn run(paths: &Paths, options: &Options) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
     let version = package_version(&read_text(&paths.root.join("Cargo.toml"))?)?;
-    let platform = Platform::host()?;
-    let names = Names::new(&version, &platform);
+    let names = Names::new(&version);
     let manifest = read_text(&paths.root.join(MANIFEST))?;
     check_manifest(&manifest)?;
+    // Checked before minutes of building, not after.
+    let signer = sign::Signer::from_env(paths)?;
 
-    let binary = match &options.from {
-        Some(path) => cwd.join(path),
-        None => build_release(paths, platform.exe_suffix)?,
+    let targets = options.targets()?;
+    let binaries: Vec<(Platform, PathBuf)> = if !targets.is_empty() {
+        let toolchain = cross::ensure_toolchain(paths, &targets)?;
+        let built = cross::build(paths, &toolchain, &targets, Profile::Release)?;
+        targets.iter().map(|t| t.platform).zip(built).collect()
+    } else if !options.from.is_empty() {
+        options
+            .from
+            .iter()
+            .map(|(platform, path)| (*platform, cwd.join(path)))
+            .collect()
+    } else {
+        let platform = Platform::host()?;
+        vec![(platform, build_release(paths, platform.exe_suffix())?)]
     };
-    if !binary.is_file() {
-        return Err(format!("{} is not a file", binary.display()));
+    for (_, binary) in &binaries {
+        if !binary.is_file() {
+            return Err(format!("{} is not a file", binary.display()));
+        }
     }
     let out = match &options.out {
         Some(dir) => cwd.join(dir),
@@ -170,47 +211,80 @@ pub fn run(paths: &Paths, options: &Options) -> Result<ExitCode, String> {
     util::create_dir_all(&out)?;
     remove_old_artefacts(&out)?;
 
-    util::step(format!(
-        "zip {} as {}/{}",
-        paths.show(&binary),
-        names.zip,
-        names.binary
-    ));
-    let zip = out.join(&names.zip);
-    let partial = out.join(format!("{}.partial", names.zip));
-    let zipped = python(
-        ZIP_SCRIPT,
-        &[
-            binary.as_os_str(),
-            names.binary.as_ref(),
-            partial.as_os_str(),
-        ],
-    )
-    .and_then(|_| rename(&partial, &zip));
-    if let Err(err) = zipped {
-        let _ = fs::remove_file(&partial);
-        return Err(err);
+    let mut hashed = Vec::new();
+    for (platform, binary) in &binaries {
+        let zip_name = names.zip(*platform);
+        util::step(format!(
+            "zip {} as {zip_name}/{}",
+            paths.show(binary),
+            names.binary(*platform)
+        ));
+        zip(binary, &names.binary(*platform), &out.join(&zip_name))?;
+        hashed.push(zip_name);
     }
     write(&out.join(&names.manifest), manifest.as_bytes())?;
+    hashed.push(names.manifest.clone());
 
     // Sorted by name, as goreleaser writes them.
-    let mut hashed = [names.zip.as_str(), names.manifest.as_str()];
     hashed.sort_unstable();
+    let hashed: Vec<&str> = hashed.iter().map(String::as_str).collect();
     let files: Vec<PathBuf> = hashed.iter().map(|name| out.join(name)).collect();
     let args: Vec<&std::ffi::OsStr> = files.iter().map(|p| p.as_os_str()).collect();
     let sums = check_sums(&python(SHA256_SCRIPT, &args)?, &hashed)?;
-    write(&out.join(&names.sums), sums.as_bytes())?;
+    let sums_path = out.join(&names.sums);
+    write(&sums_path, sums.as_bytes())?;
+    let signed = match &signer {
+        Some(signer) => {
+            signer.detach_sign(&sums_path, &out.join(&names.signature))?;
+            true
+        }
+        None => false,
+    };
 
-    util::step(format!(
-        "release {version} for {}_{} in {}:",
-        platform.os,
-        platform.arch,
-        paths.show(&out)
-    ));
-    for name in [&names.zip, &names.manifest, &names.sums] {
+    util::step(format!("release {version} in {}:", paths.show(&out)));
+    for (platform, binary) in &binaries {
+        println!(
+            "{:<14} binary {:>10} bytes, zip {:>10} bytes",
+            platform.name(),
+            file_size(binary)?,
+            file_size(&out.join(names.zip(*platform)))?
+        );
+    }
+    let mut listed: Vec<&str> = hashed.clone();
+    listed.push(&names.sums);
+    if signed {
+        listed.push(&names.signature);
+    }
+    for name in listed {
         println!("{}", out.join(name).display());
     }
+    if let Some(signer) = &signer {
+        println!("{} signed with key {}", names.sums, signer.key());
+    } else {
+        eprintln!("xtask: {}", sign::UNSIGNED);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Zips `binary` as `name` into `zip`, through a `.partial` file so that no half-written zip
+/// ever carries the final name.
+fn zip(binary: &Path, name: &str, zip: &Path) -> Result<(), String> {
+    let partial = zip.with_extension("zip.partial");
+    let zipped = python(
+        ZIP_SCRIPT,
+        &[binary.as_os_str(), name.as_ref(), partial.as_os_str()],
+    )
+    .and_then(|_| rename(&partial, zip));
+    if zipped.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    zipped.map(|_| ())
+}
+
+fn file_size(path: &Path) -> Result<u64, String> {
+    fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// `cargo build --release` of the provider; returns the binary. `--locked`: a release is built
@@ -358,9 +432,65 @@ mod tests {
     #[test]
     fn options_take_paths_in_both_forms() {
         assert_eq!(Options::parse(&[]).unwrap(), Options::default());
+        let host = Platform::host().unwrap();
         let options = Options::parse(&strings(&["--from", "a/b", "--out=dist"])).unwrap();
-        assert_eq!(options.from, Some(PathBuf::from("a/b")));
+        assert_eq!(options.from, [(host, PathBuf::from("a/b"))]);
         assert_eq!(options.out, Some(PathBuf::from("dist")));
+    }
+
+    #[test]
+    fn from_may_name_a_platform() {
+        let options = Options::parse(&strings(&[
+            "--from",
+            "linux_arm64=x/arm",
+            "--from=windows_amd64=y/p.exe",
+            "--from",
+            "weird=name",
+        ]))
+        .unwrap();
+        let arm = cross::target_named("linux_arm64").unwrap().platform;
+        let win = cross::target_named("windows_amd64").unwrap().platform;
+        assert_eq!(
+            options.from,
+            [
+                (arm, PathBuf::from("x/arm")),
+                (win, PathBuf::from("y/p.exe")),
+                // Not a platform name: a path that happens to hold `=`.
+                (Platform::host().unwrap(), PathBuf::from("weird=name")),
+            ]
+        );
+        let twice = Options::parse(&strings(&[
+            "--from",
+            "linux_arm64=a",
+            "--from",
+            "linux_arm64=b",
+        ]));
+        assert!(twice.unwrap_err().contains("twice"));
+        assert!(Options::parse(&strings(&["--from", "linux_arm64="])).is_err());
+    }
+
+    #[test]
+    fn all_or_platforms_choose_the_builds() {
+        let all = Options::parse(&strings(&["--all"])).unwrap();
+        assert_eq!(all.targets().unwrap(), cross::TARGETS.to_vec());
+        let some = Options::parse(&strings(&[
+            "--platform",
+            "darwin_arm64",
+            "--platform=linux_arm64",
+        ]))
+        .unwrap();
+        let names: Vec<String> = some
+            .targets()
+            .unwrap()
+            .iter()
+            .map(|t| t.platform.name())
+            .collect();
+        assert_eq!(names, ["darwin_arm64", "linux_arm64"]);
+        assert!(Options::parse(&[]).unwrap().targets().unwrap().is_empty());
+        let err = Options::parse(&strings(&["--platform", "plan9_arm"])).unwrap_err();
+        assert!(err.contains("plan9_arm"), "{err}");
+        let err = Options::parse(&strings(&["--all", "--from", "x"])).unwrap_err();
+        assert!(err.contains("--from"), "{err}");
     }
 
     #[test]
@@ -373,33 +503,32 @@ mod tests {
 
     #[test]
     fn names_follow_the_registry_conventions() {
+        let names = Names::new("0.1.0");
         let linux = Platform::from_rust("linux", "x86_64").unwrap();
+        assert_eq!(names.binary(linux), "terraform-provider-agent37_v0.1.0");
         assert_eq!(
-            Names::new("0.1.0", &linux),
-            Names {
-                binary: "terraform-provider-agent37_v0.1.0".into(),
-                zip: "terraform-provider-agent37_0.1.0_linux_amd64.zip".into(),
-                manifest: "terraform-provider-agent37_0.1.0_manifest.json".into(),
-                sums: "terraform-provider-agent37_0.1.0_SHA256SUMS".into(),
-            }
+            names.zip(linux),
+            "terraform-provider-agent37_0.1.0_linux_amd64.zip"
+        );
+        assert_eq!(
+            names.manifest,
+            "terraform-provider-agent37_0.1.0_manifest.json"
+        );
+        assert_eq!(names.sums, "terraform-provider-agent37_0.1.0_SHA256SUMS");
+        assert_eq!(
+            names.signature,
+            "terraform-provider-agent37_0.1.0_SHA256SUMS.sig"
         );
         let windows = Platform::from_rust("windows", "aarch64").unwrap();
-        let names = Names::new("1.2.3", &windows);
-        assert_eq!(names.binary, "terraform-provider-agent37_v1.2.3.exe");
+        let names = Names::new("1.2.3");
         assert_eq!(
-            names.zip,
+            names.binary(windows),
+            "terraform-provider-agent37_v1.2.3.exe"
+        );
+        assert_eq!(
+            names.zip(windows),
             "terraform-provider-agent37_1.2.3_windows_arm64.zip"
         );
-    }
-
-    #[test]
-    fn platforms_use_go_names() {
-        let mac = Platform::from_rust("macos", "aarch64").unwrap();
-        assert_eq!((mac.os, mac.arch), ("darwin", "arm64"));
-        let old = Platform::from_rust("linux", "x86").unwrap();
-        assert_eq!((old.os, old.arch), ("linux", "386"));
-        assert!(Platform::from_rust("haiku", "x86_64").is_err());
-        assert!(Platform::from_rust("linux", "riscv64").is_err());
     }
 
     #[test]

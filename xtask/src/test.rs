@@ -1,9 +1,15 @@
 //! `cargo xtask test`: everything CI checks, in the order a failure is cheapest to read.
 
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 
+use crate::cross::{self, Profile, Runner};
 use crate::setup;
 use crate::util::{self, Paths};
+
+/// `AGENT37_CROSS_TESTS=0` skips the cross builds (the qemu/Wine tests then say they skipped).
+const CROSS_TESTS_VAR: &str = "AGENT37_CROSS_TESTS";
 
 pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
     util::step("setup: Terraform 1.15 and 1.11");
@@ -17,6 +23,15 @@ pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
     )?;
 
     let mut failed = Vec::new();
+
+    let cross_env = match cross_test_binaries(paths) {
+        Ok(env) => env,
+        Err(err) => {
+            eprintln!("xtask test: cross builds failed: {err}");
+            failed.push("cross builds for the qemu/Wine tests");
+            Vec::new()
+        }
+    };
 
     let mut tests = util::cargo();
     tests.current_dir(&paths.root);
@@ -32,6 +47,7 @@ pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
     tests
         .env("AGENT37_PROVIDER_DIR", paths.debug_dir())
         .env("AGENT37_EMULATOR_BIN", paths.emulator_bin())
+        .envs(cross_env)
         .stdin(Stdio::null());
     util::step(util::describe(&tests));
     if !util::status(&mut tests)?.success() {
@@ -65,6 +81,58 @@ pub fn run(paths: &Paths, extra: &[String]) -> Result<ExitCode, String> {
         eprintln!("xtask test: FAILED: {}", failed.join("; "));
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// The tools of the platform tests: qemu-user and Wine (installed with apt-get when possible),
+/// gpg for the signed-release tests, and the cross toolchain; then the `cross-test` builds of
+/// the provider for the platforms whose runner is there. Returns the variables that tell the
+/// tests where everything is. A runner that cannot be installed is a warning (its test says it
+/// skipped); a toolchain or build failure is an error.
+fn cross_test_binaries(paths: &Paths) -> Result<Vec<(&'static str, OsString)>, String> {
+    let runners = [Runner::Qemu, Runner::Wine];
+    for missing in cross::ensure_debian_packages(&runners, &[("gpg", "gnupg")]) {
+        eprintln!("xtask: warning: missing {missing}: the tests that need it will skip");
+    }
+    if std::env::var(CROSS_TESTS_VAR).as_deref() == Ok("0") {
+        eprintln!("xtask: {CROSS_TESTS_VAR}=0: no cross builds, the qemu/Wine tests will skip");
+        return Ok(Vec::new());
+    }
+    let available: Vec<(Runner, PathBuf)> = runners
+        .iter()
+        .filter_map(|&runner| cross::find_runner(runner).map(|program| (runner, program)))
+        .collect();
+    if available.is_empty() {
+        return Ok(Vec::new());
+    }
+    let targets: Vec<cross::Target> = available.iter().map(|(r, _)| r.target()).collect();
+    util::step(format!(
+        "cross builds for {}",
+        targets
+            .iter()
+            .map(|t| t.platform.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let toolchain = cross::ensure_toolchain(paths, &targets)?;
+    let mut env: Vec<(&'static str, OsString)> = Vec::new();
+    for (runner, program) in &available {
+        match runner {
+            Runner::Qemu => {
+                env.push(("AGENT37_QEMU", program.clone().into()));
+                env.push(("AGENT37_QEMU_LD_PREFIX", cross::QEMU_SYSROOT.into()));
+            }
+            Runner::Wine => {
+                let prefix = cross::ensure_wine_prefix(paths, &toolchain, program)?;
+                env.push(("AGENT37_WINE", program.clone().into()));
+                env.push(("AGENT37_WINEPREFIX", prefix.into()));
+            }
+        }
+    }
+    let binaries = cross::build(paths, &toolchain, &targets, Profile::CrossTest)?;
+    for ((runner, _), binary) in available.iter().zip(binaries) {
+        env.push((runner.binary_env_var(), binary.into()));
+    }
+    Ok(env)
 }
 
 /// cargo-nextest when installed, unless `AGENT37_TEST_RUNNER` says `cargo` (plain `cargo test`,
