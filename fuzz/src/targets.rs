@@ -417,7 +417,7 @@ fn upgrade_state(entry: &Entry, payload: &[u8]) -> u8 {
     let Kind::Resource(r) = &entry.kind else {
         return 0;
     };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(payload) else {
+    let Ok(map) = agent37_provider::sdk::RawState::parse(payload) else {
         return 1;
     };
     let mut ok = 0u8;

@@ -3,12 +3,14 @@
 //! to the traits of [`traits`]. Nothing here knows about agent37.
 
 pub mod convert;
+pub mod core;
 pub mod diag;
 pub mod duration;
 pub mod json;
 pub mod msgpack;
 pub mod path;
 pub mod plan;
+pub mod raw_state;
 pub mod schema;
 pub mod server;
 pub mod timeouts;
@@ -19,6 +21,7 @@ pub mod value;
 
 pub use diag::Diagnostics;
 pub use path::Path;
+pub use raw_state::RawState;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
 pub use traits::{

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
 use super::path::Path;
+use super::raw_state::RawState;
 use super::schema::Schema;
 use super::types::Type;
 use super::value::Value;
@@ -164,14 +165,11 @@ pub trait Resource<D>: Send + Sync {
     /// Extra checks of the whole configuration beyond the attribute validators.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Rewrites state JSON written under schema `version` into the current version's shape.
-    /// The default keeps state of this or an older version as it is (override it once a schema
-    /// change needs a rewrite) and refuses state from a newer provider.
-    fn upgrade_state(
-        &self,
-        version: i64,
-        state: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    /// Rewrites state JSON written under schema `version` into the current version's shape
+    /// (numbers are exact decimals). The default keeps state of this or an older version as it
+    /// is (override it once a schema change needs a rewrite) and refuses state from a newer
+    /// provider. Attributes the current schema lacks are dropped afterwards.
+    fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
         let current = self.schema().version;
         if version > current {
             return Err(format!(

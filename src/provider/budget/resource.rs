@@ -354,15 +354,15 @@ mod tests {
     #[test]
     fn version_0_state_upgrades_unchanged() {
         // State as Terraform stores it for schema version 0.
-        let stored = serde_json::json!({
+        let map = crate::sdk::RawState::parse(
+            br#"{
             "instance_id": "abc123defg", "monthly_cap_micros": 5000000, "topup_micros": 1000000,
             "monthly_consumed_micros": 12, "monthly_remaining_micros": 4999988,
             "monthly_period": "2026-06", "topup_remaining_micros": 1000000,
             "updated_at": 1790000000, "timeouts": null
-        });
-        let serde_json::Value::Object(map) = stored else {
-            panic!("fixture is an object")
-        };
+        }"#,
+        )
+        .expect("fixture is an object");
         let r = BudgetResource;
         assert_eq!(r.schema().version, 0);
         assert_eq!(r.upgrade_state(0, map.clone()), Ok(map.clone()));

@@ -488,8 +488,8 @@ mod tests {
 
     #[test]
     fn version_0_state_is_kept_and_newer_versions_are_refused() {
-        let fixture: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
-            r#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
+        let fixture = crate::sdk::RawState::parse(
+            br#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
                 "disk": 6, "name": "bot", "user": null, "metadata": {"team": "a"},
                 "state": "running", "auto_update": false, "wait_for_healthy": true,
                 "status": "running", "image_ref": "ghcr.io/agent37-platform/hermes:1",
@@ -498,7 +498,7 @@ mod tests {
                 "paid_through": 1790086400, "past_due": false, "created": 1790000000,
                 "timeouts": null}"#,
         )
-        .unwrap_or_default();
+        .expect("fixture is an object");
         let r = InstanceResource;
         assert_eq!(r.schema().version, 0);
         assert_eq!(r.upgrade_state(0, fixture.clone()), Ok(fixture.clone()));

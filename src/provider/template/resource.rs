@@ -265,7 +265,8 @@ mod tests {
     #[test]
     fn newer_state_versions_are_refused() {
         let r = TemplateResource;
-        let state = serde_json::Map::new();
+        let state =
+            crate::sdk::RawState::from_members(Vec::<(String, crate::sdk::json::Json)>::new());
         assert!(r.upgrade_state(0, state.clone()).is_ok());
         assert!(r.upgrade_state(1, state).is_err());
     }
