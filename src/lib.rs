@@ -5,6 +5,9 @@
 //! `sdk` and `api` → `timing` (per-RPC accounting of time spent waiting on the API).
 //! See ARCHITECTURE.md for the map.
 
+// The SDK's derive names the SDK by this crate's name, inside the crate as well as outside.
+extern crate self as agent37_provider;
+
 pub mod api;
 pub mod plugin;
 pub mod proto;

@@ -14,7 +14,7 @@ use agent37_provider::api::{
     self, ActionAck, Budget, ExecResult, Instance, SignedUrl, Template, Usage,
 };
 use agent37_provider::provider::{config as provider_config, money};
-use agent37_provider::sdk::timeouts::{self, Op};
+use agent37_provider::sdk::timeouts::{self, Phase};
 use agent37_provider::sdk::validate::validate_block;
 use agent37_provider::sdk::value::{Number, Value};
 use agent37_provider::sdk::{Diagnostics, Path, Type, duration, json, msgpack};
@@ -475,8 +475,8 @@ fn run_config(input: &[u8]) -> u64 {
         }
         Kind::Resource(_) => {
             // The deadline every call of the resource is bounded by.
-            for op in [Op::Create, Op::Update, Op::Delete] {
-                let d = timeouts::get(&value, op);
+            for phase in [Phase::Create, Phase::Update, Phase::Delete] {
+                let d = timeouts::get(&value, phase);
                 assert!(d > Duration::ZERO, "{}: a zero deadline", entry.name);
             }
         }

@@ -5,8 +5,10 @@
 pub mod convert;
 pub mod core;
 pub mod diag;
+pub mod dispatch;
 pub mod duration;
 pub mod json;
+pub mod model;
 pub mod msgpack;
 pub mod path;
 pub mod plan;
@@ -20,13 +22,14 @@ pub mod validate;
 pub mod value;
 
 pub use diag::Diagnostics;
+pub use model::{Attr, Model, Object, PrivateState};
 pub use path::Path;
 pub use raw_state::RawState;
 pub use schema::{Attribute, Nesting, Schema};
 pub use server::Server;
 pub use traits::{
-    Action, Applied, Ctx, DataSource, EphemeralResource, Function, Identity, ListResource, Listed,
-    Opened, Plan, Progress, Provider, ReadOutcome, Resource,
+    Action, Create, Ctx, DataSource, Delete, EphemeralResource, Function, Identity, ListResource,
+    Listed, Opened, Outcome, Plan, Progress, Provider, Read, Resource, Update,
 };
 pub use types::Type;
 pub use value::Value;

@@ -76,6 +76,11 @@ impl Attribute {
         }
     }
 
+    /// An attribute of any schema type (what `#[derive(Model)]` builds from a field's type).
+    pub fn with_type(name: &str, ty: AttrType) -> Attribute {
+        Self::new(name, ty)
+    }
+
     pub fn string(name: &str) -> Attribute {
         Self::new(name, AttrType::Plain(Type::String))
     }

@@ -7,7 +7,8 @@
 //! Objects live in a JSON file in the directory named by the provider's `dir`, so tests can
 //! inspect and change them out of band. A few names make the provider misbehave on purpose:
 //! `fail-apply` (create refused), `stuck` (delete refused), `leave-unknown` (create returns an
-//! unknown value); every plan hook call is logged to `plans.log`.
+//! unknown value); every plan hook call is logged to `plans.log`, and every create, update and
+//! delete to `ops.log` with the deadline the SDK gave it.
 
 #[cfg(test)]
 mod tests;
@@ -16,12 +17,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use agent37_provider::sdk::schema::Nesting;
-use agent37_provider::sdk::traits::ConfigureEnv;
+use agent37_provider::sdk::timeouts::Timeouts;
+use agent37_provider::sdk::traits::{
+    ConfigureEnv, DynAction, DynDataSource, DynListResource, DynResource,
+};
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
-    Action, Applied, Attribute, Ctx, DataSource, Diagnostics, Identity, ListResource, Listed, Path,
-    Plan, Progress, Provider, RawState, ReadOutcome, Resource, Schema, Value, timeouts,
+    Action, Attr, Attribute, Create, Ctx, DataSource, Delete, Diagnostics, Identity, ListResource,
+    Listed, Model, Object, Outcome, Path, Plan, PrivateState, Progress, Provider, RawState, Read,
+    Resource, Schema, Update, Value,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -78,16 +82,16 @@ impl Provider for TestProvider {
             ],
         )
     }
-    fn resources(&self) -> Vec<Arc<dyn Resource<Store>>> {
-        vec![Arc::new(Thing)]
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Store>>> {
+        vec![Arc::new(ThingResource)]
     }
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Store>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Store>>> {
         vec![Arc::new(ThingData)]
     }
-    fn actions(&self) -> Vec<Arc<dyn Action<Store>>> {
+    fn actions(&self) -> Vec<Arc<dyn DynAction<Store>>> {
         vec![Arc::new(Touch)]
     }
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Store>>> {
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Store>>> {
         vec![Arc::new(ThingList)]
     }
     async fn configure(
@@ -109,66 +113,77 @@ impl Provider for TestProvider {
     }
 }
 
-fn thing_schema() -> Schema {
-    Schema::new(
-        "A thing",
-        vec![
-            Attribute::string("id").computed().describe("id"),
-            Attribute::string("name")
-                .required()
-                .describe("in place")
-                .validate(check("no 'bad'", |v| match v.as_str() {
-                    Some(s) if s.contains("bad") => Err("must not contain \"bad\"".into()),
-                    _ => Ok(()),
-                })),
-            Attribute::string("kind")
-                .default(Value::string("plain"))
-                .requires_replace()
-                .describe("replace"),
-            Attribute::number("size")
-                .optional()
-                .computed()
-                .describe("optional computed")
-                .validate(IntRange::between(1, 100)),
-            Attribute::string("secret")
-                .optional()
-                .sensitive()
-                .describe("sensitive"),
-            Attribute::typed(
-                "tags",
-                agent37_provider::sdk::Type::map(agent37_provider::sdk::Type::String),
-            )
-            .optional()
-            .describe("map"),
-            Attribute::nested(
-                "items",
-                Nesting::List,
-                vec![
-                    Attribute::string("key").required().describe("k"),
-                    Attribute::number("weight")
-                        .default(Value::number(1))
-                        .describe("w"),
-                ],
-            )
-            .optional()
-            .describe("nested list"),
-            Attribute::number("writes")
-                .computed()
-                .unknown_on_update()
-                .describe("from private state"),
-            Attribute::string("created")
-                .computed()
-                .describe("quiet computed"),
-        ],
-    )
-    .version(THING_VERSION)
-    .with_block(timeouts::block())
+fn no_bad(v: &Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if s.contains("bad") => Err("must not contain \"bad\"".into()),
+        _ => Ok(()),
+    }
+}
+
+/// One entry of `items`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct Item {
+    #[attr(required, describe = "k")]
+    pub key: Attr<String>,
+    #[attr(default = Value::number(1), describe = "w")]
+    pub weight: Attr<i64>,
+}
+
+/// The state of `sdktest_thing`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct Thing {
+    #[attr(computed, describe = "id")]
+    pub id: Attr<String>,
+    #[attr(required, describe = "in place", validate = check("no 'bad'", no_bad))]
+    pub name: Attr<String>,
+    #[attr(default = Value::string("plain"), requires_replace, describe = "replace")]
+    pub kind: Attr<String>,
+    #[attr(
+        optional,
+        computed,
+        describe = "optional computed",
+        validate = IntRange::between(1, 100)
+    )]
+    pub size: Attr<i64>,
+    #[attr(optional, sensitive, describe = "sensitive")]
+    pub secret: Attr<String>,
+    #[attr(optional, describe = "map")]
+    pub tags: Attr<BTreeMap<String, Option<String>>>,
+    #[attr(optional, describe = "nested list")]
+    pub items: Attr<Vec<Item>>,
+    #[attr(computed, unknown_on_update, describe = "from private state")]
+    pub writes: Attr<i64>,
+    #[attr(computed, describe = "quiet computed")]
+    pub created: Attr<String>,
+    #[block]
+    pub timeouts: Timeouts,
 }
 
 /// Version 0 called `name` `title`; version 1 renamed it.
 pub const THING_VERSION: i64 = 1;
 
-struct Thing;
+fn thing_schema() -> Schema {
+    Thing::schema("A thing").version(THING_VERSION)
+}
+
+/// The private state of a thing: how many times it was written (`writes=N`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Writes(pub i64);
+
+impl PrivateState for Writes {
+    fn decode(bytes: &[u8]) -> Self {
+        Writes(
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.strip_prefix("writes="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+        )
+    }
+    fn encode(&self) -> Vec<u8> {
+        format!("writes={}", self.0).into_bytes()
+    }
+}
 
 fn to_json(v: &Value) -> Json {
     match v {
@@ -186,121 +201,86 @@ fn to_json(v: &Value) -> Json {
     }
 }
 
-fn from_json_obj(id: &str, j: &Json, timeouts: Value) -> Value {
-    let s = |k: &str| {
-        j.get(k)
-            .and_then(Json::as_str)
-            .map(Value::string)
-            .unwrap_or(Value::Null)
-    };
-    let n = |k: &str| {
-        j.get(k)
-            .and_then(Json::as_i64)
-            .map(Value::number)
-            .unwrap_or(Value::Null)
-    };
+/// A stored thing as its state.
+fn from_store(id: &str, j: &Json, timeouts: Timeouts) -> Thing {
+    let s = |k: &str| Attr::from_option(j.get(k).and_then(Json::as_str).map(str::to_string));
+    let n = |k: &str| Attr::from_option(j.get(k).and_then(Json::as_i64));
     let tags = match j.get("tags") {
-        Some(Json::Object(m)) => Value::Map(
+        Some(Json::Object(m)) => Attr::Known(
             m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map(Value::string).unwrap_or(Value::Null),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string)))
                 .collect(),
         ),
-        _ => Value::Null,
+        _ => Attr::Null,
     };
     let items = match j.get("items") {
-        Some(Json::Array(xs)) => Value::List(
+        Some(Json::Array(xs)) => Attr::Known(
             xs.iter()
-                .map(|x| {
-                    let mut m = BTreeMap::new();
-                    m.insert(
-                        "key".to_string(),
-                        x.get("key")
-                            .and_then(Json::as_str)
-                            .map(Value::string)
-                            .unwrap_or(Value::Null),
-                    );
-                    m.insert(
-                        "weight".to_string(),
-                        x.get("weight")
-                            .and_then(Json::as_i64)
-                            .map(Value::number)
-                            .unwrap_or(Value::Null),
-                    );
-                    Value::Object(m)
+                .map(|x| Item {
+                    key: Attr::from_option(x.get("key").and_then(Json::as_str).map(str::to_string)),
+                    weight: Attr::from_option(x.get("weight").and_then(Json::as_i64)),
                 })
                 .collect(),
         ),
-        _ => Value::Null,
+        _ => Attr::Null,
     };
-    let mut m = BTreeMap::new();
-    m.insert("id".into(), Value::string(id));
-    m.insert("name".into(), s("name"));
-    m.insert("kind".into(), s("kind"));
-    m.insert("size".into(), n("size"));
-    m.insert("secret".into(), s("secret"));
-    m.insert("tags".into(), tags);
-    m.insert("items".into(), items);
-    m.insert("writes".into(), n("writes"));
-    m.insert("created".into(), s("created"));
-    m.insert("timeouts".into(), timeouts);
-    Value::Object(m)
+    Thing {
+        id: id.into(),
+        name: s("name"),
+        kind: s("kind"),
+        size: n("size"),
+        secret: s("secret"),
+        tags,
+        items,
+        writes: n("writes"),
+        created: s("created"),
+        timeouts,
+    }
 }
 
-fn writes_from_private(private: &[u8]) -> i64 {
-    std::str::from_utf8(private)
-        .ok()
-        .and_then(|s| s.strip_prefix("writes="))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
+struct ThingResource;
 
-impl Thing {
+impl ThingResource {
     fn write(
         &self,
         store: &Store,
         id: &str,
-        planned: &Value,
+        planned: &Thing,
         writes: i64,
-    ) -> Result<Value, Diagnostics> {
+    ) -> Result<Thing, Diagnostics> {
         let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
-        let mut j = to_json(planned);
+        let mut j = to_json(&planned.to_value());
         if let Json::Object(o) = &mut j {
-            o.remove("id");
-            o.remove("timeouts");
-            if o.get("size").is_none_or(Json::is_null) {
-                o.insert("size".into(), Json::from(3));
+            o.remove(Thing::ID);
+            o.remove(Thing::TIMEOUTS);
+            if o.get(Thing::SIZE).is_none_or(Json::is_null) {
+                o.insert(Thing::SIZE.into(), Json::from(3));
             }
-            o.insert("writes".into(), Json::from(writes));
+            o.insert(Thing::WRITES.into(), Json::from(writes));
             let created = all
                 .get(id)
-                .and_then(|p| p.get("created"))
+                .and_then(|p| p.get(Thing::CREATED))
                 .cloned()
                 .unwrap_or(Json::String("2026-01-01".into()));
-            o.insert("created".into(), created);
+            o.insert(Thing::CREATED.into(), created);
         }
         all.insert(id.to_string(), j.clone());
         store.save(&all)?;
-        Ok(from_json_obj(
-            id,
-            &j,
-            planned.attr("timeouts").cloned().unwrap_or(Value::Null),
-        ))
+        Ok(from_store(id, &j, planned.timeouts.clone()))
     }
 }
 
 #[async_trait]
-impl Resource<Store> for Thing {
+impl Resource<Store> for ThingResource {
+    type State = Thing;
+    type Private = Writes;
+
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
     }
     fn identity(&self) -> Option<Identity> {
-        Some(Identity::single("id", "The thing's id."))
+        Some(Identity::single(Thing::ID, "The thing's id."))
     }
     fn schema(&self) -> Schema {
         thing_schema()
@@ -308,225 +288,167 @@ impl Resource<Store> for Thing {
     fn upgrade_state(&self, version: i64, mut state: RawState) -> Result<RawState, String> {
         match version {
             0 => {
-                state.rename("title", "name");
+                state.rename("title", Thing::NAME);
                 Ok(state)
             }
             THING_VERSION => Ok(state),
             v => Err(format!("unknown schema version {v}")),
         }
     }
-    async fn plan(&self, ctx: &Ctx<Store>, plan: &mut Plan<'_>) {
-        if let Ok(store) = ctx.configured() {
-            let name = plan.planned_attr("name").as_str().unwrap_or("(unknown)");
-            store.log("plans.log", &format!("plan {name}"));
-        }
+    async fn plan(&self, ctx: &Ctx<Store>, plan: &mut Plan<'_, Thing, Writes>) {
+        let name = plan.planned.name.as_str().unwrap_or("(unknown)");
+        ctx.data().log("plans.log", &format!("plan {name}"));
         // `size` may only grow in place; shrinking replaces (a rule like agent37's disk).
         if let (Some(old), Some(new)) = (
-            plan.prior_attr("size").as_i64(),
-            plan.planned_attr("size").as_i64(),
+            plan.prior.and_then(|p| p.size.get()),
+            plan.planned.size.get(),
         ) && new < old
         {
-            plan.replace_on("size");
+            plan.replace_on(Thing::SIZE);
         }
     }
-    async fn create(&self, ctx: &Ctx<Store>, planned: &Value, _config: &Value) -> Applied {
-        let mut diags = Diagnostics::new();
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => {
-                return Applied {
-                    state: Value::Null,
-                    private: Vec::new(),
-                    diags: d,
-                };
+    async fn create(&self, ctx: &Ctx<Store>, req: Create<Thing>) -> Outcome<Option<Thing>, Writes> {
+        let planned = &req.planned;
+        match planned.name.as_str() {
+            Some("fail-apply") => {
+                let mut d = Diagnostics::new();
+                d.attr_error(
+                    Path::attr(Thing::NAME),
+                    "Create refused",
+                    "the name fail-apply is refused at apply time",
+                );
+                return d.into();
             }
-        };
-        if planned.attr("name").and_then(Value::as_str) == Some("fail-apply") {
-            diags.attr_error(
-                Path::attr("name"),
-                "Create refused",
-                "the name fail-apply is refused at apply time",
-            );
-            return Applied {
-                state: Value::Null,
-                private: Vec::new(),
-                diags,
-            };
+            Some("leave-unknown") => {
+                return Outcome::ok(Some(Thing {
+                    id: Attr::unknown(),
+                    ..Thing::default()
+                }));
+            }
+            _ => {}
         }
-        if planned.attr("name").and_then(Value::as_str) == Some("leave-unknown") {
-            return Applied {
-                state: Value::object([("id", Value::unknown())]),
-                private: Vec::new(),
-                diags,
-            };
-        }
+        ctx.data()
+            .log("ops.log", &format!("create {}s", ctx.deadline().as_secs()));
         // Unique without coordination: creates run in parallel.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         let id = format!("t{nanos:x}");
-        match self.write(store, &id, planned, 1) {
-            Ok(state) => Applied {
-                state,
-                private: b"writes=1".to_vec(),
-                diags,
-            },
-            Err(d) => Applied {
-                state: Value::Null,
-                private: Vec::new(),
-                diags: d,
-            },
+        match self.write(ctx.data(), &id, planned, 1) {
+            Ok(state) => Outcome::ok(Some(state)).with_private(Writes(1)),
+            Err(d) => d.into(),
         }
     }
-    async fn read(&self, ctx: &Ctx<Store>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => {
-                return ReadOutcome {
-                    state: Some(state.clone()),
-                    private: private.to_vec(),
-                    diags: d,
-                };
-            }
-        };
-        let id = state.attr("id").and_then(Value::as_str).unwrap_or_default();
-        let all = store.load();
-        let timeouts = state.attr("timeouts").cloned().unwrap_or(Value::Null);
-        ReadOutcome {
-            state: all.get(id).map(|j| from_json_obj(id, j, timeouts)),
-            private: private.to_vec(),
-            diags: Diagnostics::new(),
-        }
+    async fn read(
+        &self,
+        ctx: &Ctx<Store>,
+        req: Read<Thing, Writes>,
+    ) -> Outcome<Option<Thing>, Writes> {
+        let id = req.state.id.as_str().unwrap_or_default();
+        let all = ctx.data().load();
+        Outcome::ok(
+            all.get(id)
+                .map(|j| from_store(id, j, req.state.timeouts.clone())),
+        )
+        .with_private(req.private)
     }
     async fn update(
         &self,
         ctx: &Ctx<Store>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        private: &[u8],
-    ) -> Applied {
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => {
-                return Applied {
-                    state: prior.clone(),
-                    private: private.to_vec(),
-                    diags: d,
-                };
-            }
-        };
-        let id = prior
-            .attr("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let writes = writes_from_private(private) + 1;
-        match self.write(store, &id, planned, writes) {
-            Ok(state) => Applied {
-                state,
-                private: format!("writes={writes}").into_bytes(),
-                diags: Diagnostics::new(),
-            },
-            Err(d) => Applied {
-                state: prior.clone(),
-                private: private.to_vec(),
-                diags: d,
-            },
+        req: Update<Thing, Writes>,
+    ) -> Outcome<Option<Thing>, Writes> {
+        ctx.data()
+            .log("ops.log", &format!("update {}s", ctx.deadline().as_secs()));
+        let id = req.prior.id.as_str().unwrap_or_default();
+        let writes = req.private.0 + 1;
+        match self.write(ctx.data(), id, &req.planned, writes) {
+            Ok(state) => Outcome::ok(Some(state)).with_private(Writes(writes)),
+            Err(d) => d.into(),
         }
     }
-    async fn delete(&self, ctx: &Ctx<Store>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => return d,
-        };
-        if prior.attr("name").and_then(Value::as_str) == Some("stuck") {
+    async fn delete(&self, ctx: &Ctx<Store>, req: Delete<Thing, Writes>) -> Outcome<()> {
+        if req.prior.name.as_str() == Some("stuck") {
             let mut d = Diagnostics::new();
             d.error("Delete refused", "things named stuck cannot be deleted");
-            return d;
+            return d.into();
         }
+        let store = ctx.data();
+        store.log("ops.log", &format!("delete {}s", ctx.deadline().as_secs()));
         let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = store.load();
-        if let Some(id) = prior.attr("id").and_then(Value::as_str) {
+        if let Some(id) = req.prior.id.as_str() {
             all.remove(id);
         }
-        store.save(&all).err().unwrap_or_default()
+        Outcome::ok(()).with_diags(store.save(&all).err().unwrap_or_default())
     }
-    async fn import(&self, ctx: &Ctx<Store>, id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let store = ctx.configured()?;
-        let all = store.load();
-        match all.get(id) {
+    async fn import(&self, ctx: &Ctx<Store>, id: &str) -> Outcome<Option<Thing>, Writes> {
+        match ctx.data().load().get(id) {
             Some(j) => {
-                let writes = j.get("writes").and_then(Json::as_i64).unwrap_or(0);
-                Ok((
-                    from_json_obj(id, j, Value::Null),
-                    format!("writes={writes}").into_bytes(),
-                ))
+                let writes = j.get(Thing::WRITES).and_then(Json::as_i64).unwrap_or(0);
+                Outcome::ok(Some(from_store(id, j, Timeouts::default())))
+                    .with_private(Writes(writes))
             }
             None => {
                 let mut d = Diagnostics::new();
                 d.error("Cannot import", format!("no thing with id {id:?}"));
-                Err(d)
+                d.into()
             }
         }
     }
+}
+
+/// The `sdktest_thing` data source.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ThingQuery {
+    #[attr(required, describe = "id")]
+    pub id: Attr<String>,
+    #[attr(computed, describe = "name")]
+    pub name: Attr<String>,
+    #[attr(computed, describe = "size")]
+    pub size: Attr<i64>,
 }
 
 struct ThingData;
 
 #[async_trait]
 impl DataSource<Store> for ThingData {
+    type Model = ThingQuery;
+
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
     }
     fn schema(&self) -> Schema {
-        Schema::new(
-            "Reads a thing",
-            vec![
-                Attribute::string("id").required().describe("id"),
-                Attribute::string("name").computed().describe("name"),
-                Attribute::number("size").computed().describe("size"),
-            ],
-        )
+        ThingQuery::schema("Reads a thing")
     }
-    async fn read(&self, ctx: &Ctx<Store>, config: &Value) -> (Value, Diagnostics) {
-        let mut diags = Diagnostics::new();
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => return (Value::Null, d),
-        };
-        let id = config
-            .attr("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let all = store.load();
+    async fn read(&self, ctx: &Ctx<Store>, config: ThingQuery) -> Outcome<Option<ThingQuery>> {
+        let id = config.id.as_str().unwrap_or_default();
+        let all = ctx.data().load();
         let Some(j) = all.get(id) else {
-            diags.attr_error(
-                Path::attr("id"),
+            let mut d = Diagnostics::new();
+            d.attr_error(
+                Path::attr(ThingQuery::ID),
                 "Not found",
                 format!("no thing with id {id:?}"),
             );
-            return (Value::Null, diags);
+            return d.into();
         };
-        let mut m = BTreeMap::new();
-        m.insert("id".into(), Value::string(id));
-        m.insert(
-            "name".into(),
-            j.get("name")
-                .and_then(Json::as_str)
-                .map(Value::string)
-                .unwrap_or(Value::Null),
-        );
-        m.insert(
-            "size".into(),
-            j.get("size")
-                .and_then(Json::as_i64)
-                .map(Value::number)
-                .unwrap_or(Value::Null),
-        );
-        (Value::Object(m), diags)
+        let thing = from_store(id, j, Timeouts::default());
+        Outcome::ok(Some(ThingQuery {
+            name: thing.name,
+            size: thing.size,
+            ..config
+        }))
     }
+}
+
+/// The configuration of `sdktest_touch`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TouchConfig {
+    #[attr(required, describe = "message")]
+    pub message: Attr<String>,
+    #[attr(optional, describe = "fail at the end")]
+    pub fail: Attr<bool>,
 }
 
 /// An action that reports progress, records that it ran, and fails on request.
@@ -534,33 +456,26 @@ struct Touch;
 
 #[async_trait]
 impl Action<Store> for Touch {
+    type Config = TouchConfig;
+
     fn type_name(&self) -> &'static str {
         "sdktest_touch"
     }
     fn schema(&self) -> Schema {
-        Schema::new(
-            "Touches the store",
-            vec![
-                Attribute::string("message").required().describe("message"),
-                Attribute::bool("fail")
-                    .optional()
-                    .describe("fail at the end"),
-            ],
-        )
+        TouchConfig::schema("Touches the store")
     }
-    async fn invoke(&self, ctx: &Ctx<Store>, config: &Value, progress: &Progress) -> Diagnostics {
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Store>,
+        config: TouchConfig,
+        progress: &Progress,
+    ) -> Outcome<()> {
         let mut diags = Diagnostics::new();
-        let store = match ctx.configured() {
-            Ok(s) => s,
-            Err(d) => return d,
-        };
-        let message = config
-            .attr("message")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let message = config.message.as_str().unwrap_or_default();
         for step in 1..=3 {
             progress.send(format!("step {step}: {message}"));
         }
+        let store = ctx.data();
         let log = store.file.with_file_name("touched.log");
         let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -569,11 +484,18 @@ impl Action<Store> for Touch {
         if let Err(e) = std::fs::write(&log, text) {
             diags.error("Touch failed", e.to_string());
         }
-        if config.attr("fail").and_then(Value::as_bool) == Some(true) {
+        if config.fail.get() == Some(true) {
             diags.error("Touch asked to fail", "fail = true");
         }
-        diags
+        Outcome::ok(()).with_diags(diags)
     }
+}
+
+/// The filters of the `sdktest_thing` list resource.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ThingFilter {
+    #[attr(optional, describe = "name prefix")]
+    pub prefix: Attr<String>,
 }
 
 /// Lists the things of the store whose name starts with `prefix`.
@@ -581,41 +503,35 @@ struct ThingList;
 
 #[async_trait]
 impl ListResource<Store> for ThingList {
+    type Config = ThingFilter;
+    type State = Thing;
+
     fn type_name(&self) -> &'static str {
         "sdktest_thing"
     }
     fn schema(&self) -> Schema {
-        Schema::new(
-            "Lists things",
-            vec![
-                Attribute::string("prefix")
-                    .optional()
-                    .describe("name prefix"),
-            ],
-        )
+        ThingFilter::schema("Lists things")
     }
-    async fn list(&self, ctx: &Ctx<Store>, config: &Value) -> Result<Vec<Listed>, Diagnostics> {
-        let store = ctx.configured()?;
-        let prefix = config
-            .attr("prefix")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        Ok(store
-            .load()
-            .iter()
-            .filter(|(_, j)| {
-                j.get("name")
-                    .and_then(Json::as_str)
-                    .is_some_and(|n| n.starts_with(prefix))
-            })
-            .map(|(id, j)| Listed {
-                display_name: j
-                    .get("name")
-                    .and_then(Json::as_str)
-                    .unwrap_or(id)
-                    .to_string(),
-                state: from_json_obj(id, j, Value::Null),
-            })
-            .collect())
+    async fn list(&self, ctx: &Ctx<Store>, config: ThingFilter) -> Outcome<Vec<Listed<Thing>>> {
+        let prefix = config.prefix.as_str().unwrap_or_default();
+        Outcome::ok(
+            ctx.data()
+                .load()
+                .iter()
+                .filter(|(_, j)| {
+                    j.get(Thing::NAME)
+                        .and_then(Json::as_str)
+                        .is_some_and(|n| n.starts_with(prefix))
+                })
+                .map(|(id, j)| Listed {
+                    display_name: j
+                        .get(Thing::NAME)
+                        .and_then(Json::as_str)
+                        .unwrap_or(id)
+                        .to_string(),
+                    state: from_store(id, j, Timeouts::default()),
+                })
+                .collect(),
+        )
     }
 }

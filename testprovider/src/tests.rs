@@ -390,6 +390,31 @@ async fn delete_removes_the_object_and_a_failed_delete_keeps_the_prior_state() {
     }
 }
 
+#[tokio::test]
+async fn every_apply_gets_the_deadline_of_its_timeouts_phase() {
+    let h = Harness::new().await;
+    let timeouts = Value::object([
+        ("create", Value::string("90s")),
+        ("update", Value::Null),
+        ("delete", Value::string("2m")),
+    ]);
+    let cfg = config(&[("name", Value::string("a")), ("timeouts", timeouts.clone())]);
+    let created = h.create(&cfg).await;
+    let cfg2 = config(&[("name", Value::string("b")), ("timeouts", timeouts)]);
+    let plan = h.plan_with(&created.state, &cfg2, &created.private).await;
+    let updated = h.apply(&created.state, &plan, &cfg2).await;
+    let req = ApplyRequest {
+        prior: updated.state.clone(),
+        planned: Value::Null,
+        config: Value::Null,
+        planned_private: updated.private.clone(),
+    };
+    let deleted = h.core.apply_resource_change(THING, req).await;
+    assert!(deleted.diags.is_empty(), "{:?}", deleted.diags);
+    // Update has no entry: the default of 10 minutes.
+    assert_eq!(h.file("ops.log"), "create 90s\nupdate 600s\ndelete 120s\n");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Read
 

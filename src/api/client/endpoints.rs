@@ -38,9 +38,14 @@ impl Client {
 
     /// An instance as a refresh reads it: `GET /instances/{id}` for a lone read; when reads come
     /// in a burst, one `GET /instances` serves them all (and the reads of the next
-    /// [`LIST_WINDOW`], unless this client writes an instance meanwhile). An id the list lacks
-    /// is confirmed with its own GET, so the outcome (a 404 included) is the GET's.
+    /// [`LIST_WINDOW`](super::LIST_WINDOW), unless this client writes an instance meanwhile).
+    /// An id the list lacks is confirmed with its own GET, so the outcome (a 404 included) is
+    /// the GET's.
+    ///
+    /// Create safety: the id is claimed first. A refresh reads the instances this process holds,
+    /// so no ambiguous create may adopt one of them.
     pub async fn read_instance(&self, op: &Op, id: &str) -> Result<Instance, ApiError> {
+        self.claim(id);
         let reads = &self.inner.instance_reads;
         let snapshot = match reads.begin(id, Instant::now()) {
             Step::Hit(instance) => return Ok(instance),

@@ -91,6 +91,34 @@ async fn concurrent_identical_creates_each_adopt_a_different_instance() {
     assert_eq!(server.count("POST", "/v1/instances"), 3);
 }
 
+/// A refresh's read claims the instance: an ambiguous create never adopts what a resource of
+/// this process already holds, even when it matches the request exactly.
+#[tokio::test]
+async fn an_instance_read_by_a_refresh_is_never_adopted() {
+    let now = now_secs();
+    let server = FakeServer::start(move |r: &Recorded| {
+        if r.method == "POST" {
+            Reply::Drop
+        } else if r.is("GET", "/v1/instances/held000001") {
+            Reply::Json(200, instance("held000001", now, "bot"))
+        } else {
+            list(vec![instance("held000001", now, "bot")])
+        }
+    })
+    .await;
+    let c = client(&server);
+    let read = c.read_instance(&op(), "held000001").await.expect("read");
+    assert_eq!(read.id, "held000001");
+    assert!(c.claims().is_claimed("held000001"));
+    // Every attempt drops; the only matching instance is held, so each look-up finds nothing
+    // this call made, and the create ends in its own error instead of adopting it.
+    let err = c
+        .create_instance(&op(), &create_body())
+        .await
+        .expect_err("the held instance is not adopted");
+    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn ambiguous_sibling_waits_for_an_identical_create_in_flight() {
     // One create's connection drops; an identical one answers later. The instance the second

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
 use crate::provider::values::{attr_or_null, get_str};
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Schema, Value};
+use crate::sdk::{Ctx, DataSource, Outcome, Schema, Value};
 
 use super::{model, schema};
 
@@ -14,6 +14,8 @@ pub struct BudgetData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for BudgetData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_budget"
     }
@@ -22,19 +24,11 @@ impl DataSource<Agent37Data> for BudgetData {
         schema::budget_data_source()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_budget(&op, id).await {
-            Ok(b) => (model::budget_data(id, &b), Diagnostics::new()),
-            Err(e) => (Value::Null, api_error("Unable to read budget", &e)),
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        let id = get_str(&config, "instance_id").unwrap_or_default();
+        match ctx.client().get_budget(&ctx.op(), id).await {
+            Ok(b) => Outcome::ok(Some(model::budget_data(id, &b))),
+            Err(e) => api_error("Unable to read budget", &e).into(),
         }
     }
 }
@@ -43,6 +37,8 @@ pub struct UsageData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for UsageData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_usage"
     }
@@ -51,20 +47,12 @@ impl DataSource<Agent37Data> for UsageData {
         schema::usage_data_source()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let month = attr_or_null(config, "month");
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_usage(&op, id, month.as_str()).await {
-            Ok(u) => (model::usage_data(id, month, &u), Diagnostics::new()),
-            Err(e) => (Value::Null, api_error("Unable to read usage", &e)),
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        let id = get_str(&config, "instance_id").unwrap_or_default();
+        let month = attr_or_null(&config, "month");
+        match ctx.client().get_usage(&ctx.op(), id, month.as_str()).await {
+            Ok(u) => Outcome::ok(Some(model::usage_data(id, month, &u))),
+            Err(e) => api_error("Unable to read usage", &e).into(),
         }
     }
 }

@@ -13,13 +13,13 @@ mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{DataSource, Resource};
+use crate::sdk::traits::{DynDataSource, DynResource};
 
-pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
+pub fn resources() -> Vec<Arc<dyn DynResource<Agent37Data>>> {
     vec![Arc::new(resource::BudgetResource)]
 }
 
-pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
+pub fn data_sources() -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
     vec![
         Arc::new(data_source::BudgetData),
         Arc::new(data_source::UsageData),

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Budget, Usage};
-use crate::sdk::Value;
+use crate::sdk::{PrivateState, Value};
 
 // ---------------------------------------------------------------------------------------------
 // Private state
@@ -33,13 +33,20 @@ pub struct Private {
     pub imported: bool,
 }
 
-impl Private {
-    /// Reads private bytes; empty or unreadable bytes (another version's format) read as
-    /// "nothing known", which falls back to the state's own value.
-    pub fn parse(bytes: &[u8]) -> Private {
+/// Stored as JSON; the SDK keeps the stored bytes when a handler leaves the value unchanged.
+impl PrivateState for Private {
+    /// Empty or unreadable bytes (another version's format) read as "nothing known", which
+    /// falls back to the state's own value.
+    fn decode(bytes: &[u8]) -> Private {
         serde_json::from_slice(bytes).unwrap_or_default()
     }
 
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl Private {
     pub fn with_highest(highest: i64) -> Private {
         Private {
             topup_highest: Some(highest),
@@ -52,10 +59,6 @@ impl Private {
             topup_highest: None,
             imported: true,
         }
-    }
-
-    pub fn to_bytes(self) -> Vec<u8> {
-        serde_json::to_vec(&self).unwrap_or_default()
     }
 
     /// The highest value applied so far. Without a record (private state lost), the state's
@@ -337,14 +340,17 @@ mod tests {
     #[test]
     fn private_round_trips_and_tolerates_garbage() {
         let p = Private::with_highest(7);
-        assert_eq!(p.to_bytes(), br#"{"topup_highest":7}"#);
-        assert_eq!(Private::parse(&p.to_bytes()), p);
-        assert_eq!(Private::imported().to_bytes(), br#"{"imported":true}"#);
-        assert_eq!(Private::parse(br#"{"imported":true}"#), Private::imported());
-        assert_eq!(Private::parse(b""), Private::default());
-        assert_eq!(Private::parse(b"writes=3"), Private::default());
+        assert_eq!(p.encode(), br#"{"topup_highest":7}"#);
+        assert_eq!(Private::decode(&p.encode()), p);
+        assert_eq!(Private::imported().encode(), br#"{"imported":true}"#);
         assert_eq!(
-            Private::parse(br#"{"topup_highest":"x"}"#),
+            Private::decode(br#"{"imported":true}"#),
+            Private::imported()
+        );
+        assert_eq!(Private::decode(b""), Private::default());
+        assert_eq!(Private::decode(b"writes=3"), Private::default());
+        assert_eq!(
+            Private::decode(br#"{"topup_highest":"x"}"#),
             Private::default()
         );
     }

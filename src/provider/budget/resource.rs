@@ -4,11 +4,12 @@ use async_trait::async_trait;
 
 use crate::api::{self, Budget, Client, Op, PatchBudget, TopUp};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
 use crate::provider::values::{attr_or_null, get_i64, get_str};
-use crate::sdk::timeouts;
 use crate::sdk::{
-    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
+    Update, Value,
 };
 
 use super::model::{self, Desired, Private, TopupStep};
@@ -18,30 +19,8 @@ pub struct BudgetResource;
 
 const TYPE_NAME: &str = "agent37_budget";
 
-fn failed(state: Value, private: Vec<u8>, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private,
-        diags,
-    }
-}
-
-/// The operation bounds of a call made for `value`'s `timeouts` entry `which`.
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, value: &Value, which: timeouts::Op) -> Op {
-    client
-        .op(timeouts::get(value, which))
-        .with_cancel(ctx.cancel.clone())
-}
-
-/// Private bytes to return: unchanged bytes when nothing changed (so a state written by
-/// another version is not rewritten for nothing).
-fn carry(original: &[u8], before: Private, after: Private) -> Vec<u8> {
-    if before == after {
-        original.to_vec()
-    } else {
-        after.to_bytes()
-    }
-}
+/// A budget outcome: the state (possibly partial) with the private state that goes with it.
+type Applied = Outcome<Option<Value>, Private>;
 
 /// What the user set, as planned (every value is known at apply).
 fn desired(instance_id: &str, planned: &Value) -> Desired {
@@ -76,7 +55,7 @@ impl BudgetResource {
         let summary = "Unable to create budget";
         let mut budget = match client.get_budget(op, id).await {
             Ok(b) => b,
-            Err(e) => return failed(Value::Null, Vec::new(), api_error(summary, &e)),
+            Err(e) => return api_error(summary, &e).into(),
         };
         if budget.monthly_cap_micros != want.monthly_cap_micros {
             let body = PatchBudget {
@@ -85,7 +64,7 @@ impl BudgetResource {
             budget = match client.patch_budget(op, id, &body).await {
                 Ok(b) => b,
                 // The budget belongs to the instance, so there is nothing to orphan.
-                Err(e) => return failed(Value::Null, Vec::new(), api_error(summary, &e)),
+                Err(e) => return api_error(summary, &e).into(),
             };
         }
         let step = model::topup_step(0, want.topup_micros);
@@ -103,19 +82,14 @@ impl BudgetResource {
                         topup_micros: 0,
                         ..want
                     };
-                    return failed(
-                        model::resource_state(&partial, &budget),
-                        Private::with_highest(0).to_bytes(),
-                        api_error("Unable to create budget: top-up failed", &e),
-                    );
+                    return Outcome::ok(Some(model::resource_state(&partial, &budget)))
+                        .with_private(Private::with_highest(0))
+                        .with_diags(api_error("Unable to create budget: top-up failed", &e));
                 }
             }
         }
-        Applied {
-            state: model::resource_state(&want, &budget),
-            private: Private::with_highest(step.highest_after()).to_bytes(),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&want, &budget)))
+            .with_private(Private::with_highest(step.highest_after()))
     }
 
     async fn update_budget(
@@ -124,11 +98,10 @@ impl BudgetResource {
         op: &Op,
         prior: &Value,
         planned: &Value,
-        private_bytes: &[u8],
+        private: Private,
     ) -> Applied {
         let id = get_str(prior, "instance_id").unwrap_or_default();
         let want = desired(id, planned);
-        let private = Private::parse(private_bytes);
         let prior_topup = get_i64(prior, "topup_micros");
         let summary = "Unable to update budget";
 
@@ -139,13 +112,7 @@ impl BudgetResource {
             };
             match client.patch_budget(op, id, &body).await {
                 Ok(b) => latest = Some(b),
-                Err(e) => {
-                    return failed(
-                        prior.clone(),
-                        private_bytes.to_vec(),
-                        api_error(summary, &e),
-                    );
-                }
+                Err(e) => return api_error(summary, &e).into(),
             }
         }
 
@@ -170,11 +137,9 @@ impl BudgetResource {
                         ),
                         None => prior.clone(),
                     };
-                    return failed(
-                        state,
-                        private_bytes.to_vec(),
-                        api_error("Unable to update budget: top-up failed", &e),
-                    );
+                    return Outcome::ok(Some(state))
+                        .with_private(private)
+                        .with_diags(api_error("Unable to update budget: top-up failed", &e));
                 }
             }
         }
@@ -184,26 +149,19 @@ impl BudgetResource {
             // Nothing was called (a lowered top-up): the counters still need reading.
             None => match client.get_budget(op, id).await {
                 Ok(b) => b,
-                Err(e) => {
-                    return failed(
-                        prior.clone(),
-                        private_bytes.to_vec(),
-                        api_error(summary, &e),
-                    );
-                }
+                Err(e) => return api_error(summary, &e).into(),
             },
         };
-        let after = Private::with_highest(step.highest_after());
-        Applied {
-            state: model::resource_state(&want, &budget),
-            private: carry(private_bytes, private, after),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&want, &budget)))
+            .with_private(Private::with_highest(step.highest_after()))
     }
 }
 
 #[async_trait]
 impl Resource<Agent37Data> for BudgetResource {
+    type State = Value;
+    type Private = Private;
+
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -220,59 +178,36 @@ impl Resource<Agent37Data> for BudgetResource {
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value, Private>) {
         // A create (or the create half of a replacement) grants from zero: nothing to decide.
         if plan.is_create() || !plan.requires_replace.is_empty() {
             return;
         }
-        let before = Private::parse(plan.prior_private);
         let (after, warning) = model::plan_topup(
-            before,
-            get_i64(plan.prior, "topup_micros"),
+            *plan.prior_private,
+            plan.prior_attr("topup_micros").as_i64(),
             plan.planned_attr("topup_micros").as_i64(),
         );
-        plan.private = carry(plan.prior_private, before, after);
+        plan.private = after;
         if let Some(w) = warning {
             plan.diags
                 .attr_warning(Path::attr("topup_micros"), w.summary(), w.detail());
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(Value::Null, Vec::new(), d),
-        };
-        let op = op(&data.client, ctx, planned, timeouts::Op::Create);
-        self.create_budget(&data.client, &op, planned).await
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Applied {
+        self.create_budget(ctx.client(), &ctx.op(), &req.planned)
+            .await
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
-        };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, Private>) -> Applied {
+        let state = &req.state;
         let id = get_str(state, "instance_id").unwrap_or_default();
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        let budget = match data.client.get_budget(&op, id).await {
+        let budget = match ctx.client().get_budget(&ctx.op(), id).await {
             Ok(b) => b,
             // The instance (and so its budget) is gone: the next plan creates it again.
-            Err(e) if e.is_not_found() => {
-                return ReadOutcome {
-                    state: None,
-                    private: private.to_vec(),
-                    diags: Diagnostics::new(),
-                };
-            }
-            Err(e) => return keep(api_error("Unable to read budget", &e)),
+            Err(e) if e.is_not_found() => return Outcome::ok(None),
+            Err(e) => return api_error("Unable to read budget", &e).into(),
         };
         let state_topup = get_i64(state, "topup_micros");
         let now = Desired {
@@ -282,68 +217,49 @@ impl Resource<Agent37Data> for BudgetResource {
             topup_micros: model::topup_after_read(state_topup, &budget),
             timeouts: attr_or_null(state, "timeouts").clone(),
         };
-        let before = Private::parse(private);
-        let after = model::private_after_read(before, state_topup);
-        ReadOutcome {
-            state: Some(model::resource_state(&now, &budget)),
-            private: carry(private, before, after),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&now, &budget)))
+            .with_private(model::private_after_read(req.private, state_topup))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        private: &[u8],
-    ) -> Applied {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(prior.clone(), private.to_vec(), d),
-        };
-        let op = op(&data.client, ctx, planned, timeouts::Op::Update);
-        self.update_budget(&data.client, &op, prior, planned, private)
-            .await
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Value, Private>) -> Applied {
+        self.update_budget(
+            ctx.client(),
+            &ctx.op(),
+            &req.prior,
+            &req.planned,
+            req.private,
+        )
+        .await
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return d,
-        };
-        let id = get_str(prior, "instance_id").unwrap_or_default();
-        let op = op(&data.client, ctx, prior, timeouts::Op::Delete);
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, Private>) -> Outcome<()> {
+        let id = get_str(&req.prior, "instance_id").unwrap_or_default();
         // The budget cannot be removed: destroy sets the cap to 0 and keeps granted headroom.
         let body = PatchBudget {
             monthly_cap_micros: 0,
         };
-        match data.client.patch_budget(&op, id, &body).await {
-            Ok(_) => Diagnostics::new(),
+        match ctx.client().patch_budget(&ctx.op(), id, &body).await {
+            Ok(_) => Outcome::ok(()),
             // The instance is gone, and its budget with it.
-            Err(e) if e.is_not_found() => Diagnostics::new(),
+            Err(e) if e.is_not_found() => Outcome::ok(()),
             Err(e) => api_error(
                 "Unable to destroy budget (setting its monthly cap to 0)",
                 &e,
-            ),
+            )
+            .into(),
         }
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
         if let Err(msg) = model::check_instance_id(id) {
             let mut d = Diagnostics::new();
             d.error(
                 "Invalid import id",
                 format!("{TYPE_NAME} is imported by the id of its instance; {msg}"),
             );
-            return Err(d);
+            return d.into();
         }
-        Ok((model::imported_state(id), Private::imported().to_bytes()))
+        Outcome::ok(Some(model::imported_state(id))).with_private(Private::imported())
     }
 }
 
@@ -375,13 +291,5 @@ mod tests {
                 Value::string("abc123defg")
             )]))
         );
-    }
-
-    #[test]
-    fn unchanged_private_keeps_its_bytes() {
-        let p = Private::with_highest(3);
-        assert_eq!(carry(b"", Private::default(), Private::default()), b"");
-        assert_eq!(carry(b"", Private::default(), p), p.to_bytes());
-        assert_eq!(carry(&p.to_bytes(), p, p), p.to_bytes());
     }
 }

@@ -14,12 +14,13 @@ use async_trait::async_trait;
 
 use crate::api::{ApiError, Client, ExecResult, InstanceStatus, Op};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail};
 use crate::provider::values::{get_bool, get_str};
 use crate::sdk::validate::check;
-use crate::sdk::{Action, Attribute, Ctx, Diagnostics, Progress, Schema, Value, duration};
+use crate::sdk::{Action, Attribute, Ctx, Diagnostics, Outcome, Progress, Schema, Value, duration};
 
-use super::resource::wait_healthy_advising;
+use super::health;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -243,19 +244,9 @@ fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
 // I/O
 // ---------------------------------------------------------------------------------------------
 
-/// What every action starts with: the configured client, the target instance and an operation
-/// bounded by the action's `timeout` (else `default_timeout`) and cancelled with Terraform's stop.
-fn start<'a>(
-    ctx: &'a Ctx<Agent37Data>,
-    config: &'a Value,
-    default_timeout: &str,
-) -> Result<(&'a Client, &'a str, Op), Diagnostics> {
-    let client = &ctx.configured()?.client;
-    let id = get_str(config, "instance_id").unwrap_or_default();
-    let op = client
-        .op(timeout_of(config, default_timeout))
-        .with_cancel(ctx.cancel.clone());
-    Ok((client, id, op))
+/// The target instance of an action.
+fn target(config: &Value) -> &str {
+    get_str(config, "instance_id").unwrap_or_default()
 }
 
 /// Awaits `fut`, sending "`what` after Ns…" every [`TICK`] while it runs.
@@ -286,13 +277,14 @@ async fn wait_ready(
     if get_bool(config, "wait_for_healthy") == Some(false) {
         return Diagnostics::new();
     }
-    wait_healthy(client, op, id, progress, what)
+    wait_running_healthy(client, op, id, progress, what)
         .await
         .err()
         .unwrap_or_default()
 }
 
-async fn wait_healthy(
+/// Re-reads the instance and, when it runs, waits for its gateway with the resource's poll.
+async fn wait_running_healthy(
     client: &Client,
     op: &Op,
     id: &str,
@@ -311,7 +303,7 @@ async fn wait_healthy(
         "The {what} itself succeeded; raise the action's `timeout`, or set `wait_for_healthy = false`."
     );
     with_ticks(
-        wait_healthy_advising(client, op, &inst, &advice),
+        health::wait_for_healthy(client, op, &inst, &advice),
         progress,
         "Still waiting for health",
     )
@@ -324,6 +316,8 @@ pub struct ExecAction;
 
 #[async_trait]
 impl Action<Agent37Data> for ExecAction {
+    type Config = Value;
+
     fn type_name(&self) -> &'static str {
         EXEC
     }
@@ -332,16 +326,18 @@ impl Action<Agent37Data> for ExecAction {
         exec_schema()
     }
 
+    fn timeout(&self, config: &Value) -> Duration {
+        timeout_of(config, EXEC_TIMEOUT)
+    }
+
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: Value,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, EXEC_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
+    ) -> Outcome<()> {
+        let config = &config;
+        let (client, id, op) = (ctx.client(), target(config), ctx.op());
         let command = get_str(config, "command").unwrap_or_default();
         let allow_failure = get_bool(config, "allow_failure").unwrap_or(false);
         progress.send(format!("Running the command on instance {id}…"));
@@ -349,12 +345,12 @@ impl Action<Agent37Data> for ExecAction {
         let result =
             match with_ticks(client.exec(&op, id, command), progress, "Still running").await {
                 Ok(r) => r,
-                Err(e) => return exec_error(id, &e),
+                Err(e) => return exec_error(id, &e).into(),
             };
         for message in exec_report(&result, allow_failure) {
             progress.send(message);
         }
-        exec_failure(id, &result, allow_failure)
+        exec_failure(id, &result, allow_failure).into()
     }
 }
 
@@ -362,8 +358,14 @@ pub struct RestartAction;
 
 #[async_trait]
 impl Action<Agent37Data> for RestartAction {
+    type Config = Value;
+
     fn type_name(&self) -> &'static str {
         RESTART
+    }
+
+    fn timeout(&self, config: &Value) -> Duration {
+        timeout_of(config, LIFECYCLE_TIMEOUT)
     }
 
     fn schema(&self) -> Schema {
@@ -373,13 +375,11 @@ impl Action<Agent37Data> for RestartAction {
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: Value,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
+    ) -> Outcome<()> {
+        let config = &config;
+        let (client, id, op) = (ctx.client(), target(config), ctx.op());
         progress.send(format!("Restarting instance {id}…"));
         match with_ticks(
             client.restart_instance(&op, id),
@@ -392,9 +392,11 @@ impl Action<Agent37Data> for RestartAction {
                 "Instance {id} restarted (status {})",
                 ack.status.as_str()
             )),
-            Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e),
+            Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e).into(),
         }
-        wait_ready(client, &op, id, config, progress, "restart").await
+        wait_ready(client, &op, id, config, progress, "restart")
+            .await
+            .into()
     }
 }
 
@@ -402,8 +404,14 @@ pub struct UpdateAction;
 
 #[async_trait]
 impl Action<Agent37Data> for UpdateAction {
+    type Config = Value;
+
     fn type_name(&self) -> &'static str {
         UPDATE
+    }
+
+    fn timeout(&self, config: &Value) -> Duration {
+        timeout_of(config, LIFECYCLE_TIMEOUT)
     }
 
     fn schema(&self) -> Schema {
@@ -413,16 +421,14 @@ impl Action<Agent37Data> for UpdateAction {
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: Value,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
+    ) -> Outcome<()> {
+        let config = &config;
+        let (client, id, op) = (ctx.client(), target(config), ctx.op());
         let before = match client.get_instance(&op, id).await {
             Ok(i) => i,
-            Err(e) => return api_error(&format!("Unable to read instance {id}"), &e),
+            Err(e) => return api_error(&format!("Unable to read instance {id}"), &e).into(),
         };
         progress.send(format!(
             "Updating instance {id} to template {:?}'s current image (image_ref now {})…",
@@ -431,7 +437,7 @@ impl Action<Agent37Data> for UpdateAction {
         let ack =
             match with_ticks(client.update_instance(&op, id), progress, "Still updating").await {
                 Ok(a) => a,
-                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e),
+                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e).into(),
             };
         let new = ack.image_ref.as_deref().unwrap_or(&before.image_ref);
         progress.send(if new == before.image_ref {
@@ -439,7 +445,9 @@ impl Action<Agent37Data> for UpdateAction {
         } else {
             format!("image_ref: {} → {new}", before.image_ref)
         });
-        wait_ready(client, &op, id, config, progress, "update").await
+        wait_ready(client, &op, id, config, progress, "update")
+            .await
+            .into()
     }
 }
 

@@ -2,18 +2,14 @@
 
 use async_trait::async_trait;
 
-use crate::api::{Client, Instance};
+use crate::api::Instance;
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
 use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Path, Schema, Value};
+use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema, Value};
 
 use super::{model, schema};
-
-fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
-    ctx.configured().map(|d| &d.client)
-}
 
 /// Reads the instance whose id is in attribute `attr` of `config`; a missing one is an error on
 /// that attribute.
@@ -22,10 +18,8 @@ async fn get_by_id(
     config: &Value,
     attr: &str,
 ) -> Result<Instance, Diagnostics> {
-    let client = client(ctx)?;
     let id = get_str(config, attr).unwrap_or_default();
-    let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-    client.get_instance(&op, id).await.map_err(|e| {
+    ctx.client().get_instance(&ctx.op(), id).await.map_err(|e| {
         if e.is_not_found() {
             let mut d = Diagnostics::new();
             d.attr_error(
@@ -44,6 +38,8 @@ pub struct InstanceData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for InstanceData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_instance"
     }
@@ -52,13 +48,10 @@ impl DataSource<Agent37Data> for InstanceData {
         schema::data_instance()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        match get_by_id(ctx, config, "id").await {
-            Ok(inst) => (
-                Value::Object(model::instance_fields(&inst)),
-                Diagnostics::new(),
-            ),
-            Err(d) => (Value::Null, d),
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        match get_by_id(ctx, &config, "id").await {
+            Ok(inst) => Outcome::ok(Some(Value::Object(model::instance_fields(&inst)))),
+            Err(d) => d.into(),
         }
     }
 }
@@ -67,6 +60,8 @@ pub struct InstancesData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for InstancesData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_instances"
     }
@@ -75,23 +70,18 @@ impl DataSource<Agent37Data> for InstancesData {
         schema::data_instances()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return (Value::Null, d),
-        };
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = match client.list_instances(&op).await {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        let all = match ctx.client().list_instances(&ctx.op()).await {
             Ok(all) => all,
-            Err(e) => return (Value::Null, api_error("Unable to list instances", &e)),
+            Err(e) => return api_error("Unable to list instances", &e).into(),
         };
-        let filters = model::Filters::from_config(config);
+        let filters = model::Filters::from_config(&config);
         let found: Vec<&Instance> = all
             .iter()
             .filter(|i| !model::is_gone(&i.status) && filters.matches(i))
             .collect();
         let mut out = match config {
-            Value::Object(m) => m.clone(),
+            Value::Object(m) => m,
             _ => Default::default(),
         };
         out.insert(
@@ -106,7 +96,7 @@ impl DataSource<Agent37Data> for InstancesData {
             "ids".into(),
             Value::list(found.iter().map(|i| Value::string(i.id.clone()))),
         );
-        (Value::Object(out), Diagnostics::new())
+        Outcome::ok(Some(Value::Object(out)))
     }
 }
 
@@ -114,6 +104,8 @@ pub struct InstanceUrlsData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for InstanceUrlsData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_instance_urls"
     }
@@ -122,21 +114,18 @@ impl DataSource<Agent37Data> for InstanceUrlsData {
         schema::data_instance_urls()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        match get_by_id(ctx, config, "instance_id").await {
-            Ok(inst) => (
-                Value::object([
-                    ("instance_id", Value::string(inst.id.clone())),
-                    (
-                        "url",
-                        inst.default_url().map(Value::string).unwrap_or(Value::Null),
-                    ),
-                    ("ports", model::ports_value(&inst.ports)),
-                    ("urls", model::urls_value(&inst.ports)),
-                ]),
-                Diagnostics::new(),
-            ),
-            Err(d) => (Value::Null, d),
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        match get_by_id(ctx, &config, "instance_id").await {
+            Ok(inst) => Outcome::ok(Some(Value::object([
+                ("instance_id", Value::string(inst.id.clone())),
+                (
+                    "url",
+                    inst.default_url().map(Value::string).unwrap_or(Value::Null),
+                ),
+                ("ports", model::ports_value(&inst.ports)),
+                ("urls", model::urls_value(&inst.ports)),
+            ]))),
+            Err(d) => d.into(),
         }
     }
 }

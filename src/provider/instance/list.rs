@@ -3,13 +3,9 @@
 //! state an import would produce (so the identity, the resource object and the generated
 //! configuration are right).
 
-use async_trait::async_trait;
-
 use crate::api::Instance;
-use crate::provider::Agent37Data;
-use crate::provider::errors::api_error;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, Diagnostics, ListResource, Listed, Schema, Value};
+use crate::provider::list::Listable;
+use crate::sdk::{Listed, Schema, Value};
 
 use super::{model, schema};
 
@@ -29,42 +25,33 @@ pub fn list_schema() -> Schema {
 
 /// What `terraform query` shows and imports for one instance: exactly the state that
 /// `import` followed by `read` produces.
-pub fn listed(inst: &Instance) -> Listed {
+pub fn listed(inst: &Instance) -> Listed<Value> {
     Listed {
         display_name: inst.name.clone().unwrap_or_else(|| inst.id.clone()),
         state: model::instance_state(inst, &model::import_state(&inst.id)),
     }
 }
 
-pub struct InstanceList;
+/// The `agent37_instance` list resource.
+pub struct Instances;
 
-#[async_trait]
-impl ListResource<Agent37Data> for InstanceList {
-    fn type_name(&self) -> &'static str {
-        "agent37_instance"
-    }
+impl Listable for Instances {
+    const TYPE_NAME: &'static str = "agent37_instance";
+    type Item = Instance;
+    type Config = Value;
+    type State = Value;
 
-    fn schema(&self) -> Schema {
+    fn schema() -> Schema {
         list_schema()
     }
 
-    async fn list(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        config: &Value,
-    ) -> Result<Vec<Listed>, Diagnostics> {
-        let client = &ctx.configured()?.client;
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = client
-            .list_instances(&op)
-            .await
-            .map_err(|e| api_error("Unable to list instances", &e))?;
+    fn filter(config: &Value) -> impl Fn(&Instance) -> bool + Send {
         let filters = model::Filters::from_config(config);
-        Ok(all
-            .iter()
-            .filter(|i| !model::is_gone(&i.status) && filters.matches(i))
-            .map(listed)
-            .collect())
+        move |i| !model::is_gone(&i.status) && filters.matches(i)
+    }
+
+    fn listed(inst: &Instance) -> Listed<Value> {
+        listed(inst)
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod action;
 mod data_source;
+mod health;
 mod list;
 pub mod model;
 mod resource;
@@ -18,13 +19,14 @@ pub mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{Action, DataSource, ListResource, Resource};
+use crate::provider::list::ListOf;
+use crate::sdk::traits::{DynAction, DynDataSource, DynListResource, DynResource};
 
-pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
+pub fn resources() -> Vec<Arc<dyn DynResource<Agent37Data>>> {
     vec![Arc::new(resource::InstanceResource)]
 }
 
-pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
+pub fn data_sources() -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
     vec![
         Arc::new(data_source::InstanceData),
         Arc::new(data_source::InstancesData),
@@ -32,7 +34,7 @@ pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
     ]
 }
 
-pub fn actions() -> Vec<Arc<dyn Action<Agent37Data>>> {
+pub fn actions() -> Vec<Arc<dyn DynAction<Agent37Data>>> {
     vec![
         Arc::new(action::ExecAction),
         Arc::new(action::RestartAction),
@@ -40,6 +42,6 @@ pub fn actions() -> Vec<Arc<dyn Action<Agent37Data>>> {
     ]
 }
 
-pub fn list_resources() -> Vec<Arc<dyn ListResource<Agent37Data>>> {
-    vec![Arc::new(list::InstanceList)]
+pub fn list_resources() -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
+    vec![Arc::new(ListOf::<list::Instances>::new())]
 }

@@ -1,41 +1,23 @@
 //! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 
-use crate::api::{ApiError, Client, Instance, Op};
+use crate::api::{Client, Instance, Op};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
 use crate::provider::values::{get_bool, get_str};
 use crate::sdk::plan;
-use crate::sdk::timeouts::{self, Op as Phase};
+use crate::sdk::timeouts;
 use crate::sdk::{
-    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
+    Update, Value,
 };
 
+use super::health::{RESOURCE_ADVICE, wait_for_healthy};
 use super::{model, schema};
 
-/// Between two health polls of a booting instance.
-const HEALTH_POLL: Duration = Duration::from_secs(1);
-
 pub struct InstanceResource;
-
-fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
-    ctx.configured().map(|d| &d.client)
-}
-
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, timeout: Duration) -> Op {
-    client.op(timeout).with_cancel(ctx.cancel.clone())
-}
-
-fn failed(state: Value, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private: Vec::new(),
-        diags,
-    }
-}
 
 fn state_path() -> Path {
     Path::attr("state")
@@ -43,6 +25,9 @@ fn state_path() -> Path {
 
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
+    type State = Value;
+    type Private = ();
+
     fn type_name(&self) -> &'static str {
         "agent37_instance"
     }
@@ -62,37 +47,31 @@ impl Resource<Agent37Data> for InstanceResource {
         model::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
-        if plan.planned.is_null() {
-            return;
-        }
-        let replace =
-            model::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
+        let prior = plan.prior.unwrap_or(&Value::Null);
+        let replace = model::plan_resources(prior, plan.config, &mut plan.planned, &mut plan.diags);
         for name in replace {
             plan.replace_on(name);
         }
         if plan.is_create() {
             return;
         }
-        model::plan_state(plan.prior, plan.config, &mut plan.planned);
+        model::plan_state(prior, plan.config, &mut plan.planned);
         if plan.requires_replace.is_empty() && get_bool(&plan.planned, "auto_update") == Some(true)
         {
             plan_image_pull(ctx, plan).await;
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return failed(Value::Null, d),
-        };
-        let op = op(client, ctx, timeouts::get(planned, Phase::Create));
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Outcome<Option<Value>> {
+        let planned = &req.planned;
+        let (client, op) = (ctx.client(), ctx.op());
         let created = match client
             .create_instance(&op, &model::create_body(planned))
             .await
         {
             Ok(c) => c,
-            Err(e) => return failed(Value::Null, api_error("Unable to create instance", &e)),
+            Err(e) => return api_error("Unable to create instance", &e).into(),
         };
         if created.adopted {
             tracing::info!(id = %created.instance.id, "adopted the instance an interrupted create made");
@@ -110,102 +89,69 @@ impl Resource<Agent37Data> for InstanceResource {
                 )),
             }
         } else if get_bool(planned, "wait_for_healthy") != Some(false)
-            && let Err(d) = wait_healthy(client, &op, &inst).await
+            && let Err(d) = wait_for_healthy(client, &op, &inst, RESOURCE_ADVICE).await
         {
             diags.extend(d);
         }
-        Applied {
-            state: model::instance_state(&inst, planned),
-            private: Vec::new(),
-            diags,
-        }
+        Outcome::ok(Some(model::instance_state(&inst, planned))).with_diags(diags)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
-        };
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return keep(d),
-        };
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, ()>) -> Outcome<Option<Value>> {
+        let state = &req.state;
         let Some(id) = get_str(state, "id") else {
-            return ReadOutcome {
-                state: None,
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            };
+            return Outcome::ok(None);
         };
-        // This process holds the id: no ambiguous create may adopt it.
-        client.claim(id);
-        let op = op(client, ctx, timeouts::DEFAULT);
-        // A refresh's reads share list requests (see `Client::read_instance`).
-        match client.read_instance(&op, id).await {
-            Ok(inst) if !model::is_gone(&inst.status) => ReadOutcome {
-                state: Some(model::instance_state(&inst, state)),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
-            Ok(_) => gone(),
-            Err(e) if e.is_not_found() => gone(),
-            Err(e) => keep(api_error("Unable to read instance", &e)),
+        // A refresh's reads share list requests and claim the id, so no ambiguous create
+        // adopts it (see `Client::read_instance`).
+        match ctx.client().read_instance(&ctx.op(), id).await {
+            Ok(inst) if !model::is_gone(&inst.status) => {
+                Outcome::ok(Some(model::instance_state(&inst, state)))
+            }
+            Ok(_) => Outcome::ok(None),
+            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) => api_error("Unable to read instance", &e).into(),
         }
     }
 
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        _private: &[u8],
-    ) -> Applied {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return failed(prior.clone(), d),
-        };
+        req: Update<Value, ()>,
+    ) -> Outcome<Option<Value>> {
+        let (prior, planned) = (&req.prior, &req.planned);
         let Some(id) = get_str(prior, "id") else {
             let mut d = Diagnostics::new();
             d.error(
                 "Unable to update instance",
                 "The state holds no instance id.",
             );
-            return failed(prior.clone(), d);
+            return d.into();
         };
-        let op = op(client, ctx, timeouts::get(planned, Phase::Update));
-        let diags = run_update(client, &op, id, prior, planned).await;
+        let client = ctx.client();
+        let diags = run_update(client, &ctx.op(), id, prior, planned).await;
         // The final read has its own bound, so that a step that used up the deadline still
         // leaves an accurate state behind.
-        let read_op = self::op(client, ctx, timeouts::DEFAULT);
-        match client.get_instance(&read_op, id).await {
-            Ok(inst) => Applied {
-                state: model::instance_state(&inst, planned),
-                private: Vec::new(),
-                diags,
-            },
+        match client
+            .get_instance(&ctx.op_within(timeouts::DEFAULT), id)
+            .await
+        {
+            Ok(inst) => Outcome::ok(Some(model::instance_state(&inst, planned))).with_diags(diags),
             Err(e) => {
                 let mut diags = diags;
                 diags.extend(api_error("Unable to read instance after update", &e));
-                failed(prior.clone(), diags)
+                diags.into()
             }
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return d,
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, ()>) -> Outcome<()> {
+        let Some(id) = get_str(&req.prior, "id") else {
+            return Outcome::ok(());
         };
-        let Some(id) = get_str(prior, "id") else {
-            return Diagnostics::new();
-        };
-        let op = op(client, ctx, timeouts::get(prior, Phase::Delete));
         // A 404 is "already gone": success.
-        match client.delete_instance(&op, id).await {
-            Ok(_) => Diagnostics::new(),
-            Err(e) => api_error("Unable to delete instance", &e),
+        match ctx.client().delete_instance(&ctx.op(), id).await {
+            Ok(_) => Outcome::ok(()),
+            Err(e) => api_error("Unable to delete instance", &e).into(),
         }
     }
 
@@ -222,11 +168,7 @@ impl Resource<Agent37Data> for InstanceResource {
         config
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Value>> {
         let id = id.trim();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             let mut d = Diagnostics::new();
@@ -234,29 +176,20 @@ impl Resource<Agent37Data> for InstanceResource {
                 "Invalid import id",
                 format!("{id:?} is not an instance id: expected its 10-character id, such as \"k3x9q2m7pa\"."),
             );
-            return Err(d);
+            return d.into();
         }
-        Ok((model::import_state(id), Vec::new()))
-    }
-}
-
-fn gone() -> ReadOutcome {
-    ReadOutcome {
-        state: None,
-        private: Vec::new(),
-        diags: Diagnostics::new(),
+        Outcome::ok(Some(model::import_state(id)))
     }
 }
 
 /// `auto_update`: when the template's current image differs from the instance's, plan the
 /// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
-    let (Ok(client), Some(template)) = (client(ctx), get_str(&plan.planned, "template")) else {
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
+    let Some(template) = get_str(&plan.planned, "template") else {
         return;
     };
-    let op = op(client, ctx, timeouts::DEFAULT);
-    match client.get_template(&op, template).await {
-        Ok(t) if Some(t.image_ref.as_str()) != get_str(plan.prior, "image_ref") => {
+    match ctx.client().get_template(&ctx.op(), template).await {
+        Ok(t) if Some(t.image_ref.as_str()) != plan.prior_attr("image_ref").as_str() => {
             model::mark_image_pull(&mut plan.planned);
         }
         Ok(_) => {}
@@ -314,7 +247,7 @@ async fn run_update(
                 .get_instance(op, id)
                 .await
                 .map_err(|e| api_error("Unable to read instance", &e))?;
-            wait_healthy(client, op, &inst).await?;
+            wait_for_healthy(client, op, &inst, RESOURCE_ADVICE).await?;
         }
         if steps.stop {
             client
@@ -361,86 +294,6 @@ async fn refresh(client: &Client, op: &Op, inst: &mut Instance, diags: &mut Diag
         Ok(fresh) => *inst = fresh,
         Err(e) => diags.extend(api_error("Unable to read instance", &e)),
     }
-}
-
-/// What a resource that did not become healthy tells the user to do.
-const RESOURCE_ADVICE: &str = "It exists and is kept in the state (tainted); raise `timeouts`, or set `wait_for_healthy = false`.";
-
-/// `wait_for_healthy` of the resource (see [`wait_healthy_advising`]).
-async fn wait_healthy(client: &Client, op: &Op, inst: &Instance) -> Result<(), Diagnostics> {
-    wait_healthy_advising(client, op, inst, RESOURCE_ADVICE).await
-}
-
-/// Polls the default port's `/v1/health` until `ok`, within the operation's deadline. Only
-/// templates with agents run a gateway to poll. `advice` ends the timeout diagnostic (the
-/// actions share this wait, with their own advice).
-pub(super) async fn wait_healthy_advising(
-    client: &Client,
-    op: &Op,
-    inst: &Instance,
-    advice: &str,
-) -> Result<(), Diagnostics> {
-    let Some(url) = inst.default_url() else {
-        return Ok(());
-    };
-    let template = match client.get_template(op, &inst.template).await {
-        Ok(t) => t,
-        Err(e) if e.is_not_found() => return Ok(()),
-        Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
-    };
-    if template.agents.is_empty() {
-        return Ok(());
-    }
-    let mut last: Option<ApiError> = None;
-    loop {
-        match client.instance_health(op, url).await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e @ (ApiError::Timeout { .. } | ApiError::Cancelled { .. })) => {
-                return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
-            }
-            // The edge may drop connections while the container boots: keep polling.
-            Err(e @ ApiError::Transport { .. }) => last = Some(e),
-            Err(e) => return Err(api_error("Unable to check instance health", &e)),
-        }
-        if op.remaining() <= HEALTH_POLL {
-            return Err(unhealthy(inst, op, None, last.as_ref(), advice));
-        }
-        tokio::select! {
-            _ = op.cancel_token().cancelled() => {
-                return Err(unhealthy(inst, op, Some(&ApiError::Cancelled {
-                    operation: "waiting for the instance to become healthy".into(),
-                }), last.as_ref(), advice));
-            }
-            _ = tokio::time::sleep(HEALTH_POLL) => {}
-        }
-    }
-}
-
-fn unhealthy(
-    inst: &Instance,
-    op: &Op,
-    cause: Option<&ApiError>,
-    last: Option<&ApiError>,
-    advice: &str,
-) -> Diagnostics {
-    let mut detail = match cause {
-        Some(ApiError::Cancelled { .. }) => format!(
-            "Waiting for instance {} to answer ok on /v1/health was cancelled.",
-            inst.id
-        ),
-        _ => format!(
-            "Instance {} did not answer ok on /v1/health within the timeout ({:?}). {advice}",
-            inst.id,
-            op.timeout()
-        ),
-    };
-    if let Some(e) = last {
-        detail.push_str(&format!(" Last error: {e}"));
-    }
-    let mut d = Diagnostics::new();
-    d.error("Instance not healthy", detail);
-    d
 }
 
 #[cfg(test)]

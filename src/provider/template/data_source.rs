@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
 use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Path, Schema, Value};
+use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema, Value};
 
 use super::{model, schema};
 
@@ -18,6 +18,8 @@ pub struct TemplatesData;
 
 #[async_trait]
 impl DataSource<Agent37Data> for TemplateData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_template"
     }
@@ -26,40 +28,32 @@ impl DataSource<Agent37Data> for TemplateData {
         schema::data_source_one()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let Some(name) = get_str(config, "name") else {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        let Some(name) = get_str(&config, "name") else {
             let mut d = Diagnostics::new();
             d.attr_error(
                 Path::attr("name"),
                 "Missing template name",
                 "name must be set.",
             );
-            return (Value::Null, d);
+            return d.into();
         };
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_template(&op, name).await {
-            Ok(t) => (model::template_object(&t), Diagnostics::new()),
-            Err(e) => (
-                Value::Null,
-                api_attr_error(
-                    &format!("Unable to read template {name:?}"),
-                    Path::attr("name"),
-                    &e,
-                ),
-            ),
+        match ctx.client().get_template(&ctx.op(), name).await {
+            Ok(t) => Outcome::ok(Some(model::template_object(&t))),
+            Err(e) => api_attr_error(
+                &format!("Unable to read template {name:?}"),
+                Path::attr("name"),
+                &e,
+            )
+            .into(),
         }
     }
 }
 
 #[async_trait]
 impl DataSource<Agent37Data> for TemplatesData {
+    type Model = Value;
+
     fn type_name(&self) -> &'static str {
         "agent37_templates"
     }
@@ -68,24 +62,16 @@ impl DataSource<Agent37Data> for TemplatesData {
         schema::data_source_list()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let scope = get_str(config, "scope");
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.list_templates(&op).await {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
+        let scope = get_str(&config, "scope");
+        match ctx.client().list_templates(&ctx.op()).await {
             Ok(all) => {
                 // The API lists every scope; the filter is ours. Its order is kept.
                 let chosen: Vec<_> = all
                     .iter()
                     .filter(|t| scope.is_none_or(|s| t.scope.as_str() == s))
                     .collect();
-                let state = Value::object([
+                Outcome::ok(Some(Value::object([
                     ("scope", scope.map(Value::string).unwrap_or(Value::Null)),
                     (
                         "templates",
@@ -95,10 +81,9 @@ impl DataSource<Agent37Data> for TemplatesData {
                         "names",
                         Value::list(chosen.iter().map(|t| Value::string(&t.name))),
                     ),
-                ]);
-                (state, Diagnostics::new())
+                ])))
             }
-            Err(e) => (Value::Null, api_error("Unable to list templates", &e)),
+            Err(e) => api_error("Unable to list templates", &e).into(),
         }
     }
 }

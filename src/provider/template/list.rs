@@ -2,14 +2,10 @@
 //! workspace's own templates (system templates cannot be managed, so they are never listed),
 //! each with the state an import would produce.
 
-use async_trait::async_trait;
-
 use crate::api::{Template, TemplateScope};
-use crate::provider::Agent37Data;
-use crate::provider::errors::api_error;
+use crate::provider::list::Listable;
 use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Attribute, Ctx, Diagnostics, ListResource, Listed, Schema, Value};
+use crate::sdk::{Attribute, Listed, Schema, Value};
 
 use super::model;
 
@@ -31,42 +27,33 @@ pub fn wanted(t: &Template, name_prefix: Option<&str>) -> bool {
 
 /// What `terraform query` shows and imports for one template: exactly the state that `import`
 /// followed by `read` produces.
-pub fn listed(t: &Template) -> Listed {
+pub fn listed(t: &Template) -> Listed<Value> {
     Listed {
         display_name: t.name.clone(),
         state: model::resource_state(t, &model::import_state(&t.name)),
     }
 }
 
-pub struct TemplateList;
+/// The `agent37_template` list resource.
+pub struct Templates;
 
-#[async_trait]
-impl ListResource<Agent37Data> for TemplateList {
-    fn type_name(&self) -> &'static str {
-        "agent37_template"
-    }
+impl Listable for Templates {
+    const TYPE_NAME: &'static str = "agent37_template";
+    type Item = Template;
+    type Config = Value;
+    type State = Value;
 
-    fn schema(&self) -> Schema {
+    fn schema() -> Schema {
         list_schema()
     }
 
-    async fn list(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        config: &Value,
-    ) -> Result<Vec<Listed>, Diagnostics> {
-        let client = &ctx.configured()?.client;
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = client
-            .list_templates(&op)
-            .await
-            .map_err(|e| api_error("Unable to list templates", &e))?;
-        let prefix = get_str(config, "name_prefix");
-        Ok(all
-            .iter()
-            .filter(|t| wanted(t, prefix))
-            .map(listed)
-            .collect())
+    fn filter(config: &Value) -> impl Fn(&Template) -> bool + Send {
+        let prefix = get_str(config, "name_prefix").map(str::to_string);
+        move |t| wanted(t, prefix.as_deref())
+    }
+
+    fn listed(t: &Template) -> Listed<Value> {
+        listed(t)
     }
 }
 

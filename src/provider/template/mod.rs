@@ -17,19 +17,20 @@ mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{DataSource, ListResource, Resource};
+use crate::provider::list::ListOf;
+use crate::sdk::traits::{DynDataSource, DynListResource, DynResource};
 
-pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
+pub fn resources() -> Vec<Arc<dyn DynResource<Agent37Data>>> {
     vec![Arc::new(resource::TemplateResource)]
 }
 
-pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
+pub fn data_sources() -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
     vec![
         Arc::new(data_source::TemplateData),
         Arc::new(data_source::TemplatesData),
     ]
 }
 
-pub fn list_resources() -> Vec<Arc<dyn ListResource<Agent37Data>>> {
-    vec![Arc::new(list::TemplateList)]
+pub fn list_resources() -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
+    vec![Arc::new(ListOf::<list::Templates>::new())]
 }

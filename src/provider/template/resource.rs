@@ -2,24 +2,20 @@
 
 use async_trait::async_trait;
 
-use crate::api::{Client, DeleteOutcome, Op};
+use crate::api::DeleteOutcome;
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
 use crate::provider::values::get_str;
 use crate::sdk::plan;
-use crate::sdk::timeouts::{self, Op as Deadline};
-use crate::sdk::{Applied, Ctx, Diagnostics, Identity, Plan, ReadOutcome, Resource, Schema, Value};
+use crate::sdk::{
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
+    Value,
+};
 
 use super::{model, schema};
 
 pub struct TemplateResource;
-
-/// An operation bounded by the resource's timeout for `which`, cancelled by StopProvider.
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, state: &Value, which: Deadline) -> Op {
-    client
-        .op(timeouts::get(state, which))
-        .with_cancel(ctx.cancel.clone())
-}
 
 /// A planned value the validators accept but the body cannot carry: a provider bug, reported.
 fn bad_plan(summary: &str, why: String) -> Diagnostics {
@@ -31,16 +27,11 @@ fn bad_plan(summary: &str, why: String) -> Diagnostics {
     d
 }
 
-fn failed(state: Value, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private: Vec::new(),
-        diags,
-    }
-}
-
 #[async_trait]
 impl Resource<Agent37Data> for TemplateResource {
+    type State = Value;
+    type Private = ();
+
     fn type_name(&self) -> &'static str {
         "agent37_template"
     }
@@ -57,7 +48,7 @@ impl Resource<Agent37Data> for TemplateResource {
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
         if plan.is_create() {
@@ -66,121 +57,70 @@ impl Resource<Agent37Data> for TemplateResource {
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Outcome<Option<Value>> {
         const SUMMARY: &str = "Unable to create template";
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(Value::Null, d),
-        };
+        let planned = &req.planned;
         let body = match model::create_body(planned) {
             Ok(b) => b,
-            Err(why) => return failed(Value::Null, bad_plan(SUMMARY, why)),
+            Err(why) => return bad_plan(SUMMARY, why).into(),
         };
-        let op = op(&data.client, ctx, planned, Deadline::Create);
-        match data.client.create_template(&op, &body).await {
-            Ok(t) => Applied {
-                state: model::resource_state(&t, planned),
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => failed(Value::Null, api_error(SUMMARY, &e)),
+        match ctx.client().create_template(&ctx.op(), &body).await {
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, planned))),
+            Err(e) => api_error(SUMMARY, &e).into(),
         }
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
-        };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, ()>) -> Outcome<Option<Value>> {
+        let state = &req.state;
         let Some(name) = get_str(state, "name") else {
-            return keep(bad_plan(
-                "Unable to read template",
-                "the state has no name".into(),
-            ));
+            return bad_plan("Unable to read template", "the state has no name".into()).into();
         };
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_template(&op, name).await {
-            Ok(t) => ReadOutcome {
-                state: Some(model::resource_state(&t, state)),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
+        match ctx.client().get_template(&ctx.op(), name).await {
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, state))),
             // Gone (deleted out of band): leave the state, so the next plan re-creates it.
-            Err(e) if e.is_not_found() => ReadOutcome {
-                state: None,
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => keep(api_error(&format!("Unable to read template {name:?}"), &e)),
+            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) => api_error(&format!("Unable to read template {name:?}"), &e).into(),
         }
     }
 
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        private: &[u8],
-    ) -> Applied {
+        req: Update<Value, ()>,
+    ) -> Outcome<Option<Value>> {
+        let (prior, planned) = (&req.prior, &req.planned);
         let summary = format!(
             "Unable to update template {:?}",
             get_str(prior, "name").unwrap_or_default()
         );
-        let keep = |diags| Applied {
-            state: prior.clone(),
-            private: private.to_vec(),
-            diags,
-        };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
         let Some(name) = get_str(prior, "name") else {
-            return keep(bad_plan(&summary, "the prior state has no name".into()));
+            return bad_plan(&summary, "the prior state has no name".into()).into();
         };
         let body = match model::patch_body(prior, planned) {
             Ok(b) => b,
-            Err(why) => return keep(bad_plan(&summary, why)),
+            Err(why) => return bad_plan(&summary, why).into(),
         };
-        let op = op(&data.client, ctx, planned, Deadline::Update);
+        let (client, op) = (ctx.client(), ctx.op());
         // Only the timeouts changed: nothing to send, but `updated` must be known again.
         let result = if model::is_empty_patch(&body) {
-            data.client.get_template(&op, name).await
+            client.get_template(&op, name).await
         } else {
-            data.client.patch_template(&op, name, &body).await
+            client.patch_template(&op, name, &body).await
         };
         match result {
-            Ok(t) => Applied {
-                state: model::resource_state(&t, planned),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => keep(api_error(&summary, &e)),
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, planned))),
+            Err(e) => api_error(&summary, &e).into(),
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return d,
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, ()>) -> Outcome<()> {
+        let Some(name) = get_str(&req.prior, "name") else {
+            return Outcome::ok(());
         };
-        let Some(name) = get_str(prior, "name") else {
-            return Diagnostics::new();
-        };
-        let op = op(&data.client, ctx, prior, Deadline::Delete);
-        match data.client.delete_template(&op, name).await {
+        match ctx.client().delete_template(&ctx.op(), name).await {
             // Already gone is what a delete wants.
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Diagnostics::new(),
-            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e),
+            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
+            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e).into(),
         }
     }
 
@@ -202,19 +142,15 @@ impl Resource<Agent37Data> for TemplateResource {
         config
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Value>> {
         // The id is the name; refuse what could never be managed before any call.
         if let Err(p) = model::check_name(id) {
             let (summary, detail) = model::name_problem_text(&p, "The import id", id);
             let mut d = Diagnostics::new();
             d.error(format!("Cannot import template: {summary}"), detail);
-            return Err(d);
+            return d.into();
         }
-        Ok((model::import_state(id), Vec::new()))
+        Outcome::ok(Some(model::import_state(id)))
     }
 }
 

@@ -21,8 +21,9 @@ use super::diag::Diagnostics;
 use super::path::Path;
 use super::schema::Schema;
 use super::traits::{
-    Action, ConfigureEnv, Ctx, DataSource, EphemeralResource, Function, Identity, ListResource,
-    Provider, Resource,
+    ConfigureEnv, Ctx, DynAction as Action, DynDataSource as DataSource,
+    DynEphemeralResource as EphemeralResource, DynListResource as ListResource,
+    DynResource as Resource, Function, Identity, Provider,
 };
 use super::types::Type;
 use super::validate::validate_block;
@@ -137,9 +138,10 @@ impl<P: Provider> Core<P> {
         }
     }
 
-    /// What every handler receives: a cancellation token that StopProvider trips, and the
-    /// configured data.
-    pub(crate) fn ctx(&self) -> Ctx<P::Data> {
+    /// What every handler receives, made here and nowhere else: the configured data, the
+    /// operation's `deadline`, and a cancellation token that StopProvider trips. Before
+    /// ConfigureProvider succeeded there is no context, only a diagnostic saying so.
+    pub(crate) fn ctx(&self, deadline: Duration) -> Result<Ctx<P::Data>, Diagnostics> {
         let cancel = match self.stop.lock() {
             Ok(t) => t.child_token(),
             Err(poisoned) => poisoned.into_inner().child_token(),
@@ -148,7 +150,17 @@ impl<P: Provider> Core<P> {
             Ok(d) => d.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        Ctx { cancel, data }
+        match data {
+            Some(data) => Ok(Ctx::new(data, cancel, deadline)),
+            None => {
+                let mut diags = Diagnostics::new();
+                diags.error(
+                    "Provider not configured",
+                    "The provider was used before ConfigureProvider succeeded.",
+                );
+                Err(diags)
+            }
+        }
     }
 
     /// The provider block's schema and value type.

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::super::diag::Diagnostics;
+use super::super::timeouts;
 use super::super::traits::{FunctionError, Progress, Provider};
 use super::super::value::Value;
 use super::{Core, ensure_known};
@@ -47,10 +48,13 @@ impl<P: Provider> Core<P> {
         config: &Value,
     ) -> Result<(Value, Diagnostics), Diagnostics> {
         let e = self.data_source(type_name)?;
-        let (state, mut diags) = e.imp.read(&self.ctx(), config).await;
-        if diags.has_errors() {
-            return Err(diags);
-        }
+        let ctx = self.ctx(timeouts::DEFAULT)?;
+        let out = e.imp.read(&ctx, config).await;
+        let mut diags = out.diags;
+        let state = match out.value {
+            Some(state) if !diags.has_errors() => state,
+            _ => return Err(diags),
+        };
         ensure_known(&state, &mut diags, "data source result");
         if diags.has_errors() {
             return Err(diags);
@@ -76,17 +80,20 @@ impl<P: Provider> Core<P> {
         config: &Value,
     ) -> Result<OpenedResult, Diagnostics> {
         let e = self.ephemeral(type_name)?;
-        let opened = e.imp.open(&self.ctx(), config).await;
-        let mut diags = opened.diags;
-        if !diags.has_errors() {
-            ensure_known(&opened.result, &mut diags, "ephemeral result");
-        }
+        let ctx = self.ctx(timeouts::DEFAULT)?;
+        let out = e.imp.open(&ctx, config).await;
+        let mut diags = out.diags;
+        let opened = match out.value {
+            Some(o) if !diags.has_errors() => o,
+            _ => return Err(diags),
+        };
+        ensure_known(&opened.result, &mut diags, "ephemeral result");
         if diags.has_errors() {
             return Err(diags);
         }
         Ok(OpenedResult {
             result: opened.result,
-            private: opened.private,
+            private: (!out.private.is_empty()).then_some(out.private),
             renew_at: opened.renew_at,
             diags,
         })
@@ -99,7 +106,10 @@ impl<P: Provider> Core<P> {
         private: Option<&[u8]>,
     ) -> Result<(Option<SystemTime>, Option<Vec<u8>>, Diagnostics), Diagnostics> {
         let e = self.ephemeral(type_name)?;
-        Ok(e.imp.renew(&self.ctx(), private).await)
+        let ctx = self.ctx(timeouts::DEFAULT)?;
+        let out = e.imp.renew(&ctx, private.unwrap_or_default()).await;
+        let private = (!out.private.is_empty()).then_some(out.private);
+        Ok((out.value, private, out.diags))
     }
 
     /// CloseEphemeralResource.
@@ -108,10 +118,12 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         private: Option<&[u8]>,
     ) -> Diagnostics {
-        match self.ephemeral(type_name) {
-            Ok(e) => e.imp.close(&self.ctx(), private).await,
-            Err(d) => d,
-        }
+        let run = async {
+            let e = self.ephemeral(type_name)?;
+            let ctx = self.ctx(timeouts::DEFAULT)?;
+            Ok::<_, Diagnostics>(e.imp.close(&ctx, private.unwrap_or_default()).await)
+        };
+        run.await.unwrap_or_else(|d| d)
     }
 
     /// ValidateActionConfig, and PlanAction: actions change nothing Terraform tracks, so
@@ -141,7 +153,10 @@ impl<P: Provider> Core<P> {
                 let _ = run.progress.send(message);
             }
         };
-        let ctx = self.ctx();
+        let ctx = match self.ctx(e.imp.timeout(config)) {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
         let invoke = async move { e.imp.invoke(&ctx, config, &progress).await };
         // Progress is forwarded while the action runs; the channel closes with it.
         let (diags, ()) = tokio::join!(invoke, forward);
@@ -164,7 +179,12 @@ impl<P: Provider> Core<P> {
     ) -> Result<Vec<Listing>, Diagnostics> {
         let e = self.list(type_name)?;
         let res = self.resource(type_name)?;
-        let found = e.imp.list(&self.ctx(), config).await?;
+        let ctx = self.ctx(timeouts::DEFAULT)?;
+        let out = e.imp.list(&ctx, config).await;
+        if out.diags.has_errors() {
+            return Err(out.diags);
+        }
+        let found = out.value;
         let limit = usize::try_from(limit)
             .ok()
             .filter(|l| *l > 0)

@@ -3,11 +3,13 @@
 use std::time::Instant;
 
 use super::super::diag::Diagnostics;
+use super::super::dispatch::ValuePlan;
 use super::super::json;
 use super::super::path::Path;
 use super::super::plan::{mark_volatile, plan_block};
 use super::super::raw_state::{RawState, RawStateError};
-use super::super::traits::{Plan, Provider};
+use super::super::timeouts::{self, Phase};
+use super::super::traits::Provider;
 use super::super::value::Value;
 use super::{Core, Entry, ensure_known, log_timing, unknown_type};
 use crate::timing;
@@ -153,10 +155,14 @@ impl<P: Provider> Core<P> {
         if req.state.is_null() {
             return keep(Diagnostics::new());
         }
-        let (out, api) = timing::scope(e.imp.read(&self.ctx(), &req.state, &req.private)).await;
+        let ctx = match self.ctx(timeouts::DEFAULT) {
+            Ok(c) => c,
+            Err(d) => return keep(d),
+        };
+        let (out, api) = timing::scope(e.imp.read(&ctx, &req.state, &req.private)).await;
         log_timing("ReadResource", type_name, started, api);
         let mut diags = out.diags;
-        let state = out.state.unwrap_or(Value::Null);
+        let state = out.value.unwrap_or(Value::Null);
         ensure_known(&state, &mut diags, "refreshed state");
         if diags.has_errors() {
             return keep(diags);
@@ -187,9 +193,10 @@ impl<P: Provider> Core<P> {
                 diags: Diagnostics::new(),
             });
         }
+        let ctx = self.ctx(timeouts::DEFAULT)?;
         let (planned, requires_replace) =
             plan_block(&e.schema.block, &req.prior, &req.proposed, &req.config);
-        let mut plan = Plan {
+        let mut plan = ValuePlan {
             schema: &e.schema,
             prior: &req.prior,
             config: &req.config,
@@ -199,8 +206,8 @@ impl<P: Provider> Core<P> {
             requires_replace,
             diags: Diagnostics::new(),
         };
-        e.imp.plan(&self.ctx(), &mut plan).await;
-        let Plan {
+        e.imp.plan(&ctx, &mut plan).await;
+        let ValuePlan {
             mut planned,
             requires_replace,
             private,
@@ -233,31 +240,56 @@ impl<P: Provider> Core<P> {
                 };
             }
         };
-        let ctx = self.ctx();
-        let (done, api) = timing::scope(async {
-            if req.planned.is_null() {
-                let d = e.imp.delete(&ctx, &req.prior, &req.planned_private).await;
-                let state = if d.has_errors() {
-                    req.prior.clone()
-                } else {
-                    Value::Null
+        let (phase, deadline_from) = if req.planned.is_null() {
+            (Phase::Delete, &req.prior)
+        } else if req.prior.is_null() {
+            (Phase::Create, &req.planned)
+        } else {
+            (Phase::Update, &req.planned)
+        };
+        let ctx = match self.ctx(timeouts::get(deadline_from, phase)) {
+            Ok(c) => c,
+            Err(d) => {
+                return ApplyResponse {
+                    state: req.prior,
+                    private: req.planned_private,
+                    identity: None,
+                    diags: d,
                 };
-                (state, req.planned_private.clone(), d)
-            } else if req.prior.is_null() {
-                let a = e.imp.create(&ctx, &req.planned, &req.config).await;
-                (a.state, a.private, a.diags)
-            } else {
-                let a = e
-                    .imp
-                    .update(
-                        &ctx,
-                        &req.prior,
-                        &req.planned,
-                        &req.config,
-                        &req.planned_private,
-                    )
-                    .await;
-                (a.state, a.private, a.diags)
+            }
+        };
+        let (done, api) = timing::scope(async {
+            match phase {
+                Phase::Delete => {
+                    let d = e.imp.delete(&ctx, &req.prior, &req.planned_private).await;
+                    let state = if d.has_errors() {
+                        req.prior.clone()
+                    } else {
+                        Value::Null
+                    };
+                    (state, req.planned_private.clone(), d)
+                }
+                Phase::Create => {
+                    let a = e.imp.create(&ctx, &req.planned, &req.config).await;
+                    (a.value.unwrap_or(Value::Null), a.private, a.diags)
+                }
+                Phase::Update => {
+                    let a = e
+                        .imp
+                        .update(
+                            &ctx,
+                            &req.prior,
+                            &req.planned,
+                            &req.config,
+                            &req.planned_private,
+                        )
+                        .await;
+                    match a.value {
+                        Some(state) => (state, a.private, a.diags),
+                        // Nothing new: the prior state (and private state) stay.
+                        None => (req.prior.clone(), req.planned_private.clone(), a.diags),
+                    }
+                }
             }
         })
         .await;
@@ -291,7 +323,15 @@ impl<P: Provider> Core<P> {
             ImportRequest::Id(id) => id,
             ImportRequest::Identity(identity) => import_id_from_identity(e, &identity)?,
         };
-        let (state, private) = e.imp.import(&self.ctx(), &id).await?;
+        let ctx = self.ctx(timeouts::DEFAULT)?;
+        let out = e.imp.import(&ctx, &id).await;
+        if out.diags.has_errors() {
+            return Err(out.diags);
+        }
+        let Some(state) = out.value else {
+            return Err(out.diags);
+        };
+        let private = out.private;
         Ok(Imported {
             identity: e.identity_of(&state),
             state,

@@ -71,6 +71,13 @@ impl Refinements {
     }
 }
 
+/// Null.
+impl Default for Value {
+    fn default() -> Self {
+        Value::Null
+    }
+}
+
 impl Value {
     /// A wholly unknown value.
     pub fn unknown() -> Value {
