@@ -111,30 +111,38 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut writes = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for FieldSpec { ident, ty, role } in &specs {
-        let declared = match role {
-            Role::Attribute { name, .. } | Role::Block { name } => Some(name),
+        let named = match role {
+            Role::Attribute { name, calls } => Some((
+                name,
+                quote! {
+                    __attributes.push(<#ty as #m::AttributeField>::attribute(#name) #(#calls)*);
+                },
+                format!("`{name}`"),
+            )),
+            Role::Block { name } => Some((
+                name,
+                quote! {
+                    __blocks.push(<#ty as #m::BlockField>::nested_block(#name));
+                },
+                format!("`{name}` (a block)"),
+            )),
             Role::Flatten => None,
         };
-        if let Some(name) = declared
-            && seen.contains(name)
-        {
-            return Err(syn::Error::new_spanned(
-                ident,
-                format!("attribute {name:?} is declared twice"),
-            ));
-        }
-        match role {
-            Role::Attribute { name, calls } => {
+        match named {
+            Some((name, declare, doc)) => {
+                if seen.contains(name) {
+                    return Err(syn::Error::new_spanned(
+                        ident,
+                        format!("attribute {name:?} is declared twice"),
+                    ));
+                }
                 seen.push(name.clone());
                 let konst = const_ident(name, ident.span());
-                let doc = format!("`{name}`");
                 consts.push(quote! {
                     #[doc = #doc]
                     pub const #konst: &'static str = #name;
                 });
-                schema.push(quote! {
-                    __attributes.push(<#ty as #m::AttributeField>::attribute(#name) #(#calls)*);
-                });
+                schema.push(declare);
                 reads.push(quote! {
                     #ident: <#ty as #m::Field>::from_value(
                         #m::attr_of(__value, #name),
@@ -145,28 +153,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                     __out.insert(#name.to_string(), #m::Field::to_value(&self.#ident));
                 });
             }
-            Role::Block { name } => {
-                seen.push(name.clone());
-                let konst = const_ident(name, ident.span());
-                let doc = format!("`{name}` (a block)");
-                consts.push(quote! {
-                    #[doc = #doc]
-                    pub const #konst: &'static str = #name;
-                });
-                schema.push(quote! {
-                    __blocks.push(<#ty as #m::BlockField>::nested_block(#name));
-                });
-                reads.push(quote! {
-                    #ident: <#ty as #m::Field>::from_value(
-                        #m::attr_of(__value, #name),
-                        &__at.join_attr(#name),
-                    )?,
-                });
-                writes.push(quote! {
-                    __out.insert(#name.to_string(), #m::Field::to_value(&self.#ident));
-                });
-            }
-            Role::Flatten => {
+            None => {
                 schema.push(quote! {
                     __attributes.extend(<#ty as #m::Model>::attributes());
                     __blocks.extend(<#ty as #m::Model>::blocks());
@@ -184,6 +171,18 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     Ok(quote! {
         impl #name {
             #(#consts)*
+
+            /// This object as an SDK value.
+            pub fn to_value(&self) -> #sdk::Value {
+                #sdk::Value::Object(#m::Model::to_object(self))
+            }
+
+            /// Reads this object from an SDK value (null reads as every attribute null).
+            pub fn from_value(
+                __value: &#sdk::Value,
+            ) -> ::std::result::Result<Self, #m::ModelError> {
+                #m::object_from_value::<#name>(__value)
+            }
         }
 
         impl #m::Model for #name {

@@ -1,6 +1,7 @@
-//! The list resources of `terraform query`, written once: each object module describes what it
-//! lists with [`Listable`] (how to fetch, which items a configuration wants, what state an item
-//! is), and [`ListOf`] is the list resource for it.
+//! The list resources of `terraform query`, written once: [`ListOf`] fetches every object of a
+//! kind ([`Fetch`]), keeps those its filters ([`Filter`], the `config { … }` block) want, and
+//! turns each into the state of its managed resource. An object module only says how to
+//! filter and what state an item is.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -8,14 +9,14 @@ use std::marker::PhantomData;
 use async_trait::async_trait;
 
 use crate::api::{ApiError, Client, Instance, Op, Template};
-use crate::sdk::{Ctx, ListResource, Listed, Object, Outcome, Schema};
+use crate::sdk::{Ctx, ListResource, Listed, Model, Object, Outcome, Schema};
 
 use super::Agent37Data;
 use super::context::Api;
 use super::errors::api_error;
 
 /// An API object the workspace lists.
-pub trait Fetch: Sized + Send + Sync {
+pub trait Fetch: Sized + Send + Sync + 'static {
     /// What the error of a failed listing names ("instances").
     const WHAT: &'static str;
 
@@ -48,66 +49,57 @@ impl Fetch for Template {
     }
 }
 
-/// What a list resource lists.
-pub trait Listable: Send + Sync + 'static {
-    /// The managed resource type the found objects belong to.
-    const TYPE_NAME: &'static str;
-    /// An object as the API lists it.
-    type Item: Fetch;
-    /// The filters (the `config { … }` block of a `list` block).
-    type Config: Object;
-    /// The managed resource's state.
-    type State: Object;
-
-    fn schema() -> Schema;
-
-    /// Which items the configuration asks for.
-    fn filter(config: &Self::Config) -> impl Fn(&Self::Item) -> bool + Send;
-
-    /// What `terraform query` shows and imports for one item: exactly the state that `import`
-    /// followed by `read` produces.
-    fn listed(item: &Self::Item) -> Listed<Self::State>;
+/// The filters of a list resource: which items they want.
+pub trait Filter<I>: Model + Object {
+    fn wants(&self, item: &I) -> bool;
 }
 
-/// The list resource of a [`Listable`].
-pub struct ListOf<L>(PhantomData<fn() -> L>);
-
-impl<L> ListOf<L> {
-    pub fn new() -> Self {
-        ListOf(PhantomData)
-    }
+/// The list resource of managed type `type_name` over items `I`, filtered by `C`, each shown
+/// as `listed` says: exactly the state that `import` followed by `read` produces.
+pub struct ListOf<I, C, S> {
+    type_name: &'static str,
+    description: &'static str,
+    listed: fn(&I) -> Listed<S>,
+    filters: PhantomData<fn() -> C>,
 }
 
-impl<L> Default for ListOf<L> {
-    fn default() -> Self {
-        Self::new()
+impl<I, C, S> ListOf<I, C, S> {
+    pub fn new(
+        type_name: &'static str,
+        description: &'static str,
+        listed: fn(&I) -> Listed<S>,
+    ) -> Self {
+        ListOf {
+            type_name,
+            description,
+            listed,
+            filters: PhantomData,
+        }
     }
 }
 
 #[async_trait]
-impl<L: Listable> ListResource<Agent37Data> for ListOf<L> {
-    type Config = L::Config;
-    type State = L::State;
+impl<I: Fetch, C: Filter<I>, S: Object> ListResource<Agent37Data> for ListOf<I, C, S> {
+    type Config = C;
+    type State = S;
 
     fn type_name(&self) -> &'static str {
-        L::TYPE_NAME
+        self.type_name
     }
 
     fn schema(&self) -> Schema {
-        L::schema()
+        C::schema(self.description)
     }
 
-    async fn list(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        config: L::Config,
-    ) -> Outcome<Vec<Listed<L::State>>> {
-        match L::Item::fetch(ctx.client(), &ctx.op()).await {
-            Ok(all) => {
-                let wanted = L::filter(&config);
-                Outcome::ok(all.iter().filter(|i| wanted(i)).map(L::listed).collect())
-            }
-            Err(e) => api_error(&format!("Unable to list {}", L::Item::WHAT), &e).into(),
+    async fn list(&self, ctx: &Ctx<Agent37Data>, config: C) -> Outcome<Vec<Listed<S>>> {
+        match I::fetch(ctx.client(), &ctx.op()).await {
+            Ok(all) => Outcome::ok(
+                all.iter()
+                    .filter(|i| config.wants(i))
+                    .map(self.listed)
+                    .collect(),
+            ),
+            Err(e) => api_error(&format!("Unable to list {}", I::WHAT), &e).into(),
         }
     }
 }

@@ -505,3 +505,254 @@ impl<T: Kind> Kind for BTreeMap<String, T> {
         )
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Conformance
+
+/// Where a value does not have exactly the shape of its type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {problem}", if path.is_root() { "the object".to_string() } else { path.to_string() })]
+pub struct Mismatch {
+    pub path: Path,
+    pub problem: String,
+}
+
+/// Checks that `value` has exactly the shape of `ty`: every attribute of every object type
+/// present (null or unknown are values too), no attribute the type lacks, and each value of its
+/// kind. Stricter than encoding, which writes a missing attribute as null: this is how a unit
+/// test proves that what a model produces is what its schema declares, so a misspelled or
+/// forgotten attribute fails in `cargo test` rather than under Terraform.
+pub fn conforms(value: &Value, ty: &Type) -> Result<(), Mismatch> {
+    conforms_at(value, ty, &Path::root())
+}
+
+fn conforms_at(value: &Value, ty: &Type, at: &Path) -> Result<(), Mismatch> {
+    let fail = |problem: String| {
+        Err(Mismatch {
+            path: at.clone(),
+            problem,
+        })
+    };
+    match (ty, value.unwrap_dynamic()) {
+        (_, Value::Null | Value::Unknown(_)) | (Type::Dynamic, _) => Ok(()),
+        (Type::Bool, Value::Bool(_))
+        | (Type::Number, Value::Number(_))
+        | (Type::String, Value::String(_)) => Ok(()),
+        (Type::List(e) | Type::Set(e), Value::List(items) | Value::Set(items)) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| conforms_at(v, e, &at.join_index(i))),
+        (Type::Tuple(ts), Value::Tuple(items) | Value::List(items)) => {
+            if ts.len() != items.len() {
+                return fail(format!(
+                    "{} elements where the tuple type has {}",
+                    items.len(),
+                    ts.len()
+                ));
+            }
+            items
+                .iter()
+                .zip(ts)
+                .enumerate()
+                .try_for_each(|(i, (v, t))| conforms_at(v, t, &at.join_index(i)))
+        }
+        (Type::Map(e), Value::Map(m)) => m
+            .iter()
+            .try_for_each(|(k, v)| conforms_at(v, e, &at.join_key(k))),
+        (Type::Object { attrs, .. }, Value::Object(m)) => {
+            if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                return fail(format!("attribute {extra:?} is not in the schema"));
+            }
+            for (name, t) in attrs {
+                match m.get(name) {
+                    Some(v) => conforms_at(v, t, &at.join_attr(name))?,
+                    None => return fail(format!("attribute {name:?} of the schema is missing")),
+                }
+            }
+            Ok(())
+        }
+        (t, v) => fail(format!("a {} where the schema has {t}", v.kind_name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::timeouts::Timeouts;
+    use crate::sdk::value::Refinements;
+
+    #[derive(Clone, Debug, Default, PartialEq, Model)]
+    struct Entry {
+        #[attr(required, describe = "k")]
+        key: Attr<String>,
+        #[attr(optional, describe = "w")]
+        weight: Attr<i64>,
+    }
+
+    #[derive(Clone, Debug, Default, PartialEq, Model)]
+    struct Common {
+        #[attr(computed, describe = "c")]
+        created: Attr<i64>,
+    }
+
+    #[derive(Clone, Debug, Default, PartialEq, Model)]
+    struct Thing {
+        #[attr(name = "type", optional, describe = "t")]
+        kind: Attr<String>,
+        #[attr(optional, describe = "m")]
+        tags: Attr<BTreeMap<String, Option<String>>>,
+        #[attr(optional, describe = "e")]
+        entries: Attr<Vec<Entry>>,
+        #[attr(optional, describe = "s")]
+        labels: Attr<Set<String>>,
+        #[attr(optional, describe = "n")]
+        exact: Attr<Number>,
+        #[block]
+        timeouts: Timeouts,
+        #[flatten]
+        common: Common,
+    }
+
+    fn thing_value() -> Value {
+        Value::object([
+            ("type", Value::Unknown(Refinements::not_null())),
+            (
+                "tags",
+                Value::map([("a", Value::string("x")), ("b", Value::unknown())]),
+            ),
+            (
+                "entries",
+                Value::list([Value::object([
+                    ("key", Value::string("k")),
+                    ("weight", Value::Null),
+                ])]),
+            ),
+            ("labels", Value::set([Value::string("l")])),
+            (
+                "exact",
+                Value::Number(Number::parse("0.10000000000000000000001").expect("number")),
+            ),
+            (
+                "timeouts",
+                Value::object([
+                    ("create", Value::unknown()),
+                    ("update", Value::Null),
+                    ("delete", Value::Null),
+                ]),
+            ),
+            ("created", Value::number(7)),
+        ])
+    }
+
+    #[test]
+    fn the_derive_declares_names_attributes_and_blocks_once() {
+        assert_eq!(Thing::TYPE, "type");
+        assert_eq!(Thing::TIMEOUTS, "timeouts");
+        let names: Vec<String> = Thing::attributes().into_iter().map(|a| a.name).collect();
+        assert_eq!(
+            names,
+            ["type", "tags", "entries", "labels", "exact", "created"]
+        );
+        assert_eq!(Thing::blocks().len(), 1);
+        let ty = Thing::schema("t").value_type();
+        assert_eq!(
+            ty.attribute_type("entries"),
+            Some(&Type::list(Type::object([
+                ("key", Type::String),
+                ("weight", Type::Number)
+            ])))
+        );
+        assert_eq!(ty.attribute_type("labels"), Some(&Type::set(Type::String)));
+        let entries = Thing::attributes()
+            .into_iter()
+            .find(|a| a.name == "entries")
+            .expect("entries");
+        assert!(
+            matches!(
+                entries.ty,
+                AttrType::Nested {
+                    nesting: Nesting::List,
+                    ..
+                }
+            ),
+            "a list of models is a nested attribute"
+        );
+    }
+
+    #[test]
+    fn conversions_are_lossless_for_unknowns_and_exact_numbers() {
+        let v = thing_value();
+        let t = Thing::from_value(&v).expect("reads");
+        assert!(t.kind.is_unknown(), "refined unknown");
+        assert!(
+            t.tags.is_unknown(),
+            "a map with an unknown element is unknown"
+        );
+        assert_eq!(
+            t.entries.known().map(|e| e[0].key.as_str() == Some("k")),
+            Some(true)
+        );
+        assert_eq!(t.common.created.get(), Some(7));
+        assert_eq!(t.to_value(), v, "written back exactly as read");
+        assert_eq!(
+            conforms(&t.to_value(), &Thing::schema("t").value_type()),
+            Ok(())
+        );
+        assert_eq!(Thing::from_value(&Value::Null), Ok(Thing::default()));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_an_error_on_its_path() {
+        let mut v = thing_value();
+        if let Value::Object(m) = &mut v {
+            m.insert(
+                "entries".into(),
+                Value::list([Value::object([
+                    ("key", Value::string("k")),
+                    ("weight", Value::Number(Number::parse("2.5").expect("n"))),
+                ])]),
+            );
+        }
+        let err = Thing::from_value(&v).expect_err("2.5 is no whole number");
+        assert_eq!(err.path.to_string(), "entries[0].weight");
+        assert_eq!(
+            err.diagnostics().0[0].detail,
+            "entries[0].weight: a whole number is required, found 2.5."
+        );
+    }
+
+    #[test]
+    fn conformance_finds_missing_extra_and_mistyped_attributes() {
+        let ty = Thing::schema("t").value_type();
+        let mut missing = thing_value();
+        if let Value::Object(m) = &mut missing {
+            m.remove("created");
+        }
+        assert_eq!(
+            conforms(&missing, &ty).map_err(|e| e.to_string()),
+            Err("the object: attribute \"created\" of the schema is missing".into())
+        );
+        let mut extra = thing_value();
+        if let Value::Object(m) = &mut extra {
+            m.insert("kind".into(), Value::Null);
+        }
+        assert_eq!(
+            conforms(&extra, &ty).map_err(|e| e.to_string()),
+            Err("the object: attribute \"kind\" is not in the schema".into())
+        );
+        let mut nested = thing_value();
+        if let Value::Object(m) = &mut nested {
+            m.insert(
+                "entries".into(),
+                Value::list([Value::object([
+                    ("key", Value::number(1)),
+                    ("weight", Value::Null),
+                ])]),
+            );
+        }
+        assert_eq!(
+            conforms(&nested, &ty).map_err(|e| e.to_string()),
+            Err("entries[0].key: a number where the schema has \"string\"".into())
+        );
+    }
+}

@@ -231,12 +231,18 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_resource_config::Request>,
     ) -> Res<pb::validate_resource_config::Response> {
         let r = r.into_inner();
+        let write_only_allowed = r
+            .client_capabilities
+            .is_some_and(|c| c.write_only_attributes_allowed);
         let d = match decode(
             self.resource_ty(&r.type_name),
             r.config.as_ref(),
             "configuration",
         ) {
-            Ok(config) => self.core.validate_resource_config(&r.type_name, &config),
+            Ok(config) => {
+                self.core
+                    .validate_resource_config(&r.type_name, &config, write_only_allowed)
+            }
             Err(d) => d,
         };
         Ok(Response::new(pb::validate_resource_config::Response {

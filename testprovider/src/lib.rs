@@ -24,8 +24,8 @@ use agent37_provider::sdk::traits::{
 use agent37_provider::sdk::validate::{IntRange, check};
 use agent37_provider::sdk::{
     Action, Attr, Attribute, Create, Ctx, DataSource, Delete, Diagnostics, Identity, ListResource,
-    Listed, Model, Object, Outcome, Path, Plan, PrivateState, Progress, Provider, RawState, Read,
-    Resource, Schema, Update, Value,
+    Listed, Model, Outcome, Path, Plan, PrivateState, Progress, Provider, RawState, Read, Resource,
+    Schema, Update, Value,
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
@@ -147,6 +147,9 @@ pub struct Thing {
     pub size: Attr<i64>,
     #[attr(optional, sensitive, describe = "sensitive")]
     pub secret: Attr<String>,
+    /// Never in plan or state: the store keeps only its length (`token_wo_length`).
+    #[attr(optional, write_only, describe = "write-only")]
+    pub token_wo: Attr<String>,
     #[attr(optional, describe = "map")]
     pub tags: Attr<BTreeMap<String, Option<String>>>,
     #[attr(optional, describe = "nested list")]
@@ -230,6 +233,7 @@ fn from_store(id: &str, j: &Json, timeouts: Timeouts) -> Thing {
         kind: s("kind"),
         size: n("size"),
         secret: s("secret"),
+        token_wo: Attr::Null,
         tags,
         items,
         writes: n("writes"),
@@ -241,11 +245,13 @@ fn from_store(id: &str, j: &Json, timeouts: Timeouts) -> Thing {
 struct ThingResource;
 
 impl ThingResource {
+    /// Stores `planned` (with what only the configuration holds: the write-only value's length).
     fn write(
         &self,
         store: &Store,
         id: &str,
         planned: &Thing,
+        config: &Thing,
         writes: i64,
     ) -> Result<Thing, Diagnostics> {
         let _guard = store.lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -258,6 +264,10 @@ impl ThingResource {
                 o.insert(Thing::SIZE.into(), Json::from(3));
             }
             o.insert(Thing::WRITES.into(), Json::from(writes));
+            o.remove(Thing::TOKEN_WO);
+            if let Some(wo) = config.token_wo.as_str() {
+                o.insert("token_wo_length".into(), Json::from(wo.len()));
+            }
             let created = all
                 .get(id)
                 .and_then(|p| p.get(Thing::CREATED))
@@ -335,7 +345,7 @@ impl Resource<Store> for ThingResource {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         let id = format!("t{nanos:x}");
-        match self.write(ctx.data(), &id, planned, 1) {
+        match self.write(ctx.data(), &id, planned, &req.config, 1) {
             Ok(state) => Outcome::ok(Some(state)).with_private(Writes(1)),
             Err(d) => d.into(),
         }
@@ -362,7 +372,7 @@ impl Resource<Store> for ThingResource {
             .log("ops.log", &format!("update {}s", ctx.deadline().as_secs()));
         let id = req.prior.id.as_str().unwrap_or_default();
         let writes = req.private.0 + 1;
-        match self.write(ctx.data(), id, &req.planned, writes) {
+        match self.write(ctx.data(), id, &req.planned, &req.config, writes) {
             Ok(state) => Outcome::ok(Some(state)).with_private(Writes(writes)),
             Err(d) => d.into(),
         }

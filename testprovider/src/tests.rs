@@ -82,7 +82,8 @@ impl Harness {
 /// A `sdktest_thing` configuration: every attribute null but the given ones.
 fn config(pairs: &[(&str, Value)]) -> Value {
     let mut m: BTreeMap<String, Value> = [
-        "id", "name", "kind", "size", "secret", "tags", "items", "writes", "created", "timeouts",
+        "id", "name", "kind", "size", "secret", "token_wo", "tags", "items", "writes", "created",
+        "timeouts",
     ]
     .iter()
     .map(|k| (k.to_string(), Value::Null))
@@ -415,6 +416,80 @@ async fn every_apply_gets_the_deadline_of_its_timeouts_phase() {
     assert_eq!(h.file("ops.log"), "create 90s\nupdate 600s\ndelete 120s\n");
 }
 
+#[tokio::test]
+async fn write_only_values_reach_apply_but_never_plan_or_state() {
+    let h = Harness::new().await;
+    let cfg = config(&[
+        ("name", Value::string("a")),
+        ("token_wo", Value::string("hunter22")),
+    ]);
+    let plan = h.plan(&Value::Null, &cfg).await;
+    assert_eq!(
+        attr(&plan.planned, "token_wo"),
+        &Value::Null,
+        "null in the plan"
+    );
+    let out = h.apply(&Value::Null, &plan, &cfg).await;
+    assert!(out.diags.is_empty(), "{:?}", out.diags);
+    assert_eq!(
+        attr(&out.state, "token_wo"),
+        &Value::Null,
+        "null in the state"
+    );
+    let id = attr(&out.state, "id").as_str().expect("id").to_string();
+    assert_eq!(
+        h.store()[&id]["token_wo_length"],
+        8,
+        "the handler had it from the config"
+    );
+    let read = h
+        .core
+        .read_resource(
+            THING,
+            ReadRequest {
+                state: out.state.clone(),
+                private: out.private.clone(),
+            },
+        )
+        .await;
+    assert_eq!(
+        read.state.map(|s| attr(&s, "token_wo").clone()),
+        Some(Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn write_only_attributes_are_refused_by_a_terraform_that_cannot_keep_them() {
+    let h = Harness::new().await;
+    let cfg = config(&[("name", Value::string("a")), ("token_wo", Value::unknown())]);
+    let d = h.core.validate_resource_config(THING, &cfg, false);
+    assert_eq!(
+        summaries(&d),
+        [("token_wo".into(), "Write-only attribute not allowed".into())]
+    );
+    assert!(
+        h.core
+            .validate_resource_config(THING, &cfg, true)
+            .is_empty()
+    );
+    let unset = config(&[("name", Value::string("a"))]);
+    assert!(
+        h.core
+            .validate_resource_config(THING, &unset, false)
+            .is_empty()
+    );
+    // The flag reaches Terraform in the schema.
+    let schema =
+        agent37_provider::sdk::convert::schema(&h.core.resource(THING).expect("thing").schema);
+    let attrs = schema.block.expect("block").attributes;
+    let flagged: Vec<&str> = attrs
+        .iter()
+        .filter(|a| a.write_only)
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(flagged, ["token_wo"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Read
 
@@ -622,6 +697,7 @@ async fn validation_errors_point_at_attributes() {
     let d = h.core.validate_resource_config(
         THING,
         &config(&[("name", Value::string("bad")), ("size", Value::number(500))]),
+        true,
     );
     let mut got = summaries(&d);
     got.sort();
@@ -631,7 +707,7 @@ async fn validation_errors_point_at_attributes() {
     // Unknown values are not judged.
     let d = h
         .core
-        .validate_resource_config(THING, &config(&[("name", Value::unknown())]));
+        .validate_resource_config(THING, &config(&[("name", Value::unknown())]), true);
     assert!(d.is_empty(), "{d:?}");
 }
 
@@ -640,7 +716,7 @@ async fn unknown_type_names_are_diagnostics() {
     let h = Harness::new().await;
     let d = h
         .core
-        .validate_resource_config("sdktest_nothing", &Value::Null);
+        .validate_resource_config("sdktest_nothing", &Value::Null, true);
     assert_eq!(d.0[0].summary, "Unknown resource type");
     let err = h
         .core

@@ -2,33 +2,31 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, Budget, Client, Op, PatchBudget, TopUp};
+use crate::api::{self, Client, Op, PatchBudget, TopUp};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
-use crate::provider::values::{attr_or_null, get_i64, get_str};
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
-    Update, Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema, Update,
 };
 
 use super::model::{self, Desired, Private, TopupStep};
-use super::schema;
+use super::schema::{self, Budget};
 
 pub struct BudgetResource;
 
 const TYPE_NAME: &str = "agent37_budget";
 
 /// A budget outcome: the state (possibly partial) with the private state that goes with it.
-type Applied = Outcome<Option<Value>, Private>;
+type Applied = Outcome<Option<Budget>, Private>;
 
 /// What the user set, as planned (every value is known at apply).
-fn desired(instance_id: &str, planned: &Value) -> Desired {
+fn desired(instance_id: &str, planned: &Budget) -> Desired {
     Desired {
         instance_id: instance_id.to_string(),
-        monthly_cap_micros: get_i64(planned, "monthly_cap_micros").unwrap_or(0),
-        topup_micros: get_i64(planned, "topup_micros").unwrap_or(0),
-        timeouts: attr_or_null(planned, "timeouts").clone(),
+        monthly_cap_micros: planned.monthly_cap_micros.get().unwrap_or(0),
+        topup_micros: planned.topup_micros.get().unwrap_or(0),
+        timeouts: planned.timeouts.clone(),
     }
 }
 
@@ -40,7 +38,7 @@ async fn grant(
     instance_id: &str,
     amount: i64,
     new_highest: i64,
-) -> Result<Budget, api::ApiError> {
+) -> Result<api::Budget, api::ApiError> {
     let body = TopUp {
         amount_micros: amount,
         idempotency_key: Some(api::topup_idempotency_key(instance_id, new_highest)),
@@ -49,8 +47,8 @@ async fn grant(
 }
 
 impl BudgetResource {
-    async fn create_budget(&self, client: &Client, op: &Op, planned: &Value) -> Applied {
-        let id = get_str(planned, "instance_id").unwrap_or_default();
+    async fn create_budget(&self, client: &Client, op: &Op, planned: &Budget) -> Applied {
+        let id = planned.instance_id.as_str().unwrap_or_default();
         let want = desired(id, planned);
         let summary = "Unable to create budget";
         let mut budget = match client.get_budget(op, id).await {
@@ -96,17 +94,17 @@ impl BudgetResource {
         &self,
         client: &Client,
         op: &Op,
-        prior: &Value,
-        planned: &Value,
+        prior: &Budget,
+        planned: &Budget,
         private: Private,
     ) -> Applied {
-        let id = get_str(prior, "instance_id").unwrap_or_default();
+        let id = prior.instance_id.as_str().unwrap_or_default();
         let want = desired(id, planned);
-        let prior_topup = get_i64(prior, "topup_micros");
+        let prior_topup = prior.topup_micros.get();
         let summary = "Unable to update budget";
 
-        let mut latest: Option<Budget> = None;
-        if get_i64(prior, "monthly_cap_micros") != Some(want.monthly_cap_micros) {
+        let mut latest: Option<api::Budget> = None;
+        if prior.monthly_cap_micros.get() != Some(want.monthly_cap_micros) {
             let body = PatchBudget {
                 monthly_cap_micros: want.monthly_cap_micros,
             };
@@ -159,7 +157,7 @@ impl BudgetResource {
 
 #[async_trait]
 impl Resource<Agent37Data> for BudgetResource {
-    type State = Value;
+    type State = Budget;
     type Private = Private;
 
     fn type_name(&self) -> &'static str {
@@ -173,55 +171,55 @@ impl Resource<Agent37Data> for BudgetResource {
     /// One budget per instance: the instance id identifies it (and is the import id).
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "instance_id",
+            Budget::INSTANCE_ID,
             "Id of the instance whose budget this is.",
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value, Private>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Budget, Private>) {
         // A create (or the create half of a replacement) grants from zero: nothing to decide.
         if plan.is_create() || !plan.requires_replace.is_empty() {
             return;
         }
         let (after, warning) = model::plan_topup(
             *plan.prior_private,
-            plan.prior_attr("topup_micros").as_i64(),
-            plan.planned_attr("topup_micros").as_i64(),
+            plan.prior.and_then(|p| p.topup_micros.get()),
+            plan.planned.topup_micros.get(),
         );
         plan.private = after;
         if let Some(w) = warning {
             plan.diags
-                .attr_warning(Path::attr("topup_micros"), w.summary(), w.detail());
+                .attr_warning(Path::attr(Budget::TOPUP_MICROS), w.summary(), w.detail());
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget>) -> Applied {
         self.create_budget(ctx.client(), &ctx.op(), &req.planned)
             .await
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, Private>) -> Applied {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Budget, Private>) -> Applied {
         let state = &req.state;
-        let id = get_str(state, "instance_id").unwrap_or_default();
+        let id = state.instance_id.as_str().unwrap_or_default();
         let budget = match ctx.client().get_budget(&ctx.op(), id).await {
             Ok(b) => b,
             // The instance (and so its budget) is gone: the next plan creates it again.
             Err(e) if e.is_not_found() => return Outcome::ok(None),
             Err(e) => return api_error("Unable to read budget", &e).into(),
         };
-        let state_topup = get_i64(state, "topup_micros");
+        let state_topup = state.topup_micros.get();
         let now = Desired {
             instance_id: id.to_string(),
             // The cap is the server's: a change made elsewhere shows as drift.
             monthly_cap_micros: budget.monthly_cap_micros,
             topup_micros: model::topup_after_read(state_topup, &budget),
-            timeouts: attr_or_null(state, "timeouts").clone(),
+            timeouts: state.timeouts.clone(),
         };
         Outcome::ok(Some(model::resource_state(&now, &budget)))
             .with_private(model::private_after_read(req.private, state_topup))
     }
 
-    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Value, Private>) -> Applied {
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Budget, Private>) -> Applied {
         self.update_budget(
             ctx.client(),
             &ctx.op(),
@@ -232,8 +230,8 @@ impl Resource<Agent37Data> for BudgetResource {
         .await
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, Private>) -> Outcome<()> {
-        let id = get_str(&req.prior, "instance_id").unwrap_or_default();
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Budget, Private>) -> Outcome<()> {
+        let id = req.prior.instance_id.as_str().unwrap_or_default();
         // The budget cannot be removed: destroy sets the cap to 0 and keeps granted headroom.
         let body = PatchBudget {
             monthly_cap_micros: 0,
@@ -259,36 +257,43 @@ impl Resource<Agent37Data> for BudgetResource {
             );
             return d.into();
         }
-        Outcome::ok(Some(model::imported_state(id))).with_private(Private::imported())
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)).with_private(Private::imported()),
+            Err(d) => d.into(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
+    /// Committed state of every released schema version upgrades into the current typed
+    /// state; state of a newer provider is refused.
     #[test]
-    fn version_0_state_upgrades_unchanged() {
+    fn released_state_fixtures_upgrade_into_the_current_model() {
         // State as Terraform stores it for schema version 0.
-        let map = crate::sdk::RawState::parse(
-            br#"{
+        const VERSION_0: &[u8] = br#"{
             "instance_id": "abc123defg", "monthly_cap_micros": 5000000, "topup_micros": 1000000,
             "monthly_consumed_micros": 12, "monthly_remaining_micros": 4999988,
             "monthly_period": "2026-06", "topup_remaining_micros": 1000000,
             "updated_at": 1790000000, "timeouts": null
-        }"#,
-        )
-        .expect("fixture is an object");
+        }"#;
         let r = BudgetResource;
         assert_eq!(r.schema().version, 0);
-        assert_eq!(r.upgrade_state(0, map.clone()), Ok(map.clone()));
-        assert!(r.upgrade_state(1, map).is_err());
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Budget::from_value(&v).expect("fits the current model");
+        assert_eq!(state.monthly_cap_micros.get(), Some(5_000_000));
+        assert_eq!(state.monthly_period.as_str(), Some("2026-06"));
+        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
         let ident = r.identity().expect("identity");
+        let seed = r.import_seed("abc123defg").expect("seed");
         assert_eq!(
-            ident.of(&model::imported_state("abc123defg")),
-            Some(Value::object([(
+            ident.of(&seed.to_value()),
+            Some(crate::sdk::Value::object([(
                 "instance_id",
-                Value::string("abc123defg")
+                crate::sdk::Value::string("abc123defg")
             )]))
         );
     }

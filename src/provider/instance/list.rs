@@ -3,55 +3,27 @@
 //! state an import would produce (so the identity, the resource object and the generated
 //! configuration are right).
 
-use crate::api::Instance;
-use crate::provider::list::Listable;
-use crate::sdk::{Listed, Schema, Value};
+use crate::api;
+use crate::provider::list::Filter;
+use crate::sdk::Listed;
 
-use super::{model, schema};
+use super::model::Instance;
+use super::schema::InstanceFilters;
 
-/// The filters of `agent37_instances` (its configurable attributes), without its results.
-pub fn list_schema() -> Schema {
-    let filters = schema::data_instances()
-        .block
-        .attributes
-        .into_iter()
-        .filter(|a| !a.computed)
-        .collect();
-    Schema::new(
-        "Finds the workspace's instances for `terraform query` (newest first), optionally filtered like the `agent37_instances` data source; every filter given must match. Each result is named by the instance's `name` (or its id when it has none), carries its identity `{ id }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.",
-        filters,
-    )
+pub const DESCRIPTION: &str = "Finds the workspace's instances for `terraform query` (newest first), optionally filtered like the `agent37_instances` data source; every filter given must match. Each result is named by the instance's `name` (or its id when it has none), carries its identity `{ id }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.";
+
+impl Filter<api::Instance> for InstanceFilters {
+    fn wants(&self, inst: &api::Instance) -> bool {
+        self.matches(inst)
+    }
 }
 
-/// What `terraform query` shows and imports for one instance: exactly the state that
-/// `import` followed by `read` produces.
-pub fn listed(inst: &Instance) -> Listed<Value> {
+/// What `terraform query` shows and imports for one instance: what an import (whose seed has
+/// only the id, which `from_api` does not read) followed by a read produces.
+pub fn listed(inst: &api::Instance) -> Listed<Instance> {
     Listed {
         display_name: inst.name.clone().unwrap_or_else(|| inst.id.clone()),
-        state: model::instance_state(inst, &model::import_state(&inst.id)),
-    }
-}
-
-/// The `agent37_instance` list resource.
-pub struct Instances;
-
-impl Listable for Instances {
-    const TYPE_NAME: &'static str = "agent37_instance";
-    type Item = Instance;
-    type Config = Value;
-    type State = Value;
-
-    fn schema() -> Schema {
-        list_schema()
-    }
-
-    fn filter(config: &Value) -> impl Fn(&Instance) -> bool + Send {
-        let filters = model::Filters::from_config(config);
-        move |i| !model::is_gone(&i.status) && filters.matches(i)
-    }
-
-    fn listed(inst: &Instance) -> Listed<Value> {
-        listed(inst)
+        state: Instance::from_api(inst, &Instance::default()),
     }
 }
 
@@ -59,10 +31,12 @@ impl Listable for Instances {
 mod tests {
     use super::*;
     use crate::api::{InstanceStatus, Port, Resources};
-    use crate::provider::values::get_str;
+    use crate::provider::instance::resource::InstanceResource;
+    use crate::sdk::model::conforms;
+    use crate::sdk::{Model, Resource};
 
-    fn inst(name: Option<&str>) -> Instance {
-        Instance {
+    fn inst(name: Option<&str>) -> api::Instance {
+        api::Instance {
             id: "abc123defg".into(),
             status: InstanceStatus::Stopped,
             template: "agent37-hermes".into(),
@@ -88,7 +62,7 @@ mod tests {
 
     #[test]
     fn schema_is_the_data_source_filters() {
-        let names: Vec<_> = list_schema()
+        let names: Vec<_> = InstanceFilters::schema(DESCRIPTION)
             .block
             .attributes
             .iter()
@@ -102,11 +76,26 @@ mod tests {
         let i = inst(Some("bot"));
         let l = listed(&i);
         assert_eq!(l.display_name, "bot");
-        assert_eq!(
-            l.state,
-            model::instance_state(&i, &model::import_state(&i.id))
-        );
-        assert_eq!(get_str(&l.state, "state"), Some("stopped"));
+        let seed = InstanceResource.import_seed(&i.id).expect("seed");
+        assert_eq!(l.state, Instance::from_api(&i, &seed));
+        assert_eq!(l.state.state.as_str(), Some("stopped"));
         assert_eq!(listed(&inst(None)).display_name, "abc123defg");
+    }
+
+    /// The list's filters and the states it finds have exactly their schemas' shapes.
+    #[test]
+    fn filters_and_found_states_have_exactly_their_schema_shape() {
+        let state_ty = InstanceResource.schema().value_type();
+        conforms(&listed(&inst(None)).state.to_value(), &state_ty)
+            .unwrap_or_else(|e| panic!("agent37_instance (listed): {e}"));
+        let filters = InstanceFilters {
+            user: "u".into(),
+            ..InstanceFilters::default()
+        };
+        conforms(
+            &filters.to_value(),
+            &InstanceFilters::schema(DESCRIPTION).value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_instance (list config): {e}"));
     }
 }

@@ -1,9 +1,12 @@
 //! `agent37_instance` (resource), and the data sources `agent37_instance`, `agent37_instances`
 //! and `agent37_instance_urls`.
 //!
-//! - `schema`: what users write and read (with the docs).
-//! - `model`: pure decisions (shapes, validation, planning, update steps, API ↔ values).
+//! - `model`: the resource's typed state (its schema, declared once, with the docs) and the
+//!   pure decisions on it (validators, planning, update steps, API ↔ state).
+//! - `shape`: the shape table and the rules on `cpu`, `memory` and `disk` (pure).
+//! - `schema`: the data sources' models (what users read, with the docs) and API → model.
 //! - `resource`, `data_source`: the I/O.
+//! - `health`: waiting for a healthy instance, shared by the resource and the actions.
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
@@ -15,6 +18,7 @@ mod list;
 pub mod model;
 mod resource;
 pub mod schema;
+pub mod shape;
 
 use std::sync::Arc;
 
@@ -28,9 +32,9 @@ pub fn resources() -> Vec<Arc<dyn DynResource<Agent37Data>>> {
 
 pub fn data_sources() -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
     vec![
-        Arc::new(data_source::InstanceData),
-        Arc::new(data_source::InstancesData),
-        Arc::new(data_source::InstanceUrlsData),
+        Arc::new(data_source::InstanceDataSource),
+        Arc::new(data_source::InstancesDataSource),
+        Arc::new(data_source::InstanceUrlsDataSource),
     ]
 }
 
@@ -43,5 +47,9 @@ pub fn actions() -> Vec<Arc<dyn DynAction<Agent37Data>>> {
 }
 
 pub fn list_resources() -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
-    vec![Arc::new(ListOf::<list::Instances>::new())]
+    vec![Arc::new(ListOf::<_, schema::InstanceFilters, _>::new(
+        "agent37_instance",
+        list::DESCRIPTION,
+        list::listed,
+    ))]
 }

@@ -1,31 +1,32 @@
-//! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`.
+//! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`
+//! and `shape`.
 
 use async_trait::async_trait;
 
-use crate::api::{Client, Instance, Op};
+use crate::api::{self, Client, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::{get_bool, get_str};
 use crate::sdk::plan;
 use crate::sdk::timeouts;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
+    Create, Ctx, Delete, Diagnostics, Identity, Model, Outcome, Path, Plan, Read, Resource, Schema,
     Update, Value,
 };
 
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
-use super::{model, schema};
+use super::model::{self, Instance, STOPPED};
+use super::shape;
 
 pub struct InstanceResource;
 
 fn state_path() -> Path {
-    Path::attr("state")
+    Path::attr(Instance::STATE)
 }
 
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
-    type State = Value;
+    type State = Instance;
     type Private = ();
 
     fn type_name(&self) -> &'static str {
@@ -33,43 +34,43 @@ impl Resource<Agent37Data> for InstanceResource {
     }
 
     fn schema(&self) -> Schema {
-        schema::resource()
+        Instance::schema(model::DESCRIPTION).version(model::VERSION)
     }
 
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "id",
+            Instance::ID,
             "The instance's id (10 lowercase letters and digits).",
         ))
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        model::validate_config(config, diags);
+    fn validate(&self, config: &Instance, diags: &mut Diagnostics) {
+        shape::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
-        let prior = plan.prior.unwrap_or(&Value::Null);
-        let replace = model::plan_resources(prior, plan.config, &mut plan.planned, &mut plan.diags);
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
+        let replace =
+            shape::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
         for name in replace {
             plan.replace_on(name);
         }
-        if plan.is_create() {
+        let Some(prior) = plan.prior else {
             return;
-        }
+        };
         model::plan_state(prior, plan.config, &mut plan.planned);
-        if plan.requires_replace.is_empty() && get_bool(&plan.planned, "auto_update") == Some(true)
-        {
+        if plan.requires_replace.is_empty() && plan.planned.auto_update.get() == Some(true) {
             plan_image_pull(ctx, plan).await;
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Outcome<Option<Value>> {
+    async fn create(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Create<Instance>,
+    ) -> Outcome<Option<Instance>> {
         let planned = &req.planned;
         let (client, op) = (ctx.client(), ctx.op());
-        let created = match client
-            .create_instance(&op, &model::create_body(planned))
-            .await
-        {
+        let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
             Err(e) => return api_error("Unable to create instance", &e).into(),
         };
@@ -79,7 +80,7 @@ impl Resource<Agent37Data> for InstanceResource {
         let mut inst = created.instance;
         let mut diags = Diagnostics::new();
         // From here on the instance exists: every failure still returns its state (tainted).
-        if get_str(planned, "state") == Some(model::STOPPED) {
+        if planned.state.as_str() == Some(STOPPED) {
             match client.stop_instance(&op, &inst.id).await {
                 Ok(_) => refresh(client, &op, &mut inst, &mut diags).await,
                 Err(e) => diags.extend(api_attr_error(
@@ -88,24 +89,28 @@ impl Resource<Agent37Data> for InstanceResource {
                     &e,
                 )),
             }
-        } else if get_bool(planned, "wait_for_healthy") != Some(false)
+        } else if planned.wait_for_healthy.get() != Some(false)
             && let Err(d) = wait_for_healthy(client, &op, &inst, RESOURCE_ADVICE).await
         {
             diags.extend(d);
         }
-        Outcome::ok(Some(model::instance_state(&inst, planned))).with_diags(diags)
+        Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, ()>) -> Outcome<Option<Value>> {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Read<Instance, ()>,
+    ) -> Outcome<Option<Instance>> {
         let state = &req.state;
-        let Some(id) = get_str(state, "id") else {
+        let Some(id) = state.id.as_str() else {
             return Outcome::ok(None);
         };
         // A refresh's reads share list requests and claim the id, so no ambiguous create
         // adopts it (see `Client::read_instance`).
         match ctx.client().read_instance(&ctx.op(), id).await {
             Ok(inst) if !model::is_gone(&inst.status) => {
-                Outcome::ok(Some(model::instance_state(&inst, state)))
+                Outcome::ok(Some(Instance::from_api(&inst, state)))
             }
             Ok(_) => Outcome::ok(None),
             Err(e) if e.is_not_found() => Outcome::ok(None),
@@ -116,10 +121,10 @@ impl Resource<Agent37Data> for InstanceResource {
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        req: Update<Value, ()>,
-    ) -> Outcome<Option<Value>> {
+        req: Update<Instance, ()>,
+    ) -> Outcome<Option<Instance>> {
         let (prior, planned) = (&req.prior, &req.planned);
-        let Some(id) = get_str(prior, "id") else {
+        let Some(id) = prior.id.as_str() else {
             let mut d = Diagnostics::new();
             d.error(
                 "Unable to update instance",
@@ -135,7 +140,7 @@ impl Resource<Agent37Data> for InstanceResource {
             .get_instance(&ctx.op_within(timeouts::DEFAULT), id)
             .await
         {
-            Ok(inst) => Outcome::ok(Some(model::instance_state(&inst, planned))).with_diags(diags),
+            Ok(inst) => Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags),
             Err(e) => {
                 let mut diags = diags;
                 diags.extend(api_error("Unable to read instance after update", &e));
@@ -144,8 +149,8 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, ()>) -> Outcome<()> {
-        let Some(id) = get_str(&req.prior, "id") else {
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, ()>) -> Outcome<()> {
+        let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
         // A 404 is "already gone": success.
@@ -160,15 +165,18 @@ impl Resource<Agent37Data> for InstanceResource {
     /// the plan shows the repair.
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
-        if get_str(&config, "state").is_some_and(|s| s != model::STOPPED)
+        if config
+            .attr(Instance::STATE)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s != STOPPED)
             && let Value::Object(m) = &mut config
         {
-            m.insert("state".into(), Value::Null);
+            m.insert(Instance::STATE.into(), Value::Null);
         }
         config
     }
 
-    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Value>> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Instance>> {
         let id = id.trim();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             let mut d = Diagnostics::new();
@@ -178,25 +186,29 @@ impl Resource<Agent37Data> for InstanceResource {
             );
             return d.into();
         }
-        Outcome::ok(Some(model::import_state(id)))
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)),
+            Err(d) => d.into(),
+        }
     }
 }
 
 /// `auto_update`: when the template's current image differs from the instance's, plan the
 /// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
-    let Some(template) = get_str(&plan.planned, "template") else {
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
+    let Some(template) = plan.planned.template.as_str() else {
         return;
     };
+    let prior_image = plan.prior.and_then(|p| p.image_ref.as_str());
     match ctx.client().get_template(&ctx.op(), template).await {
-        Ok(t) if Some(t.image_ref.as_str()) != plan.prior_attr("image_ref").as_str() => {
+        Ok(t) if Some(t.image_ref.as_str()) != prior_image => {
             model::mark_image_pull(&mut plan.planned);
         }
         Ok(_) => {}
         Err(e) if e.is_not_found() => {}
         Err(e) => plan.diags.extend(api_attr_error(
             "Unable to read the template for auto_update",
-            Path::attr("auto_update"),
+            Path::attr(Instance::AUTO_UPDATE),
             &e,
         )),
     }
@@ -207,8 +219,8 @@ async fn run_update(
     client: &Client,
     op: &Op,
     id: &str,
-    prior: &Value,
-    planned: &Value,
+    prior: &Instance,
+    planned: &Instance,
 ) -> Diagnostics {
     let steps = model::update_steps(prior, planned);
     let mut pulled = false;
@@ -235,13 +247,13 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to resize instance", &e))?;
         }
-        if !steps.repair && get_bool(planned, "auto_update") == Some(true) {
+        if !steps.repair && planned.auto_update.get() == Some(true) {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;
         }
-        let desired_running = get_str(planned, "state") != Some(model::STOPPED);
+        let desired_running = planned.state.as_str() != Some(STOPPED);
         if desired_running
             && (steps.restarts() || pulled)
-            && get_bool(planned, "wait_for_healthy") != Some(false)
+            && planned.wait_for_healthy.get() != Some(false)
         {
             let inst = client
                 .get_instance(op, id)
@@ -267,10 +279,10 @@ async fn pull_if_outdated(
     client: &Client,
     op: &Op,
     id: &str,
-    prior: &Value,
-    planned: &Value,
+    prior: &Instance,
+    planned: &Instance,
 ) -> Result<bool, Diagnostics> {
-    let Some(template) = get_str(planned, "template") else {
+    let Some(template) = planned.template.as_str() else {
         return Ok(false);
     };
     let current = match client.get_template(op, template).await {
@@ -278,7 +290,7 @@ async fn pull_if_outdated(
         Err(e) if e.is_not_found() => return Ok(false),
         Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
     };
-    if Some(current.as_str()) == get_str(prior, "image_ref") {
+    if Some(current.as_str()) == prior.image_ref.as_str() {
         return Ok(false);
     }
     client
@@ -289,7 +301,7 @@ async fn pull_if_outdated(
 }
 
 /// Re-reads `inst` in place; a failure becomes a diagnostic and keeps what was known.
-async fn refresh(client: &Client, op: &Op, inst: &mut Instance, diags: &mut Diagnostics) {
+async fn refresh(client: &Client, op: &Op, inst: &mut api::Instance, diags: &mut Diagnostics) {
     match client.get_instance(op, &inst.id).await {
         Ok(fresh) => *inst = fresh,
         Err(e) => diags.extend(api_error("Unable to read instance", &e)),
@@ -299,6 +311,7 @@ async fn refresh(client: &Client, op: &Op, inst: &mut Instance, diags: &mut Diag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
     #[test]
     fn generated_config_leaves_out_defaults_computed_values_and_non_desired_states() {
@@ -306,7 +319,10 @@ mod tests {
         let state = |s: &str| {
             Value::object([
                 ("id", Value::string("k3x9q2m7pa")),
-                ("template", Value::string(model::DEFAULT_TEMPLATE)),
+                (
+                    "template",
+                    Value::string(super::super::shape::DEFAULT_TEMPLATE),
+                ),
                 ("cpu", Value::number(2)),
                 ("memory", Value::number(4)),
                 ("disk", Value::number(6)),
@@ -339,9 +355,11 @@ mod tests {
         assert_eq!(set(&cfg), ["cpu", "disk", "memory", "name"]);
     }
 
+    /// Committed state of every released schema version upgrades, through the path Terraform
+    /// takes, into the current typed state; state of a newer provider is refused.
     #[test]
-    fn version_0_state_is_kept_and_newer_versions_are_refused() {
-        let fixture = crate::sdk::RawState::parse(
+    fn released_state_fixtures_upgrade_into_the_current_model() {
+        const VERSION_0: &[u8] =
             br#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
                 "disk": 6, "name": "bot", "user": null, "metadata": {"team": "a"},
                 "state": "running", "auto_update": false, "wait_for_healthy": true,
@@ -349,12 +367,18 @@ mod tests {
                 "url": "https://k3x9q2m7pa.agent37.app",
                 "ports": [{"port": 3737, "default": true, "url": "https://k3x9q2m7pa.agent37.app"}],
                 "paid_through": 1790086400, "past_due": false, "created": 1790000000,
-                "timeouts": null}"#,
-        )
-        .expect("fixture is an object");
+                "timeouts": null}"#;
         let r = InstanceResource;
         assert_eq!(r.schema().version, 0);
-        assert_eq!(r.upgrade_state(0, fixture.clone()), Ok(fixture.clone()));
-        assert!(r.upgrade_state(1, fixture).is_err());
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Instance::from_value(&v).expect("fits the current model");
+        assert_eq!(state.id.as_str(), Some("k3x9q2m7pa"));
+        assert_eq!(state.paid_through.get(), Some(1_790_086_400));
+        assert_eq!(
+            state.ports.known().map(|p| p[0].port.get()),
+            Some(Some(3737))
+        );
+        let newer = upgrade_stored_state(&r, 1, VERSION_0).expect_err("newer");
+        assert_eq!(newer.0[0].summary, "Unable to upgrade stored state");
     }
 }

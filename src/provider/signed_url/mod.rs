@@ -11,5 +11,5 @@ use super::Agent37Data;
 use crate::sdk::traits::DynEphemeralResource;
 
 pub fn ephemeral_resources() -> Vec<Arc<dyn DynEphemeralResource<Agent37Data>>> {
-    vec![Arc::new(ephemeral::SignedUrl)]
+    vec![Arc::new(ephemeral::SignedUrlResource)]
 }

@@ -5,20 +5,21 @@ use async_trait::async_trait;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::get_str;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema, Value};
+use crate::sdk::model::Attr;
+use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema};
 
-use super::{model, schema};
+use super::model;
+use super::schema::{self, TemplateData, TemplatesData};
 
 /// One template by name (system or workspace).
-pub struct TemplateData;
+pub struct TemplateDataSource;
 
 /// Every template, optionally of one scope.
-pub struct TemplatesData;
+pub struct TemplatesDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for TemplateData {
-    type Model = Value;
+impl DataSource<Agent37Data> for TemplateDataSource {
+    type Model = TemplateData;
 
     fn type_name(&self) -> &'static str {
         "agent37_template"
@@ -28,21 +29,28 @@ impl DataSource<Agent37Data> for TemplateData {
         schema::data_source_one()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
-        let Some(name) = get_str(&config, "name") else {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: TemplateData,
+    ) -> Outcome<Option<TemplateData>> {
+        let Some(name) = config.name.as_str() else {
             let mut d = Diagnostics::new();
             d.attr_error(
-                Path::attr("name"),
+                Path::attr(TemplateData::NAME),
                 "Missing template name",
                 "name must be set.",
             );
             return d.into();
         };
         match ctx.client().get_template(&ctx.op(), name).await {
-            Ok(t) => Outcome::ok(Some(model::template_object(&t))),
+            Ok(t) => Outcome::ok(Some(TemplateData {
+                fields: model::template_fields(&t),
+                ..config
+            })),
             Err(e) => api_attr_error(
                 &format!("Unable to read template {name:?}"),
-                Path::attr("name"),
+                Path::attr(TemplateData::NAME),
                 &e,
             )
             .into(),
@@ -51,8 +59,8 @@ impl DataSource<Agent37Data> for TemplateData {
 }
 
 #[async_trait]
-impl DataSource<Agent37Data> for TemplatesData {
-    type Model = Value;
+impl DataSource<Agent37Data> for TemplatesDataSource {
+    type Model = TemplatesData;
 
     fn type_name(&self) -> &'static str {
         "agent37_templates"
@@ -62,8 +70,12 @@ impl DataSource<Agent37Data> for TemplatesData {
         schema::data_source_list()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: Value) -> Outcome<Option<Value>> {
-        let scope = get_str(&config, "scope");
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: TemplatesData,
+    ) -> Outcome<Option<TemplatesData>> {
+        let scope = config.scope.as_str();
         match ctx.client().list_templates(&ctx.op()).await {
             Ok(all) => {
                 // The API lists every scope; the filter is ours. Its order is kept.
@@ -71,17 +83,13 @@ impl DataSource<Agent37Data> for TemplatesData {
                     .iter()
                     .filter(|t| scope.is_none_or(|s| t.scope.as_str() == s))
                     .collect();
-                Outcome::ok(Some(Value::object([
-                    ("scope", scope.map(Value::string).unwrap_or(Value::Null)),
-                    (
-                        "templates",
-                        Value::list(chosen.iter().map(|t| model::template_object(t))),
+                Outcome::ok(Some(TemplatesData {
+                    templates: Attr::Known(
+                        chosen.iter().map(|t| model::template_item(t)).collect(),
                     ),
-                    (
-                        "names",
-                        Value::list(chosen.iter().map(|t| Value::string(&t.name))),
-                    ),
-                ])))
+                    names: Attr::Known(chosen.iter().map(|t| t.name.clone()).collect()),
+                    ..config
+                }))
             }
             Err(e) => api_error("Unable to list templates", &e).into(),
         }

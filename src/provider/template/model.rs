@@ -1,9 +1,12 @@
 //! Pure parts of the template module: the contract's static rules (name, image reference,
-//! ports), conversions between API templates and Terraform values, and request bodies.
+//! ports), conversions from API templates to the models of `schema`, and request bodies.
 
-use crate::api::{CreateTemplate, Patch, PatchTemplate, Template, TemplatePort};
-use crate::provider::values::{attr_or_null, get_str, keep_empty_form, opt_i64, opt_str};
+use crate::api::{self, CreateTemplate, Patch, PatchTemplate};
+use crate::provider::values::keep_empty_form;
+use crate::sdk::model::Attr;
 use crate::sdk::{Path, Value};
+
+use super::schema::{ComputedPort, Template, TemplateFields, TemplateItem, TemplatePort};
 
 /// Names starting with this belong to the built-in (system) templates.
 pub const SYSTEM_PREFIX: &str = "agent37-";
@@ -255,28 +258,28 @@ pub fn port_list_problems(ports: &[Value], path: &Path) -> Vec<Problem> {
     let mut first_default: Option<usize> = None;
     for (i, entry) in ports.iter().enumerate() {
         let at = path.join_index(i);
-        if let Some(port) = entry.attr("port").and_then(Value::as_i64) {
+        if let Some(port) = entry.attr(TemplatePort::PORT).and_then(Value::as_i64) {
             match seen.iter().find(|(p, _)| *p == port) {
                 Some((_, j)) => out.push(Problem {
-                    path: at.join_attr("port"),
+                    path: at.join_attr(TemplatePort::PORT),
                     summary: "Duplicate port".to_string(),
                     detail: format!(
                         "{} is {port}, which {} already declares; each port may appear only once.",
-                        at.join_attr("port"),
+                        at.join_attr(TemplatePort::PORT),
                         path.join_index(*j)
                     ),
                 }),
                 None => seen.push((port, i)),
             }
         }
-        if entry.attr("default").and_then(Value::as_bool) == Some(true) {
+        if entry.attr(TemplatePort::DEFAULT).and_then(Value::as_bool) == Some(true) {
             match first_default {
                 Some(j) => out.push(Problem {
-                    path: at.join_attr("default"),
+                    path: at.join_attr(TemplatePort::DEFAULT),
                     summary: "More than one default port".to_string(),
                     detail: format!(
                         "{} is true, but {} is already the default; at most one port may be the default.",
-                        at.join_attr("default"),
+                        at.join_attr(TemplatePort::DEFAULT),
                         path.join_index(j)
                     ),
                 }),
@@ -288,127 +291,109 @@ pub fn port_list_problems(ports: &[Value], path: &Path) -> Vec<Problem> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// API → Terraform values
+// API → models
 // ---------------------------------------------------------------------------------------------
 
-fn port_object(p: &TemplatePort) -> Value {
-    Value::object([
-        ("port", Value::number(p.port)),
-        ("default", Value::bool(p.default)),
-    ])
-}
-
-fn ports_list(ports: &[TemplatePort]) -> Value {
-    Value::list(ports.iter().map(port_object))
-}
-
-/// The API reports "no ports" as `[]`: keep the form the configuration used (null or `[]`).
-fn ports_as_written(ports: &[TemplatePort], form: &Value) -> Value {
-    let form_is_empty = match form {
-        Value::Null => true,
-        Value::List(items) => items.is_empty(),
-        _ => false,
-    };
-    if ports.is_empty() && form_is_empty {
-        form.clone()
-    } else {
-        ports_list(ports)
-    }
+fn ports_from_api(ports: &[api::TemplatePort]) -> Vec<TemplatePort> {
+    ports
+        .iter()
+        .map(|p| TemplatePort {
+            port: i64::from(p.port).into(),
+            default: p.default.into(),
+        })
+        .collect()
 }
 
 /// Every template field, as the data sources show it (the API's forms).
-pub fn template_object(t: &Template) -> Value {
-    Value::object([
-        ("name", Value::string(&t.name)),
-        ("scope", Value::string(t.scope.as_str())),
-        ("agents", Value::list(t.agents.iter().map(Value::string))),
-        ("image_ref", Value::string(&t.image_ref)),
-        ("description", opt_str(t.description.as_deref())),
-        ("ports", ports_list(&t.ports)),
-        ("created", opt_i64(t.created)),
-        ("updated", opt_i64(t.updated)),
-    ])
+pub fn template_fields(t: &api::Template) -> TemplateFields {
+    TemplateFields {
+        scope: t.scope.as_str().to_string().into(),
+        agents: t.agents.clone().into(),
+        image_ref: t.image_ref.clone().into(),
+        description: Attr::from_option(t.description.clone()),
+        ports: t
+            .ports
+            .iter()
+            .map(|p| ComputedPort {
+                port: i64::from(p.port).into(),
+                default: p.default.into(),
+            })
+            .collect::<Vec<_>>()
+            .into(),
+        created: Attr::from_option(t.created),
+        updated: Attr::from_option(t.updated),
+    }
+}
+
+/// One template of `agent37_templates`.
+pub fn template_item(t: &api::Template) -> TemplateItem {
+    TemplateItem {
+        name: t.name.clone().into(),
+        fields: template_fields(t),
+    }
 }
 
 /// The resource's state from the API's template. `form` (the planned or prior state) decides
 /// empty forms (null vs `""`, null vs `[]`) the API does not distinguish; `timeouts` is kept.
-pub fn resource_state(t: &Template, form: &Value) -> Value {
-    let mut state = template_object(t);
-    if let Value::Object(m) = &mut state {
-        m.insert(
-            "description".into(),
-            keep_empty_form(
-                opt_str(t.description.as_deref()),
-                attr_or_null(form, "description"),
-            ),
-        );
-        m.insert(
-            "ports".into(),
-            ports_as_written(&t.ports, attr_or_null(form, "ports")),
-        );
-        m.insert("timeouts".into(), attr_or_null(form, "timeouts").clone());
+pub fn resource_state(t: &api::Template, form: &Template) -> Template {
+    Template {
+        name: t.name.clone().into(),
+        image_ref: t.image_ref.clone().into(),
+        description: keep_empty_form(Attr::from_option(t.description.clone()), &form.description),
+        // The API reports "no ports" as `[]`: the form the configuration used (null or `[]`)
+        // stays.
+        ports: keep_empty_form(Attr::Known(ports_from_api(&t.ports)), &form.ports),
+        scope: t.scope.as_str().to_string().into(),
+        agents: t.agents.clone().into(),
+        created: Attr::from_option(t.created),
+        updated: Attr::from_option(t.updated),
+        timeouts: form.timeouts.clone(),
     }
-    state
-}
-
-/// The state an import starts from: the name alone (read fills in the rest).
-pub fn import_state(name: &str) -> Value {
-    Value::object([
-        ("name", Value::string(name)),
-        ("image_ref", Value::Null),
-        ("description", Value::Null),
-        ("ports", Value::Null),
-        ("scope", Value::Null),
-        ("agents", Value::Null),
-        ("created", Value::Null),
-        ("updated", Value::Null),
-        ("timeouts", Value::Null),
-    ])
 }
 
 // ---------------------------------------------------------------------------------------------
-// Terraform values → API bodies
+// Models → API bodies
 // ---------------------------------------------------------------------------------------------
 
-/// The ports of a planned value (null → none). Errors only on values validation refuses.
-pub fn ports_from_value(v: &Value) -> Result<Vec<TemplatePort>, String> {
-    let items = match v {
-        Value::Null => return Ok(Vec::new()),
-        Value::List(items) => items,
-        _ => return Err("ports is not a known list".into()),
+/// The ports of a planned state (null → none). Errors only on values validation refuses.
+pub fn ports_body(ports: &Attr<Vec<TemplatePort>>) -> Result<Vec<api::TemplatePort>, String> {
+    let items = match ports {
+        Attr::Null => return Ok(Vec::new()),
+        Attr::Known(items) => items,
+        Attr::Unknown(_) => return Err("ports is not a known list".into()),
     };
     items
         .iter()
         .enumerate()
         .map(|(i, e)| {
             let port = e
-                .attr("port")
-                .and_then(Value::as_i64)
+                .port
+                .get()
                 .and_then(|p| u16::try_from(p).ok())
                 .filter(|p| *p > 0)
                 .ok_or_else(|| format!("ports[{i}].port is not a port number from 1 to 65535"))?;
-            let default = e.attr("default").and_then(Value::as_bool).unwrap_or(false);
-            Ok(TemplatePort { port, default })
+            let default = e.default.get().unwrap_or(false);
+            Ok(api::TemplatePort { port, default })
         })
         .collect()
 }
 
-fn required_str(v: &Value, name: &str) -> Result<String, String> {
-    get_str(v, name)
-        .map(str::to_string)
+fn required(v: &Attr<String>, name: &str) -> Result<String, String> {
+    v.known()
+        .cloned()
         .ok_or_else(|| format!("{name} is not a known string"))
 }
 
 /// `POST /templates` from the planned state; an empty description is sent as written.
-pub fn create_body(planned: &Value) -> Result<CreateTemplate, String> {
-    let ports = match attr_or_null(planned, "ports") {
-        Value::Null => None,
-        v => Some(ports_from_value(v)?),
+pub fn create_body(planned: &Template) -> Result<CreateTemplate, String> {
+    let ports = match &planned.ports {
+        Attr::Null => None,
+        p => Some(ports_body(p)?),
     };
     Ok(CreateTemplate {
-        name: required_str(planned, "name")?,
-        image_ref: required_str(planned, "image_ref")?,
-        description: get_str(planned, "description").map(str::to_string),
+        name: required(&planned.name, Template::NAME)?,
+        image_ref: required(&planned.image_ref, Template::IMAGE_REF)?,
+        description: planned.description.known().cloned(),
         ports,
     })
 }
@@ -416,17 +401,16 @@ pub fn create_body(planned: &Value) -> Result<CreateTemplate, String> {
 /// `PATCH /templates/{name}` with the fields whose planned value differs from the prior state
 /// (never `name`: a new name replaces the template). Removing `ports` sends `[]`, removing
 /// `description` sends null.
-pub fn patch_body(prior: &Value, planned: &Value) -> Result<PatchTemplate, String> {
-    let changed = |name: &str| attr_or_null(prior, name) != attr_or_null(planned, name);
+pub fn patch_body(prior: &Template, planned: &Template) -> Result<PatchTemplate, String> {
     let mut body = PatchTemplate::default();
-    if changed("image_ref") {
-        body.image_ref = Some(required_str(planned, "image_ref")?);
+    if prior.image_ref != planned.image_ref {
+        body.image_ref = Some(required(&planned.image_ref, Template::IMAGE_REF)?);
     }
-    if changed("description") {
-        body.description = Patch::set(get_str(planned, "description").map(str::to_string));
+    if prior.description != planned.description {
+        body.description = Patch::set(planned.description.known().cloned());
     }
-    if changed("ports") {
-        body.ports = Some(ports_from_value(attr_or_null(planned, "ports"))?);
+    if prior.ports != planned.ports {
+        body.ports = Some(ports_body(&planned.ports)?);
     }
     Ok(body)
 }
@@ -440,9 +424,10 @@ pub fn is_empty_patch(body: &PatchTemplate) -> bool {
 mod tests {
     use super::*;
     use crate::api::TemplateScope;
+    use crate::sdk::model::conforms;
 
-    fn tpl(ports: Vec<TemplatePort>, description: Option<&str>) -> Template {
-        Template {
+    fn tpl(ports: Vec<api::TemplatePort>, description: Option<&str>) -> api::Template {
+        api::Template {
             name: "my-agent".into(),
             scope: TemplateScope::Workspace,
             agents: vec![],
@@ -575,58 +560,66 @@ mod tests {
         assert!(reserved_port_problem(8081, &p).is_none());
     }
 
+    fn typed_port(port: i64, default: Option<bool>) -> TemplatePort {
+        TemplatePort {
+            port: port.into(),
+            default: Attr::from_option(default),
+        }
+    }
+
     #[test]
     fn state_keeps_the_written_empty_forms() {
         let t = tpl(vec![], Some(""));
-        let form = Value::object([
-            ("description", Value::Null),
-            ("ports", Value::list(Vec::new())),
-            ("timeouts", Value::Null),
-        ]);
+        let form = Template {
+            description: Attr::Null,
+            ports: Attr::Known(Vec::new()),
+            ..Template::default()
+        };
         let s = resource_state(&t, &form);
-        assert_eq!(s.attr("description"), Some(&Value::Null));
-        assert_eq!(s.attr("ports"), Some(&Value::list(Vec::new())));
-        let form_null = Value::object([("ports", Value::Null), ("description", Value::string(""))]);
+        assert_eq!(s.description, Attr::Null);
+        assert_eq!(s.ports, Attr::Known(Vec::new()));
+        let form_null = Template {
+            ports: Attr::Null,
+            description: "".into(),
+            ..Template::default()
+        };
         let s = resource_state(&t, &form_null);
-        assert_eq!(s.attr("ports"), Some(&Value::Null));
-        assert_eq!(s.attr("description"), Some(&Value::string("")));
-        assert_eq!(s.attr("scope"), Some(&Value::string("workspace")));
-        assert_eq!(s.attr("updated"), Some(&Value::number(200)));
+        assert_eq!(s.ports, Attr::Null);
+        assert_eq!(s.description, Attr::Known(String::new()));
+        assert_eq!(s.scope.as_str(), Some("workspace"));
+        assert_eq!(s.updated.get(), Some(200));
 
         // Drift shows: ports on the server against a config without them.
         let t2 = tpl(
-            vec![TemplatePort {
+            vec![api::TemplatePort {
                 port: 8000,
                 default: true,
             }],
             Some("x"),
         );
         let s = resource_state(&t2, &form_null);
-        assert_eq!(
-            s.attr("ports"),
-            Some(&Value::list([port(8000, Some(true))]))
-        );
-        assert_eq!(s.attr("description"), Some(&Value::string("x")));
+        assert_eq!(s.ports, Attr::Known(vec![typed_port(8000, Some(true))]));
+        assert_eq!(s.description.as_str(), Some("x"));
     }
 
     #[test]
     fn bodies() {
-        let planned = Value::object([
-            ("name", Value::string("my-agent")),
-            ("image_ref", Value::string("acme/agent:v2")),
-            ("description", Value::Null),
-            ("ports", Value::Null),
-        ]);
+        let planned = Template {
+            name: "my-agent".into(),
+            image_ref: "acme/agent:v2".into(),
+            ..Template::default()
+        };
         let c = create_body(&planned).expect("create");
         assert_eq!(c.ports, None);
         assert_eq!(c.description, None);
 
-        let prior = Value::object([
-            ("name", Value::string("my-agent")),
-            ("image_ref", Value::string("acme/agent:v1")),
-            ("description", Value::string("old")),
-            ("ports", Value::list([port(8000, Some(false))])),
-        ]);
+        let prior = Template {
+            name: "my-agent".into(),
+            image_ref: "acme/agent:v1".into(),
+            description: "old".into(),
+            ports: Attr::Known(vec![typed_port(8000, Some(false))]),
+            ..Template::default()
+        };
         let p = patch_body(&prior, &planned).expect("patch");
         assert_eq!(p.name, None);
         assert_eq!(p.image_ref.as_deref(), Some("acme/agent:v2"));
@@ -634,7 +627,36 @@ mod tests {
         assert_eq!(p.ports, Some(vec![]));
         assert!(is_empty_patch(&patch_body(&prior, &prior).expect("same")));
 
-        let bad = Value::object([("ports", Value::list([port(70_000, None)]))]);
-        assert!(ports_from_value(attr_or_null(&bad, "ports")).is_err());
+        let bad = Attr::Known(vec![typed_port(70_000, None)]);
+        assert!(ports_body(&bad).is_err());
+    }
+
+    /// The resource's state and each data source's result have exactly their schemas' shapes.
+    #[test]
+    fn every_model_output_has_exactly_its_schema_shape() {
+        use super::super::schema::{self, TemplateData, TemplatesData};
+        let t = tpl(
+            vec![api::TemplatePort {
+                port: 8000,
+                default: true,
+            }],
+            None,
+        );
+        let state = resource_state(&t, &Template::default());
+        conforms(&state.to_value(), &schema::resource().value_type())
+            .unwrap_or_else(|e| panic!("agent37_template: {e}"));
+        let one = TemplateData {
+            name: t.name.clone().into(),
+            fields: template_fields(&t),
+        };
+        conforms(&one.to_value(), &schema::data_source_one().value_type())
+            .unwrap_or_else(|e| panic!("agent37_template (data source): {e}"));
+        let all = TemplatesData {
+            scope: Attr::Null,
+            templates: Attr::Known(vec![template_item(&t)]),
+            names: Attr::Known(vec![t.name.clone()]),
+        };
+        conforms(&all.to_value(), &schema::data_source_list().value_type())
+            .unwrap_or_else(|e| panic!("agent37_templates: {e}"));
     }
 }

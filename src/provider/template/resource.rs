@@ -6,14 +6,15 @@ use crate::api::DeleteOutcome;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
-use crate::provider::values::get_str;
+use crate::sdk::model::Attr;
 use crate::sdk::plan;
 use crate::sdk::{
     Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
     Value,
 };
 
-use super::{model, schema};
+use super::model;
+use super::schema::{self, Template, TemplatePort};
 
 pub struct TemplateResource;
 
@@ -29,7 +30,7 @@ fn bad_plan(summary: &str, why: String) -> Diagnostics {
 
 #[async_trait]
 impl Resource<Agent37Data> for TemplateResource {
-    type State = Value;
+    type State = Template;
     type Private = ();
 
     fn type_name(&self) -> &'static str {
@@ -43,21 +44,25 @@ impl Resource<Agent37Data> for TemplateResource {
     /// Templates have no id: the name is the key (and the import id).
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "name",
+            Template::NAME,
             "The template's name, which identifies it in the workspace.",
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Value>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
         if plan.is_create() {
-            plan.set("scope", Value::string("workspace"));
-            plan.set("agents", Value::list(Vec::new()));
+            plan.planned.scope = "workspace".into();
+            plan.planned.agents = Attr::Known(Vec::new());
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Value>) -> Outcome<Option<Value>> {
+    async fn create(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Create<Template>,
+    ) -> Outcome<Option<Template>> {
         const SUMMARY: &str = "Unable to create template";
         let planned = &req.planned;
         let body = match model::create_body(planned) {
@@ -70,9 +75,13 @@ impl Resource<Agent37Data> for TemplateResource {
         }
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Value, ()>) -> Outcome<Option<Value>> {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Read<Template, ()>,
+    ) -> Outcome<Option<Template>> {
         let state = &req.state;
-        let Some(name) = get_str(state, "name") else {
+        let Some(name) = state.name.as_str() else {
             return bad_plan("Unable to read template", "the state has no name".into()).into();
         };
         match ctx.client().get_template(&ctx.op(), name).await {
@@ -86,14 +95,14 @@ impl Resource<Agent37Data> for TemplateResource {
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        req: Update<Value, ()>,
-    ) -> Outcome<Option<Value>> {
+        req: Update<Template, ()>,
+    ) -> Outcome<Option<Template>> {
         let (prior, planned) = (&req.prior, &req.planned);
         let summary = format!(
             "Unable to update template {:?}",
-            get_str(prior, "name").unwrap_or_default()
+            prior.name.as_str().unwrap_or_default()
         );
-        let Some(name) = get_str(prior, "name") else {
+        let Some(name) = prior.name.as_str() else {
             return bad_plan(&summary, "the prior state has no name".into()).into();
         };
         let body = match model::patch_body(prior, planned) {
@@ -113,8 +122,8 @@ impl Resource<Agent37Data> for TemplateResource {
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Value, ()>) -> Outcome<()> {
-        let Some(name) = get_str(&req.prior, "name") else {
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Template, ()>) -> Outcome<()> {
+        let Some(name) = req.prior.name.as_str() else {
             return Outcome::ok(());
         };
         match ctx.client().delete_template(&ctx.op(), name).await {
@@ -129,20 +138,20 @@ impl Resource<Agent37Data> for TemplateResource {
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
         if let Value::Object(m) = &mut config
-            && let Some(Value::List(ports)) = m.get_mut("ports")
+            && let Some(Value::List(ports)) = m.get_mut(Template::PORTS)
         {
             for port in ports {
                 if let Value::Object(p) = port
-                    && p.get("default") == Some(&Value::Bool(false))
+                    && p.get(TemplatePort::DEFAULT) == Some(&Value::Bool(false))
                 {
-                    p.insert("default".into(), Value::Null);
+                    p.insert(TemplatePort::DEFAULT.into(), Value::Null);
                 }
             }
         }
         config
     }
 
-    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Value>> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Template>> {
         // The id is the name; refuse what could never be managed before any call.
         if let Err(p) = model::check_name(id) {
             let (summary, detail) = model::name_problem_text(&p, "The import id", id);
@@ -150,13 +159,17 @@ impl Resource<Agent37Data> for TemplateResource {
             d.error(format!("Cannot import template: {summary}"), detail);
             return d.into();
         }
-        Outcome::ok(Some(model::import_state(id)))
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)),
+            Err(d) => d.into(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
     #[test]
     fn generated_config_leaves_out_computed_values_and_default_ports() {
@@ -198,12 +211,21 @@ mod tests {
         );
     }
 
+    /// Committed state of every released schema version upgrades into the current typed
+    /// state; state of a newer provider is refused.
     #[test]
-    fn newer_state_versions_are_refused() {
+    fn released_state_fixtures_upgrade_into_the_current_model() {
+        const VERSION_0: &[u8] =
+            br#"{"name": "support-agent", "image_ref": "ghcr.io/acme/agent:v1",
+                "description": null, "ports": [{"port": 8000, "default": true}],
+                "scope": "workspace", "agents": [], "created": 1790000000,
+                "updated": 1790000001, "timeouts": null}"#;
         let r = TemplateResource;
-        let state =
-            crate::sdk::RawState::from_members(Vec::<(String, crate::sdk::json::Json)>::new());
-        assert!(r.upgrade_state(0, state.clone()).is_ok());
-        assert!(r.upgrade_state(1, state).is_err());
+        assert_eq!(r.schema().version, 0);
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Template::from_value(&v).expect("fits the current model");
+        assert_eq!(state.name.as_str(), Some("support-agent"));
+        assert_eq!(state.agents, Attr::Known(Vec::new()));
+        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
     }
 }

@@ -1,10 +1,12 @@
-//! Schemas of the template resource and data sources, with the contract's static rules as
-//! validators (so `terraform validate` reports them on the exact attribute path).
+//! The models of the template resource, data sources and list resource (their schemas,
+//! declared once, with the docs), with the contract's static rules as validators (so
+//! `terraform validate` reports them on the exact attribute path).
 
 use crate::sdk::diag::Diagnostics;
-use crate::sdk::schema::Nesting;
+use crate::sdk::model::Attr;
+use crate::sdk::timeouts::Timeouts;
 use crate::sdk::validate::{IntRange, OneOf, Validator};
-use crate::sdk::{Attribute, Path, Schema, Type, Value, timeouts};
+use crate::sdk::{Model, Path, Schema, Value};
 
 use super::model::{self, IMAGE_REF_ALLOWED, NAME_ALLOWED};
 
@@ -84,144 +86,192 @@ impl Validator for PortListRule {
     }
 }
 
-fn resource_ports() -> Attribute {
-    Attribute::nested(
-        "ports",
-        Nesting::List,
-        vec![
-            Attribute::number("port")
-                .required()
-                .describe("The port the image serves on, 1–65535; not one of the platform's reserved ports (3737, 7681, 8080, 6080, 7890, 6969, 9119).")
-                .validate(IntRange::between(1, 65_535))
-                .validate(NotReserved),
-            Attribute::bool("default")
-                .default(Value::Bool(false))
-                .describe("Whether this port is the instance's default URL (`https://{id}.agent37.app`); at most one port may be the default. Default `false`."),
-        ],
-    )
-    .optional()
-    .describe("The ports the image serves, in order; instances built from the template get one URL per port. At most 20 entries, each port once. Changing the list updates the template in place (it is replaced whole); removing it from the configuration clears the ports. Existing instances keep the ports they were created with.")
-    .validate(PortListRule)
+/// One port of a template the workspace manages.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplatePort {
+    #[attr(
+        required,
+        describe = "The port the image serves on, 1–65535; not one of the platform's reserved ports (3737, 7681, 8080, 6080, 7890, 6969, 9119).",
+        validate = IntRange::between(1, 65_535),
+        validate = NotReserved
+    )]
+    pub port: Attr<i64>,
+    #[attr(
+        default = Value::Bool(false),
+        describe = "Whether this port is the instance's default URL (`https://{id}.agent37.app`); at most one port may be the default. Default `false`."
+    )]
+    pub default: Attr<bool>,
 }
 
-/// The computed port list of the data sources.
-fn computed_ports() -> Attribute {
-    Attribute::nested(
-        "ports",
-        Nesting::List,
-        vec![
-            Attribute::number("port")
-                .computed()
-                .describe("The port number."),
-            Attribute::bool("default").computed().describe(
-                "Whether this port is the default one (served at the instance's main URL).",
-            ),
-        ],
-    )
-    .computed()
-    .describe("The ports the template serves, in order.")
+pub const RESOURCE: &str = "A workspace template: a public linux/amd64 image registered under a name, plus the ports it \
+         serves. Instances are created from it with `agent37_instance.template`. System templates \
+         (`agent37-*`) are built in and read-only: read them with the `agent37_template` data source.";
+
+/// The state of `agent37_template`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct Template {
+    #[attr(
+        required,
+        requires_replace,
+        describe = "The template's name and identity, which instances refer to. A lowercase letter then 1–62 lowercase letters, digits or hyphens; must not start with `agent37-` (reserved for system templates). Changing it replaces the template.",
+        validate = NameRule
+    )]
+    pub name: Attr<String>,
+    #[attr(
+        required,
+        describe = "The image the platform pulls, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components. Updated in place; existing instances keep their image until they are updated.",
+        validate = ImageRefRule
+    )]
+    pub image_ref: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Free text describing the template. Updated in place; removing it clears it."
+    )]
+    pub description: Attr<String>,
+    #[attr(
+        optional,
+        describe = "The ports the image serves, in order; instances built from the template get one URL per port. At most 20 entries, each port once. Changing the list updates the template in place (it is replaced whole); removing it from the configuration clears the ports. Existing instances keep the ports they were created with.",
+        validate = PortListRule
+    )]
+    pub ports: Attr<Vec<TemplatePort>>,
+    #[attr(computed, describe = "Always `workspace` for templates managed here.")]
+    pub scope: Attr<String>,
+    #[attr(
+        computed,
+        describe = "The agents the template installs; always empty for workspace templates."
+    )]
+    pub agents: Attr<Vec<String>>,
+    #[attr(
+        computed,
+        describe = "When the template was registered (epoch seconds)."
+    )]
+    pub created: Attr<i64>,
+    #[attr(
+        computed,
+        unknown_on_update,
+        describe = "When the template last changed (epoch seconds)."
+    )]
+    pub updated: Attr<i64>,
+    #[block]
+    pub timeouts: Timeouts,
 }
 
 pub fn resource() -> Schema {
-    Schema::new(
-        "A workspace template: a public linux/amd64 image registered under a name, plus the ports it \
-         serves. Instances are created from it with `agent37_instance.template`. System templates \
-         (`agent37-*`) are built in and read-only: read them with the `agent37_template` data source.",
-        vec![
-            Attribute::string("name")
-                .required()
-                .requires_replace()
-                .describe("The template's name and identity, which instances refer to. A lowercase letter then 1–62 lowercase letters, digits or hyphens; must not start with `agent37-` (reserved for system templates). Changing it replaces the template.")
-                .validate(NameRule),
-            Attribute::string("image_ref")
-                .required()
-                .describe("The image the platform pulls, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components. Updated in place; existing instances keep their image until they are updated.")
-                .validate(ImageRefRule),
-            Attribute::string("description")
-                .optional()
-                .describe("Free text describing the template. Updated in place; removing it clears it."),
-            resource_ports(),
-            Attribute::string("scope")
-                .computed()
-                .describe("Always `workspace` for templates managed here."),
-            Attribute::typed("agents", Type::list(Type::String))
-                .computed()
-                .describe("The agents the template installs; always empty for workspace templates."),
-            Attribute::number("created")
-                .computed()
-                .describe("When the template was registered (epoch seconds)."),
-            Attribute::number("updated")
-                .computed()
-                .unknown_on_update()
-                .describe("When the template last changed (epoch seconds)."),
-        ],
-    )
-    .version(VERSION)
-    .with_block(timeouts::block())
+    Template::schema(RESOURCE).version(VERSION)
+}
+
+/// A port as the data sources show it.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ComputedPort {
+    #[attr(computed, describe = "The port number.")]
+    pub port: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "Whether this port is the default one (served at the instance's main URL)."
+    )]
+    pub default: Attr<bool>,
 }
 
 /// The fields of one template, all computed (the data sources' objects), after `name`.
-fn template_fields() -> Vec<Attribute> {
-    vec![
-        Attribute::string("scope")
-            .computed()
-            .describe("`system` (built in, read-only) or `workspace` (registered by this workspace)."),
-        Attribute::typed("agents", Type::list(Type::String))
-            .computed()
-            .describe("The agents the template installs (e.g. `[\"hermes\"]`); empty for workspace templates."),
-        Attribute::string("image_ref")
-            .computed()
-            .describe("The image the platform pulls for new instances and updates."),
-        Attribute::string("description")
-            .computed()
-            .describe("Free text describing the template, or null."),
-        computed_ports(),
-        Attribute::number("created")
-            .computed()
-            .describe("When the template was registered (epoch seconds); null for system templates."),
-        Attribute::number("updated")
-            .computed()
-            .describe("When the template last changed (epoch seconds); null for system templates."),
-    ]
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplateFields {
+    #[attr(
+        computed,
+        describe = "`system` (built in, read-only) or `workspace` (registered by this workspace)."
+    )]
+    pub scope: Attr<String>,
+    #[attr(
+        computed,
+        describe = "The agents the template installs (e.g. `[\"hermes\"]`); empty for workspace templates."
+    )]
+    pub agents: Attr<Vec<String>>,
+    #[attr(
+        computed,
+        describe = "The image the platform pulls for new instances and updates."
+    )]
+    pub image_ref: Attr<String>,
+    #[attr(computed, describe = "Free text describing the template, or null.")]
+    pub description: Attr<String>,
+    #[attr(computed, describe = "The ports the template serves, in order.")]
+    pub ports: Attr<Vec<ComputedPort>>,
+    #[attr(
+        computed,
+        describe = "When the template was registered (epoch seconds); null for system templates."
+    )]
+    pub created: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "When the template last changed (epoch seconds); null for system templates."
+    )]
+    pub updated: Attr<i64>,
+}
+
+pub const TEMPLATE_DATA: &str = "One template by name: a system template (`agent37-hermes`, `agent37-hermes-small`, \
+         `agent37-openclaw`) or one of the workspace's own.";
+
+/// `agent37_template` (data source).
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplateData {
+    #[attr(
+        required,
+        describe = "The template's name, system (`agent37-hermes`…) or workspace."
+    )]
+    pub name: Attr<String>,
+    #[flatten]
+    pub fields: TemplateFields,
 }
 
 pub fn data_source_one() -> Schema {
-    let mut attrs = vec![
-        Attribute::string("name")
-            .required()
-            .describe("The template's name, system (`agent37-hermes`…) or workspace."),
-    ];
-    attrs.extend(template_fields());
-    Schema::new(
-        "One template by name: a system template (`agent37-hermes`, `agent37-hermes-small`, \
-         `agent37-openclaw`) or one of the workspace's own.",
-        attrs,
-    )
+    TemplateData::schema(TEMPLATE_DATA)
+}
+
+/// One template of `agent37_templates`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplateItem {
+    #[attr(computed, describe = "The template's name.")]
+    pub name: Attr<String>,
+    #[flatten]
+    pub fields: TemplateFields,
+}
+
+pub const TEMPLATES_DATA: &str = "Every template the workspace can use: the system catalog first, then the workspace's own \
+         templates by name.";
+
+/// `agent37_templates`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplatesData {
+    #[attr(
+        optional,
+        describe = "Only templates of this scope: `system` or `workspace`. Default: both.",
+        validate = OneOf(&["system", "workspace"])
+    )]
+    pub scope: Attr<String>,
+    #[attr(
+        computed,
+        describe = "The templates, system ones first, then workspace ones by name."
+    )]
+    pub templates: Attr<Vec<TemplateItem>>,
+    #[attr(
+        computed,
+        describe = "The templates' names, in the same order as `templates`."
+    )]
+    pub names: Attr<Vec<String>>,
 }
 
 pub fn data_source_list() -> Schema {
-    let mut fields = vec![
-        Attribute::string("name")
-            .computed()
-            .describe("The template's name."),
-    ];
-    fields.extend(template_fields());
-    Schema::new(
-        "Every template the workspace can use: the system catalog first, then the workspace's own \
-         templates by name.",
-        vec![
-            Attribute::string("scope")
-                .optional()
-                .describe("Only templates of this scope: `system` or `workspace`. Default: both.")
-                .validate(OneOf(&["system", "workspace"])),
-            Attribute::nested("templates", Nesting::List, fields)
-                .computed()
-                .describe("The templates, system ones first, then workspace ones by name."),
-            Attribute::typed("names", Type::list(Type::String))
-                .computed()
-                .describe("The templates' names, in the same order as `templates`."),
-        ],
-    )
+    TemplatesData::schema(TEMPLATES_DATA)
+}
+
+pub const LIST: &str = "Finds the workspace's templates for `terraform query`; system templates (`agent37-*`) are built in and cannot be managed, so they are left out. Each result is named by the template's name, carries its identity `{ name }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.";
+
+/// The filter of the `agent37_template` list resource.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct TemplateFilter {
+    #[attr(
+        optional,
+        describe = "Only templates whose name starts with this text."
+    )]
+    pub name_prefix: Attr<String>,
 }
 
 #[cfg(test)]
@@ -271,7 +321,7 @@ mod tests {
     #[test]
     fn every_attribute_has_a_description() {
         for s in [resource(), data_source_one(), data_source_list()] {
-            fn walk(attrs: &[Attribute]) {
+            fn walk(attrs: &[crate::sdk::Attribute]) {
                 for a in attrs {
                     assert!(!a.description.is_empty(), "{} has no description", a.name);
                     if let crate::sdk::schema::AttrType::Nested { attributes, .. } = &a.ty {

@@ -32,7 +32,7 @@ use super::value::Value;
 pub use others::{ActionRun, Listing, OpenedResult};
 pub use resource::{
     ApplyRequest, ApplyResponse, ImportRequest, Imported, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse,
+    ReadResponse, upgrade_stored_state,
 };
 
 /// A registered object with its schema and value type, computed once at start-up.

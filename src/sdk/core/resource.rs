@@ -3,13 +3,15 @@
 use std::time::Instant;
 
 use super::super::diag::Diagnostics;
-use super::super::dispatch::ValuePlan;
+use super::super::dispatch::{DynResource, ValuePlan};
 use super::super::json;
 use super::super::path::Path;
 use super::super::plan::{mark_volatile, plan_block};
 use super::super::raw_state::{RawState, RawStateError};
+use super::super::schema::Schema;
 use super::super::timeouts::{self, Phase};
 use super::super::traits::Provider;
+use super::super::types::Type;
 use super::super::value::Value;
 use super::{Core, Entry, ensure_known, log_timing, unknown_type};
 use crate::timing;
@@ -84,12 +86,29 @@ pub struct Imported {
 }
 
 impl<P: Provider> Core<P> {
-    /// ValidateResourceConfig.
-    pub fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match self.resource(type_name) {
-            Ok(e) => e.validate(config, |v, d| e.imp.validate(v, d)),
-            Err(d) => d,
+    /// ValidateResourceConfig. A Terraform that cannot keep write-only values out of its plan
+    /// and state (before 1.11: `write_only_allowed` false) must not be given one.
+    pub fn validate_resource_config(
+        &self,
+        type_name: &str,
+        config: &Value,
+        write_only_allowed: bool,
+    ) -> Diagnostics {
+        let e = match self.resource(type_name) {
+            Ok(e) => e,
+            Err(d) => return d,
+        };
+        let mut diags = e.validate(config, |v, d| e.imp.validate(v, d));
+        if !write_only_allowed {
+            for path in e.schema.block.write_only_paths(config) {
+                diags.attr_error(
+                    path.clone(),
+                    "Write-only attribute not allowed",
+                    format!("{path} is write-only, which needs Terraform 1.11 or later; upgrade Terraform, or leave it out."),
+                );
+            }
         }
+        diags
     }
 
     /// UpgradeResourceState: stored JSON of schema `version` into the current schema's value.
@@ -102,40 +121,7 @@ impl<P: Provider> Core<P> {
         raw_json: &[u8],
     ) -> Result<Value, Diagnostics> {
         let e = self.resource(type_name)?;
-        if raw_json.is_empty() {
-            return Ok(Value::Null);
-        }
-        let mut diags = Diagnostics::new();
-        let stored = match RawState::parse(raw_json) {
-            Ok(s) => s,
-            Err(err) => {
-                let detail = match err {
-                    RawStateError::Syntax(_) => format!("{}.", capitalise(&err.to_string())),
-                    RawStateError::NotAnObject => "The stored state is not a JSON object.".into(),
-                };
-                diags.error("Invalid stored state", detail);
-                return Err(diags);
-            }
-        };
-        let mut upgraded = match e.imp.upgrade_state(version, stored) {
-            Ok(s) => s,
-            Err(msg) => {
-                diags.error(
-                    "Unable to upgrade stored state",
-                    format!(
-                        "State written by schema version {version} could not be upgraded: {msg}"
-                    ),
-                );
-                return Err(diags);
-            }
-        };
-        let block = &e.schema.block;
-        upgraded.retain(|name| {
-            block.attributes.iter().any(|a| a.name == name)
-                || block.blocks.iter().any(|b| b.name == name)
-        });
-        json::decode_tree(&upgraded.into_json(), &e.ty)
-            .map_err(|err| codec_error("stored state", &err))
+        upgrade(e.imp.as_ref(), &e.schema, &e.ty, version, raw_json)
     }
 
     /// ReadResource: refreshes the state through the resource's `read`. A read that returns
@@ -162,7 +148,8 @@ impl<P: Provider> Core<P> {
         let (out, api) = timing::scope(e.imp.read(&ctx, &req.state, &req.private)).await;
         log_timing("ReadResource", type_name, started, api);
         let mut diags = out.diags;
-        let state = out.value.unwrap_or(Value::Null);
+        let mut state = out.value.unwrap_or(Value::Null);
+        e.schema.block.null_write_only(&mut state);
         ensure_known(&state, &mut diags, "refreshed state");
         if diags.has_errors() {
             return keep(diags);
@@ -215,6 +202,8 @@ impl<P: Provider> Core<P> {
             ..
         } = plan;
         mark_volatile(&e.schema.block, &req.prior, &mut planned);
+        // Write-only values are in the configuration only, never in a plan.
+        e.schema.block.null_write_only(&mut planned);
         Ok(PlanResponse {
             identity: e.identity_of(&planned),
             planned,
@@ -294,7 +283,8 @@ impl<P: Provider> Core<P> {
         })
         .await;
         log_timing("ApplyResourceChange", type_name, started, api);
-        let (state, private, mut diags) = done;
+        let (mut state, private, mut diags) = done;
+        e.schema.block.null_write_only(&mut state);
         ensure_known(&state, &mut diags, "new state");
         if !state.is_fully_known() {
             return ApplyResponse {
@@ -328,9 +318,10 @@ impl<P: Provider> Core<P> {
         if out.diags.has_errors() {
             return Err(out.diags);
         }
-        let Some(state) = out.value else {
+        let Some(mut state) = out.value else {
             return Err(out.diags);
         };
+        e.schema.block.null_write_only(&mut state);
         let private = out.private;
         Ok(Imported {
             identity: e.identity_of(&state),
@@ -365,6 +356,57 @@ impl<P: Provider> Core<P> {
         }
         json::decode(raw_json, ty).map_err(|err| codec_error("stored identity", &err))
     }
+}
+
+/// What UpgradeResourceState does with one resource's stored state, outside any server: a
+/// resource's tests run committed state fixtures of every released schema version through it.
+pub fn upgrade_stored_state<D>(
+    resource: &dyn DynResource<D>,
+    version: i64,
+    raw_json: &[u8],
+) -> Result<Value, Diagnostics> {
+    let schema = resource.schema();
+    upgrade(resource, &schema, &schema.value_type(), version, raw_json)
+}
+
+fn upgrade<D>(
+    resource: &dyn DynResource<D>,
+    schema: &Schema,
+    ty: &Type,
+    version: i64,
+    raw_json: &[u8],
+) -> Result<Value, Diagnostics> {
+    if raw_json.is_empty() {
+        return Ok(Value::Null);
+    }
+    let mut diags = Diagnostics::new();
+    let stored = match RawState::parse(raw_json) {
+        Ok(s) => s,
+        Err(err) => {
+            let detail = match err {
+                RawStateError::Syntax(_) => format!("{}.", capitalise(&err.to_string())),
+                RawStateError::NotAnObject => "The stored state is not a JSON object.".into(),
+            };
+            diags.error("Invalid stored state", detail);
+            return Err(diags);
+        }
+    };
+    let mut upgraded = match resource.upgrade_state(version, stored) {
+        Ok(s) => s,
+        Err(msg) => {
+            diags.error(
+                "Unable to upgrade stored state",
+                format!("State written by schema version {version} could not be upgraded: {msg}"),
+            );
+            return Err(diags);
+        }
+    };
+    let block = &schema.block;
+    upgraded.retain(|name| {
+        block.attributes.iter().any(|a| a.name == name)
+            || block.blocks.iter().any(|b| b.name == name)
+    });
+    json::decode_tree(&upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
 }
 
 /// The import id an `import { identity = {…} }` block stands for: the value of the identity's
