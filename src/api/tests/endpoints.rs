@@ -208,7 +208,7 @@ async fn every_endpoint_sends_its_method_path_and_body() {
     let patch = PatchInstance {
         name: Patch::Null,
         user: Patch::Value("u".into()),
-        metadata: Patch::Absent,
+        ..Default::default()
     };
     c.patch_instance(&o, "abc123defg", &patch)
         .await

@@ -68,6 +68,8 @@ fn instance(id: &str, created: i64, name: &str) -> Value {
     })
 }
 
+// The spread is deliberate: a field the API type gains needs no change here.
+#[allow(clippy::needless_update)]
 fn create_body() -> CreateInstance {
     CreateInstance {
         template: Some("agent37-hermes".into()),
@@ -83,6 +85,7 @@ fn create_body() -> CreateInstance {
             monthly_cap_micros: 5_000_000,
             topup_micros: 0,
         }),
+        ..Default::default()
     }
 }
 

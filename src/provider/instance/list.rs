@@ -30,34 +30,16 @@ pub fn listed(inst: &api::Instance) -> Listed<Instance> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{InstanceStatus, Port, Resources};
+    use crate::api::InstanceStatus;
     use crate::provider::instance::resource::InstanceResource;
     use crate::sdk::model::conforms;
     use crate::sdk::{Model, Resource};
 
     fn inst(name: Option<&str>) -> api::Instance {
-        api::Instance {
-            id: "abc123defg".into(),
-            status: InstanceStatus::Stopped,
-            template: "agent37-hermes".into(),
-            image_ref: "ghcr.io/agent37-platform/hermes:1".into(),
-            resources: Resources {
-                cpu: 2,
-                memory: 4,
-                disk: 6,
-            },
-            ports: vec![Port {
-                port: 3737,
-                default: true,
-                url: "https://abc123defg.agent37.app".into(),
-            }],
-            user: None,
-            name: name.map(str::to_string),
-            metadata: None,
-            paid_through: Some(100),
-            past_due: false,
-            created: 10,
-        }
+        let mut i = crate::provider::instance::model::tests::inst();
+        i.status = InstanceStatus::Stopped;
+        i.name = name.map(str::to_string);
+        i
     }
 
     #[test]

@@ -435,41 +435,24 @@ pub(super) fn json_text(v: &Json) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::api::Resources;
     use crate::sdk::model::conforms;
     use crate::sdk::timeouts::Timeouts;
     use serde_json::json;
 
+    /// An instance as the API answers (decoded, so a new field needs no change here).
     pub(crate) fn inst() -> api::Instance {
-        api::Instance {
-            id: "abc123defg".into(),
-            status: InstanceStatus::Running,
-            template: DEFAULT_TEMPLATE.into(),
-            image_ref: "ghcr.io/agent37-platform/hermes:1".into(),
-            resources: Resources {
-                cpu: 2,
-                memory: 4,
-                disk: 6,
-            },
-            ports: vec![
-                api::Port {
-                    port: 3737,
-                    default: true,
-                    url: "https://abc123defg.agent37.app".into(),
-                },
-                api::Port {
-                    port: 9119,
-                    default: false,
-                    url: "https://abc123defg-9119.agent37.app".into(),
-                },
+        serde_json::from_value(json!({
+            "id": "abc123defg", "status": "running", "template": DEFAULT_TEMPLATE,
+            "image_ref": "ghcr.io/agent37-platform/hermes:1",
+            "resources": {"cpu": 2, "memory": 4, "disk": 6},
+            "ports": [
+                {"port": 3737, "default": true, "url": "https://abc123defg.agent37.app"},
+                {"port": 9119, "default": false, "url": "https://abc123defg-9119.agent37.app"}
             ],
-            user: Some("cust_1".into()),
-            name: None,
-            metadata: json!({"team": "a", "n": 3}).as_object().cloned(),
-            paid_through: Some(100),
-            past_due: false,
-            created: 10,
-        }
+            "user": "cust_1", "name": null, "metadata": {"team": "a", "n": 3},
+            "paid_through": 100, "past_due": false, "created": 10
+        }))
+        .expect("an instance")
     }
 
     fn meta(pairs: &[(&str, &str)]) -> Attr<Metadata> {
