@@ -79,6 +79,24 @@ fn validate_typed<S: Object>(
     }
 }
 
+/// What every face passes on as it is: the type name, the schema, and the validation of a
+/// typed configuration.
+macro_rules! common_face {
+    ($typed:ident) => {
+        fn type_name(&self) -> &'static str {
+            $typed::type_name(self)
+        }
+
+        fn schema(&self) -> Schema {
+            $typed::schema(self)
+        }
+
+        fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+            validate_typed(config, diags, |c, d| $typed::validate(self, c, d));
+        }
+    };
+}
+
 /// [`Resource`] on values.
 #[async_trait]
 pub trait DynResource<D>: Send + Sync {
@@ -104,21 +122,11 @@ pub trait DynResource<D>: Send + Sync {
 }
 
 #[async_trait]
-impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
-    fn type_name(&self) -> &'static str {
-        Resource::type_name(self)
-    }
-
-    fn schema(&self) -> Schema {
-        Resource::schema(self)
-    }
+impl<D: Send + Sync + 'static, T: Resource<D>> DynResource<D> for T {
+    common_face!(Resource);
 
     fn identity(&self) -> Option<Identity> {
         Resource::identity(self)
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_typed(config, diags, |c, d| Resource::validate(self, c, d));
     }
 
     fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
@@ -130,12 +138,12 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
             let prior = if plan.prior.is_null() {
                 None
             } else {
-                Some(from_value::<R::State>(plan.prior)?)
+                Some(from_value::<T::State>(plan.prior)?)
             };
             Ok::<_, Diagnostics>((
                 prior,
-                from_value::<R::State>(plan.config)?,
-                from_value::<R::State>(&plan.planned)?,
+                from_value::<T::State>(plan.config)?,
+                from_value::<T::State>(&plan.planned)?,
             ))
         })();
         let (prior, config, planned) = match typed {
@@ -145,13 +153,13 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
                 return;
             }
         };
-        let prior_private = R::Private::decode(plan.prior_private);
+        let prior_private = T::Private::decode(plan.prior_private);
         let mut p = Plan {
             schema: plan.schema,
             prior: prior.as_ref(),
             config: &config,
             planned,
-            private: R::Private::decode(plan.prior_private),
+            private: T::Private::decode(plan.prior_private),
             prior_private: &prior_private,
             requires_replace: std::mem::take(&mut plan.requires_replace),
             diags: std::mem::take(&mut plan.diags),
@@ -168,7 +176,7 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
             (Ok(planned), Ok(config)) => Create { planned, config },
             (Err(d), _) | (_, Err(d)) => return Outcome::failed(d),
         };
-        let before = R::Private::decode(&[]);
+        let before = T::Private::decode(&[]);
         to_values(Resource::create(self, ctx, req).await, &[], &before)
     }
 
@@ -177,10 +185,10 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
             Ok(s) => s,
             Err(d) => return Outcome::failed(d),
         };
-        let before = R::Private::decode(private);
+        let before = T::Private::decode(private);
         let req = Read {
             state,
-            private: R::Private::decode(private),
+            private: T::Private::decode(private),
         };
         to_values(Resource::read(self, ctx, req).await, private, &before)
     }
@@ -198,11 +206,11 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
                 prior,
                 planned,
                 config,
-                private: R::Private::decode(private),
+                private: T::Private::decode(private),
             },
             (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => return Outcome::failed(d),
         };
-        let before = R::Private::decode(private);
+        let before = T::Private::decode(private);
         to_values(Resource::update(self, ctx, req).await, private, &before)
     }
 
@@ -211,7 +219,7 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
             Ok(prior) => {
                 let req = Delete {
                     prior,
-                    private: R::Private::decode(private),
+                    private: T::Private::decode(private),
                 };
                 Resource::delete(self, ctx, req).await.diags
             }
@@ -224,7 +232,7 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for R {
     }
 
     async fn import(&self, ctx: &Ctx<D>, id: &str) -> ValueOutcome {
-        let before = R::Private::decode(&[]);
+        let before = T::Private::decode(&[]);
         to_values(Resource::import(self, ctx, id).await, &[], &before)
     }
 }
@@ -240,17 +248,7 @@ pub trait DynDataSource<D>: Send + Sync {
 
 #[async_trait]
 impl<D: Send + Sync + 'static, T: DataSource<D>> DynDataSource<D> for T {
-    fn type_name(&self) -> &'static str {
-        DataSource::type_name(self)
-    }
-
-    fn schema(&self) -> Schema {
-        DataSource::schema(self)
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_typed(config, diags, |c, d| DataSource::validate(self, c, d));
-    }
+    common_face!(DataSource);
 
     async fn read(&self, ctx: &Ctx<D>, config: &Value) -> Outcome<Option<Value>> {
         let config = match from_value(config) {
@@ -279,19 +277,7 @@ pub trait DynEphemeralResource<D>: Send + Sync {
 
 #[async_trait]
 impl<D: Send + Sync + 'static, T: EphemeralResource<D>> DynEphemeralResource<D> for T {
-    fn type_name(&self) -> &'static str {
-        EphemeralResource::type_name(self)
-    }
-
-    fn schema(&self) -> Schema {
-        EphemeralResource::schema(self)
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_typed(config, diags, |c, d| {
-            EphemeralResource::validate(self, c, d)
-        });
-    }
+    common_face!(EphemeralResource);
 
     async fn open(&self, ctx: &Ctx<D>, config: &Value) -> ValueOutcome<Option<Opened<Value>>> {
         let config = match from_value(config) {
@@ -339,17 +325,7 @@ pub trait DynAction<D>: Send + Sync {
 
 #[async_trait]
 impl<D: Send + Sync + 'static, T: Action<D>> DynAction<D> for T {
-    fn type_name(&self) -> &'static str {
-        Action::type_name(self)
-    }
-
-    fn schema(&self) -> Schema {
-        Action::schema(self)
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_typed(config, diags, |c, d| Action::validate(self, c, d));
-    }
+    common_face!(Action);
 
     fn timeout(&self, config: &Value) -> Duration {
         match T::Config::from_value(config) {
@@ -377,17 +353,7 @@ pub trait DynListResource<D>: Send + Sync {
 
 #[async_trait]
 impl<D: Send + Sync + 'static, T: ListResource<D>> DynListResource<D> for T {
-    fn type_name(&self) -> &'static str {
-        ListResource::type_name(self)
-    }
-
-    fn schema(&self) -> Schema {
-        ListResource::schema(self)
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_typed(config, diags, |c, d| ListResource::validate(self, c, d));
-    }
+    common_face!(ListResource);
 
     async fn list(&self, ctx: &Ctx<D>, config: &Value) -> Outcome<Vec<Listed<Value>>> {
         let config = match from_value(config) {
