@@ -137,6 +137,12 @@ impl Attribute {
         self.write_only = true;
         self
     }
+    /// Deprecated (an old name kept as an alias of a new one, say): Terraform marks it, the
+    /// docs show `message`.
+    pub fn deprecated(mut self, message: &str) -> Self {
+        self.deprecated = Some(message.to_string());
+        self
+    }
     pub fn describe(mut self, text: &str) -> Self {
         self.description = text.to_string();
         self
@@ -452,6 +458,24 @@ mod tests {
                 ),
             ])
         );
+    }
+
+    #[test]
+    fn deprecated_and_write_only_flags_reach_the_wire() {
+        let s = Schema::new(
+            "t",
+            vec![
+                Attribute::string("old").optional().deprecated("Use `new`."),
+                Attribute::string("token").optional().write_only(),
+            ],
+        );
+        let block = crate::sdk::convert::schema(&s).block.expect("block");
+        let flags: Vec<(&str, bool, bool)> = block
+            .attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.deprecated, a.write_only))
+            .collect();
+        assert_eq!(flags, [("old", true, false), ("token", false, true)]);
     }
 
     #[test]
