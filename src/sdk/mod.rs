@@ -1,6 +1,7 @@
-//! Terraform semantics, provider-agnostic: types, values and their wire codecs, schemas,
-//! diagnostics, attribute paths, generic planning, and the tfplugin6 server that dispatches
-//! to the traits of [`traits`]. Nothing here knows about agent37.
+//! Terraform semantics, provider-agnostic: types, values and their wire codecs, typed models
+//! and schemas, diagnostics, attribute paths, generic planning; the semantic layer (`core`)
+//! that applies Terraform's rules around the traits of [`traits`], and the tonic adapter
+//! (`server`) that serves it over tfplugin6. Nothing here knows about agent37.
 
 pub mod convert;
 pub mod core;

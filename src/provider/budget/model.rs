@@ -253,42 +253,6 @@ pub fn usage_data(instance_id: &str, month: Attr<String>, u: &Usage) -> UsageDat
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Static checks
-// ---------------------------------------------------------------------------------------------
-
-/// Instance ids are 10 characters of `[a-z0-9]` (hosting API, conventions).
-pub fn check_instance_id(s: &str) -> Result<(), String> {
-    let ok = s.chars().count() == 10
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not an instance id: an id is 10 lowercase letters or digits."
-        ))
-    }
-}
-
-/// A month as `YYYY-MM` with a month from 01 to 12.
-pub fn check_month(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-    let ok = b.len() == 7
-        && b[4] == b'-'
-        && digits(&b[..4])
-        && digits(&b[5..])
-        && matches!(s.get(5..).and_then(|m| m.parse::<u8>().ok()), Some(1..=12));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not a month: use `YYYY-MM` with a month from 01 to 12, e.g. \"2026-07\"."
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,29 +480,5 @@ mod tests {
         let usage = usage_data("abc123defg", "2026-06".into(), &usage());
         conforms(&usage.to_value(), &schema::usage_data_source().value_type())
             .unwrap_or_else(|e| panic!("agent37_usage: {e}"));
-    }
-
-    #[test]
-    fn static_checks() {
-        assert!(check_instance_id("abc123defg").is_ok());
-        for bad in ["", "abc", "ABC123DEFG", "abc123defg1", "abc-23defg"] {
-            assert!(check_instance_id(bad).is_err(), "{bad}");
-        }
-        for good in ["2026-07", "1999-12", "2026-01"] {
-            assert!(check_month(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "2026-13",
-            "2026-00",
-            "2026-7",
-            "26-07",
-            "2026/07",
-            "abcd-07",
-            "2026-0a",
-            "2026-07-01",
-            "2026-é1",
-        ] {
-            assert!(check_month(bad).is_err(), "{bad}");
-        }
     }
 }

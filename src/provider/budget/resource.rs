@@ -249,7 +249,7 @@ impl Resource<Agent37Data> for BudgetResource {
     }
 
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
-        if let Err(msg) = model::check_instance_id(id) {
+        if let Err(msg) = schema::check_instance_id(id) {
             let mut d = Diagnostics::new();
             d.error(
                 "Invalid import id",

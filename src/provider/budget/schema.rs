@@ -7,20 +7,50 @@ use crate::sdk::timeouts::Timeouts;
 use crate::sdk::validate::{IntRange, Validator, check};
 use crate::sdk::{Model, Schema, Value};
 
-use super::model;
+/// Instance ids are 10 characters of `[a-z0-9]` (hosting API, conventions).
+pub fn check_instance_id(s: &str) -> Result<(), String> {
+    let ok = s.chars().count() == 10
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an instance id: an id is 10 lowercase letters or digits."
+        ))
+    }
+}
+
+/// A month as `YYYY-MM` with a month from 01 to 12.
+pub fn check_month(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    let ok = b.len() == 7
+        && b[4] == b'-'
+        && digits(&b[..4])
+        && digits(&b[5..])
+        && matches!(s.get(5..).and_then(|m| m.parse::<u8>().ok()), Some(1..=12));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a month: use `YYYY-MM` with a month from 01 to 12, e.g. \"2026-07\"."
+        ))
+    }
+}
 
 /// Schema version of the resource; state written by every earlier version must upgrade.
 pub const VERSION: i64 = 0;
 
 fn instance_id_rule() -> impl Validator + 'static {
     check("An instance id: 10 lowercase letters or digits.", |v| {
-        v.as_str().map_or(Ok(()), model::check_instance_id)
+        v.as_str().map_or(Ok(()), check_instance_id)
     })
 }
 
 fn month_rule() -> impl Validator + 'static {
     check("A month as `YYYY-MM` (month 01 to 12).", |v| {
-        v.as_str().map_or(Ok(()), model::check_month)
+        v.as_str().map_or(Ok(()), check_month)
     })
 }
 
@@ -185,6 +215,30 @@ pub fn usage_data_source() -> Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_checks() {
+        assert!(check_instance_id("abc123defg").is_ok());
+        for bad in ["", "abc", "ABC123DEFG", "abc123defg1", "abc-23defg"] {
+            assert!(check_instance_id(bad).is_err(), "{bad}");
+        }
+        for good in ["2026-07", "1999-12", "2026-01"] {
+            assert!(check_month(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-7",
+            "26-07",
+            "2026/07",
+            "abcd-07",
+            "2026-0a",
+            "2026-07-01",
+            "2026-é1",
+        ] {
+            assert!(check_month(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn every_attribute_is_described() {

@@ -3,7 +3,8 @@
 //!
 //! - `model`: the resource's typed state (its schema, declared once, with the docs) and the
 //!   pure decisions on it (validators, planning, update steps, API ↔ state).
-//! - `shape`: the shape table and the rules on `cpu`, `memory` and `disk` (pure).
+//! - `shape`: the shape table and the validators of `cpu`, `memory` and `disk` (pure).
+//! - `sizing`: the rules across the three: configuration checks and their plan (pure).
 //! - `schema`: the data sources' models (what users read, with the docs) and API → model.
 //! - `resource`, `data_source`: the I/O.
 //! - `health`: waiting for a healthy instance, shared by the resource and the actions.
@@ -19,6 +20,7 @@ pub mod model;
 mod resource;
 pub mod schema;
 pub mod shape;
+pub mod sizing;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! The pure part of `agent37_instance`: its typed state (the schema is declared once, here),
 //! the attribute validators, plan decisions, the steps of an update, and conversions between API
-//! instances and the state. The shape rules live in `shape`. Unit-tested at the bottom.
+//! instances and the state. The shape rules live in `shape` and `sizing`. Unit-tested at the
+//! bottom.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`
-//! and `shape`.
+//! and `sizing`.
 
 use async_trait::async_trait;
 
@@ -16,7 +16,7 @@ use crate::sdk::{
 
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
 use super::model::{self, Instance, STOPPED};
-use super::shape;
+use super::sizing;
 
 pub struct InstanceResource;
 
@@ -45,12 +45,12 @@ impl Resource<Agent37Data> for InstanceResource {
     }
 
     fn validate(&self, config: &Instance, diags: &mut Diagnostics) {
-        shape::validate_config(config, diags);
+        sizing::validate_config(config, diags);
     }
 
     async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
         let replace =
-            shape::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
+            sizing::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
         for name in replace {
             plan.replace_on(name);
         }

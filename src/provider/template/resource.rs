@@ -153,8 +153,8 @@ impl Resource<Agent37Data> for TemplateResource {
 
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Template>> {
         // The id is the name; refuse what could never be managed before any call.
-        if let Err(p) = model::check_name(id) {
-            let (summary, detail) = model::name_problem_text(&p, "The import id", id);
+        if let Err(p) = schema::check_name(id) {
+            let (summary, detail) = schema::name_problem_text(&p, "The import id", id);
             let mut d = Diagnostics::new();
             d.error(format!("Cannot import template: {summary}"), detail);
             return d.into();
