@@ -1,9 +1,19 @@
-//! `terraform-provider-agent37`: started by Terraform (or with `--debug` by a person).
+//! `terraform-provider-agent37`: started by Terraform (or with `--debug` by a person). The one
+//! place that wires the go-plugin host (`plugin`) to the tfplugin6 server (`sdk`) serving the
+//! agent37 provider; neither of the two knows the other.
 
 use std::process::ExitCode;
 
+use agent37_provider::plugin::{self, Host};
+use agent37_provider::provider::Agent37;
+use agent37_provider::sdk::Server;
+
+const HOST: Host = Host {
+    name: "agent37",
+    binary: "terraform-provider-agent37",
+    address: "registry.terraform.io/agent37/agent37",
+};
+
 fn main() -> ExitCode {
-    agent37_provider::plugin::run(agent37_provider::sdk::Server::new(
-        agent37_provider::provider::Agent37,
-    ))
+    plugin::run(HOST, Server::new(Agent37))
 }

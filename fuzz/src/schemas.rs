@@ -8,16 +8,15 @@ use std::sync::{Arc, OnceLock};
 
 use agent37_provider::provider::{Agent37, Agent37Data};
 use agent37_provider::sdk::schema::Block;
-use agent37_provider::sdk::{
-    DataSource, Diagnostics, EphemeralResource, Provider, Resource, Schema, Type, Value,
-};
+use agent37_provider::sdk::traits::{DynDataSource, DynEphemeralResource, DynResource};
+use agent37_provider::sdk::{Diagnostics, Provider, Schema, Type, Value};
 
 /// Where a schema comes from, for the checks that run on a decoded configuration.
 pub enum Kind {
     Provider,
-    Resource(Arc<dyn Resource<Agent37Data>>),
-    Data(Arc<dyn DataSource<Agent37Data>>),
-    Ephemeral(Arc<dyn EphemeralResource<Agent37Data>>),
+    Resource(Arc<dyn DynResource<Agent37Data>>),
+    Data(Arc<dyn DynDataSource<Agent37Data>>),
+    Ephemeral(Arc<dyn DynEphemeralResource<Agent37Data>>),
     Generic,
 }
 

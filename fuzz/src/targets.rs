@@ -14,7 +14,7 @@ use agent37_provider::api::{
     self, ActionAck, Budget, ExecResult, Instance, SignedUrl, Template, Usage,
 };
 use agent37_provider::provider::{config as provider_config, money};
-use agent37_provider::sdk::timeouts::{self, Op};
+use agent37_provider::sdk::timeouts::{self, Phase};
 use agent37_provider::sdk::validate::validate_block;
 use agent37_provider::sdk::value::{Number, Value};
 use agent37_provider::sdk::{Diagnostics, Path, Type, duration, json, msgpack};
@@ -433,7 +433,7 @@ fn upgrade_state(entry: &Entry, payload: &[u8]) -> u8 {
     let Kind::Resource(r) = &entry.kind else {
         return 0;
     };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(payload) else {
+    let Ok(map) = agent37_provider::sdk::RawState::parse(payload) else {
         return 1;
     };
     let mut ok = 0u8;
@@ -491,8 +491,8 @@ fn run_config(input: &[u8]) -> u64 {
         }
         Kind::Resource(_) => {
             // The deadline every call of the resource is bounded by.
-            for op in [Op::Create, Op::Update, Op::Delete] {
-                let d = timeouts::get(&value, op);
+            for phase in [Phase::Create, Phase::Update, Phase::Delete] {
+                let d = timeouts::get(&value, phase);
                 assert!(d > Duration::ZERO, "{}: a zero deadline", entry.name);
             }
         }

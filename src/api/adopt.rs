@@ -213,33 +213,17 @@ impl Drop for InFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{InstanceStatus, Resources, ResourcesRequest};
+    use crate::api::types::ResourcesRequest;
     use serde_json::json;
 
     fn inst(id: &str, created: i64) -> Instance {
-        Instance {
-            id: id.into(),
-            status: InstanceStatus::Running,
-            template: "agent37-hermes".into(),
-            image_ref: "img".into(),
-            resources: Resources {
-                cpu: 2,
-                memory: 4,
-                disk: 6,
-            },
-            ports: vec![],
-            user: Some("u1".into()),
-            name: Some("bot".into()),
-            metadata: Some(
-                json!({"a": "1", "b": "2"})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            ),
-            paid_through: None,
-            past_due: false,
-            created,
-        }
+        serde_json::from_value(json!({
+            "id": id, "status": "running", "template": "agent37-hermes", "image_ref": "img",
+            "resources": {"cpu": 2, "memory": 4, "disk": 6}, "ports": [],
+            "user": "u1", "name": "bot", "metadata": {"a": "1", "b": "2"},
+            "paid_through": null, "past_due": false, "created": created
+        }))
+        .expect("an instance")
     }
 
     fn req() -> CreateInstance {
@@ -253,7 +237,7 @@ mod tests {
             user: Some("u1".into()),
             name: Some("bot".into()),
             metadata: json!({"b": "2", "a": "1"}).as_object().cloned(),
-            budget: None,
+            ..Default::default()
         }
     }
 

@@ -632,8 +632,8 @@ mod tests {
     fn patch_is_tri_state() {
         let p = PatchInstance {
             name: Patch::Null,
-            user: Patch::Absent,
             metadata: Patch::Value(Map::new()),
+            ..Default::default()
         };
         assert_eq!(
             serde_json::to_value(&p).expect("serializes"),

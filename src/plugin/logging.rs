@@ -20,19 +20,20 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 
-/// hclog `@module` of every line.
-pub const MODULE: &str = "provider.terraform-provider-agent37";
+use super::host::Host;
+
 /// Per-provider log level variable (wins over [`GLOBAL_LEVEL_KEY`]).
 pub const PROVIDER_LEVEL_KEY: &str = "TF_LOG_PROVIDER";
 /// Terraform-wide log level variable.
 pub const GLOBAL_LEVEL_KEY: &str = "TF_LOG";
 
-/// Crates whose events follow the configured level in full.
-const OWN_TARGETS: &[&str] = &["agent37_provider", "terraform_provider_agent37"];
+/// The crate of this host and the SDK, whose events follow the configured level in full (as do
+/// the provider binary's own, see [`Host::crate_target`]).
+const OWN_TARGET: &str = env!("CARGO_CRATE_NAME");
 
-/// Installs the global subscriber from the environment. Safe to call more than
-/// once; only the first call has an effect.
-pub fn init() {
+/// Installs the global subscriber from the environment, writing as `host`. Safe to call more
+/// than once; only the first call has an effect.
+pub fn init(host: &Host) {
     let level = level_from(
         std::env::var(PROVIDER_LEVEL_KEY).ok().as_deref(),
         std::env::var(GLOBAL_LEVEL_KEY).ok().as_deref(),
@@ -42,7 +43,7 @@ pub fn init() {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(line.as_bytes());
     });
-    let subscriber = tracing_subscriber::registry().with(layer(level, sink));
+    let subscriber = tracing_subscriber::registry().with(layer(host, level, sink));
     // Another subscriber may already be installed (tests); that one wins.
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
@@ -69,13 +70,20 @@ pub(crate) fn level_from(provider: Option<&str>, global: Option<&str>) -> LevelF
 pub(crate) type Sink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The hclog layer with its filter applied.
-pub(crate) fn layer<S>(level: LevelFilter, sink: Sink) -> impl Layer<S>
+pub(crate) fn layer<S>(host: &Host, level: LevelFilter, sink: Sink) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let dependency_level = level.min(LevelFilter::INFO);
-    HclogLayer { sink }.with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
-        let own = OWN_TARGETS.iter().any(|t| meta.target().starts_with(t));
+    let own_targets = [OWN_TARGET.to_string(), host.crate_target()];
+    let layer = HclogLayer {
+        sink,
+        module: host.module(),
+    };
+    layer.with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+        let own = own_targets
+            .iter()
+            .any(|t| meta.target().starts_with(t.as_str()));
         let limit = if own { level } else { dependency_level };
         limit >= *meta.level()
     }))
@@ -83,6 +91,8 @@ where
 
 struct HclogLayer {
     sink: Sink,
+    /// hclog's `@module` of every line.
+    module: String,
 }
 
 /// Fields recorded on a span, kept in its extensions so events inside the
@@ -121,7 +131,12 @@ where
             }
         }
         event.record(&mut JsonVisitor(&mut fields));
-        let line = render(*event.metadata().level(), SystemTime::now(), fields);
+        let line = render(
+            &self.module,
+            *event.metadata().level(),
+            SystemTime::now(),
+            fields,
+        );
         (self.sink)(&line);
     }
 }
@@ -129,7 +144,12 @@ where
 /// One hclog JSON line (with trailing newline). `message` becomes `@message`;
 /// the other fields keep their names and follow the `@` keys, as in hclog's
 /// own output (whether or not serde_json preserves insertion order).
-pub(crate) fn render(level: Level, at: SystemTime, mut fields: Map<String, Value>) -> String {
+pub(crate) fn render(
+    module: &str,
+    level: Level,
+    at: SystemTime,
+    mut fields: Map<String, Value>,
+) -> String {
     let message = match fields.remove("message") {
         Some(Value::String(s)) => s,
         Some(other) => other.to_string(),
@@ -138,7 +158,7 @@ pub(crate) fn render(level: Level, at: SystemTime, mut fields: Map<String, Value
     let mut line = Map::new();
     line.insert("@level".into(), Value::from(level_name(level)));
     line.insert("@message".into(), Value::from(message));
-    line.insert("@module".into(), Value::from(MODULE));
+    line.insert("@module".into(), Value::from(module));
     line.insert("@timestamp".into(), Value::from(timestamp(at)));
     for (key, value) in fields {
         // A field may not replace one of hclog's own keys.
@@ -224,6 +244,7 @@ impl Visit for JsonVisitor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::host::TEST_HOST;
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -254,7 +275,12 @@ mod tests {
         let mut fields = Map::new();
         fields.insert("message".into(), Value::from("hello \"x\""));
         fields.insert("tf_rpc".into(), Value::from("PlanResourceChange"));
-        let line = render(Level::DEBUG, UNIX_EPOCH, fields);
+        let line = render(
+            "provider.terraform-provider-agent37",
+            Level::DEBUG,
+            UNIX_EPOCH,
+            fields,
+        );
         assert_eq!(
             line,
             "{\"@level\":\"debug\",\"@message\":\"hello \\\"x\\\"\",\
@@ -270,25 +296,30 @@ mod tests {
             let lines = Arc::clone(&lines);
             Arc::new(move |l: &str| lines.lock().unwrap().push(l.to_owned()))
         };
-        let subscriber = tracing_subscriber::registry().with(layer(LevelFilter::DEBUG, sink));
+        let subscriber =
+            tracing_subscriber::registry().with(layer(&TEST_HOST, LevelFilter::DEBUG, sink));
         tracing::subscriber::with_default(subscriber, || {
             let span =
                 tracing::info_span!(target: "agent37_provider::x", "rpc", tf_rpc = "ReadResource");
             let _g = span.enter();
             tracing::debug!(target: "agent37_provider::x", count = 3, "reading");
             tracing::trace!(target: "agent37_provider::x", "too verbose");
+            // The provider binary's own crate is followed in full too.
+            tracing::debug!(target: "terraform_provider_example", "the provider's own");
             tracing::debug!(target: "h2::codec", "dependency noise");
             tracing::info!(target: "h2::codec", "dependency info");
         });
         let lines = lines.lock().unwrap();
-        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines.len(), 3, "{lines:?}");
         let first: Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(first["@level"], "debug");
         assert_eq!(first["@message"], "reading");
-        assert_eq!(first["@module"], MODULE);
+        assert_eq!(first["@module"], "provider.terraform-provider-example");
         assert_eq!(first["count"], 3);
         assert_eq!(first["tf_rpc"], "ReadResource");
         let second: Value = serde_json::from_str(&lines[1]).unwrap();
-        assert_eq!(second["@message"], "dependency info");
+        assert_eq!(second["@message"], "the provider's own");
+        let third: Value = serde_json::from_str(&lines[2]).unwrap();
+        assert_eq!(third["@message"], "dependency info");
     }
 }

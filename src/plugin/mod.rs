@@ -31,6 +31,7 @@ mod cookie;
 mod debug;
 mod error;
 mod handshake;
+mod host;
 mod incoming;
 mod listener;
 pub mod logging;
@@ -48,8 +49,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub use cookie::{CookieError, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
-pub use debug::PROVIDER_ADDRESS;
 pub use error::PluginError;
+pub use host::Host;
 pub use server::MAX_MESSAGE_SIZE;
 pub use tls::TlsError;
 pub use version::{PROTOCOL_VERSION, VersionError};
@@ -68,9 +69,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Parses the command-line arguments (without the program name). Accepts
+    /// Parses the command-line arguments (without the program name) of `binary`. Accepts
     /// `--debug` (or Go-style `-debug`) and nothing else.
-    pub fn from_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Self, PluginError> {
+    pub fn from_args<I: IntoIterator<Item = OsString>>(
+        binary: &str,
+        args: I,
+    ) -> Result<Self, PluginError> {
         let mut mode = Mode::Managed;
         for arg in args {
             match arg.to_str() {
@@ -78,7 +82,7 @@ impl Mode {
                 _ => {
                     return Err(PluginError::Usage(format!(
                         "unexpected argument {arg:?}\n\
-                         usage: terraform-provider-agent37 [--debug]\n\
+                         usage: {binary} [--debug]\n\
                          (Terraform starts this provider itself; --debug runs it standalone \
                          for debugging)"
                     )));
@@ -90,11 +94,12 @@ impl Mode {
 }
 
 /// Runs the provider as a go-plugin server and returns the process exit code.
-/// Call it from `main` and return its result:
+/// Call it from `main`, which names the provider (`host`) and wires the tfplugin6 service
+/// (the SDK's server) to this host, and return its result:
 ///
 /// ```ignore
 /// fn main() -> std::process::ExitCode {
-///     agent37_provider::plugin::run(my_provider)
+///     agent37_provider::plugin::run(HOST, agent37_provider::sdk::Server::new(MyProvider))
 /// }
 /// ```
 ///
@@ -102,11 +107,11 @@ impl Mode {
 /// multi-threaded tokio runtime with at least 4 workers (Terraform issues up
 /// to `-parallelism` RPCs at once), then does everything [`serve`] does. Any
 /// failure is reported on stderr as one human-readable message, exit code 1.
-pub fn run<P: Provider>(provider: P) -> ExitCode {
-    logging::init();
-    let result = Mode::from_args(std::env::args_os().skip(1)).and_then(|mode| {
-        let runtime = runtime()?;
-        let result = runtime.block_on(serve(provider, mode));
+pub fn run<P: Provider>(host: Host, provider: P) -> ExitCode {
+    logging::init(&host);
+    let result = Mode::from_args(host.binary, std::env::args_os().skip(1)).and_then(|mode| {
+        let runtime = runtime(&host)?;
+        let result = runtime.block_on(serve(host, provider, mode));
         // Blocking tasks that ignore cancellation must not hold up exit;
         // Terraform kills us 2 s after Shutdown anyway.
         runtime.shutdown_timeout(Duration::from_millis(250));
@@ -121,14 +126,14 @@ pub fn run<P: Provider>(provider: P) -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, PluginError> {
+fn runtime(host: &Host) -> Result<tokio::runtime::Runtime, PluginError> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .max(4);
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
-        .thread_name("agent37-provider")
+        .thread_name(format!("{}-provider", host.name))
         .enable_all()
         .build()
         .map_err(PluginError::Runtime)
@@ -138,11 +143,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, PluginError> {
 /// runtime (which must have the I/O, time and signal drivers enabled). This is
 /// [`run`] without argument parsing, logger or runtime setup; the environment
 /// is read from the process.
-pub async fn serve<P: Provider>(provider: P, mode: Mode) -> Result<(), PluginError> {
+pub async fn serve<P: Provider>(host: Host, provider: P, mode: Mode) -> Result<(), PluginError> {
     let env = |key: &str| std::env::var(key).ok();
     let (app_version, tls) = match mode {
         Mode::Managed => {
-            cookie::check(std::env::var_os(MAGIC_COOKIE_KEY).as_deref())?;
+            cookie::check(&host, std::env::var_os(MAGIC_COOKIE_KEY).as_deref())?;
             let version = version::negotiate(env(version::PROTOCOL_VERSIONS_KEY).as_deref())?;
             (version, tls_from_env()?)
         }
@@ -163,7 +168,7 @@ pub async fn serve<P: Provider>(provider: P, mode: Mode) -> Result<(), PluginErr
                 .map_err(PluginError::Handshake)?;
         }
         Mode::Debug => {
-            let text = debug::instructions(std::process::id(), &address);
+            let text = debug::instructions(&host, std::process::id(), &address);
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
@@ -207,10 +212,12 @@ mod tests {
     #[test]
     fn args_select_the_mode() {
         let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
-        assert_eq!(Mode::from_args(args(&[])).unwrap(), Mode::Managed);
-        assert_eq!(Mode::from_args(args(&["--debug"])).unwrap(), Mode::Debug);
-        assert_eq!(Mode::from_args(args(&["-debug"])).unwrap(), Mode::Debug);
-        let err = Mode::from_args(args(&["--bogus"])).unwrap_err().to_string();
+        let parse = |a: &[&str]| Mode::from_args("terraform-provider-example", args(a));
+        assert_eq!(parse(&[]).unwrap(), Mode::Managed);
+        assert_eq!(parse(&["--debug"]).unwrap(), Mode::Debug);
+        assert_eq!(parse(&["-debug"]).unwrap(), Mode::Debug);
+        let err = parse(&["--bogus"]).unwrap_err().to_string();
         assert!(err.contains("--debug"), "{err}");
+        assert!(err.contains("usage: terraform-provider-example"), "{err}");
     }
 }

@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use crate::sdk::validate::{IntRange, check};
-use crate::sdk::{Attribute, Diagnostics, Path, Schema, Value, duration};
+use crate::sdk::model::Attr;
+use crate::sdk::validate::{IntRange, Validator, check};
+use crate::sdk::value::Number;
+use crate::sdk::{Diagnostics, Model, Path, Schema, Value, duration};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.agent37.com/v1";
 pub const ENV_API_KEY: &str = "AGENT37_API_KEY";
@@ -11,38 +13,68 @@ pub const ENV_BASE_URL: &str = "AGENT37_BASE_URL";
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 6;
 
-pub fn schema() -> Schema {
-    Schema::new(
-        "Configures access to the Agent37 hosting API.",
-        vec![
-            Attribute::string("api_key")
-                .optional()
-                .sensitive()
-                .describe("Workspace API key (`sk_live_…`). Falls back to the `AGENT37_API_KEY` environment variable. Never written to logs, plans or state."),
-            Attribute::string("base_url")
-                .optional()
-                .describe("Base URL of the hosting API, including `/v1`. Falls back to `AGENT37_BASE_URL`, then `https://api.agent37.com/v1`. `http://` is accepted only for a loopback host (such as the local emulator).")
-                .validate(check("An absolute `https://` URL, or `http://` to a loopback host.", |v| {
-                    v.as_str().map_or(Ok(()), |s| crate::api::validate_base_url(s).map(|_| ()).map_err(|e| e.to_string()))
-                })),
-            Attribute::string("request_timeout")
-                .optional()
-                .describe("Time limit of one HTTP request that does not wait on the platform, as a duration such as `\"60s\"`. Default `\"60s\"`. Calls that wait for the platform (create, start, resize, exec…) are bounded by the resource's `timeouts` instead.")
-                .validate(check("A duration longer than zero, such as `\"30s\"` or `\"2m\"`.", |v| {
-                    v.as_str().map_or(Ok(()), |s| match duration::parse(s)? {
-                        d if d.is_zero() => Err("request_timeout must be longer than zero.".to_string()),
-                        _ => Ok(()),
-                    })
-                })),
-            Attribute::number("max_retries")
-                .optional()
-                .describe("How many times a retryable failure (rate limiting, no capacity, transport errors) is retried, with exponential backoff and jitter. Default `6`.")
-                .validate(IntRange::between(0, 100)),
-            Attribute::string("ca_cert_pem")
-                .optional()
-                .describe("An extra certificate authority (PEM) to trust for TLS to the API, for private deployments. Certificates are always verified."),
-        ],
+fn base_url_rule() -> impl Validator + 'static {
+    check(
+        "An absolute `https://` URL, or `http://` to a loopback host.",
+        |v| {
+            v.as_str().map_or(Ok(()), |s| {
+                crate::api::validate_base_url(s)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        },
     )
+}
+
+fn request_timeout_rule() -> impl Validator + 'static {
+    check(
+        "A duration longer than zero, such as `\"30s\"` or `\"2m\"`.",
+        |v| {
+            v.as_str().map_or(Ok(()), |s| match duration::parse(s)? {
+                d if d.is_zero() => Err("request_timeout must be longer than zero.".to_string()),
+                _ => Ok(()),
+            })
+        },
+    )
+}
+
+/// The provider block.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ProviderConfig {
+    #[attr(
+        optional,
+        sensitive,
+        describe = "Workspace API key (`sk_live_…`). Falls back to the `AGENT37_API_KEY` environment variable. Never written to logs, plans or state."
+    )]
+    pub api_key: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Base URL of the hosting API, including `/v1`. Falls back to `AGENT37_BASE_URL`, then `https://api.agent37.com/v1`. `http://` is accepted only for a loopback host (such as the local emulator).",
+        validate = base_url_rule()
+    )]
+    pub base_url: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Time limit of one HTTP request that does not wait on the platform, as a duration such as `\"60s\"`. Default `\"60s\"`. Calls that wait for the platform (create, start, resize, exec…) are bounded by the resource's `timeouts` instead.",
+        validate = request_timeout_rule()
+    )]
+    pub request_timeout: Attr<String>,
+    /// A number, not a whole one necessarily: a fraction is refused with its own message.
+    #[attr(
+        optional,
+        describe = "How many times a retryable failure (rate limiting, no capacity, transport errors) is retried, with exponential backoff and jitter. Default `6`.",
+        validate = IntRange::between(0, 100)
+    )]
+    pub max_retries: Attr<Number>,
+    #[attr(
+        optional,
+        describe = "An extra certificate authority (PEM) to trust for TLS to the API, for private deployments. Certificates are always verified."
+    )]
+    pub ca_cert_pem: Attr<String>,
+}
+
+pub fn schema() -> Schema {
+    ProviderConfig::schema("Configures access to the Agent37 hosting API.")
 }
 
 /// Client settings after configuration and environment are merged and checked.
@@ -68,8 +100,8 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-fn non_empty(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
+fn non_empty(v: &Attr<String>) -> Option<String> {
+    v.as_str()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -80,6 +112,10 @@ pub fn resolve(
     config: &Value,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, Diagnostics> {
+    let config = match ProviderConfig::from_value(config) {
+        Ok(c) => c,
+        Err(e) => return Err(e.diagnostics()),
+    };
     let mut diags = Diagnostics::new();
     let from_env = |name: &str| {
         env(name)
@@ -87,17 +123,17 @@ pub fn resolve(
             .filter(|s| !s.is_empty())
     };
 
-    let api_key = non_empty(config.attr("api_key")).or_else(|| from_env(ENV_API_KEY));
+    let api_key = non_empty(&config.api_key).or_else(|| from_env(ENV_API_KEY));
     if api_key.is_none() {
         diags.attr_error(
-            Path::attr("api_key"),
+            Path::attr(ProviderConfig::API_KEY),
             "Missing API key",
             format!("Set api_key in the provider block or the {ENV_API_KEY} environment variable to a workspace API key (sk_live_…)."),
         );
     }
 
-    let (base_url_raw, base_url_path) = match non_empty(config.attr("base_url")) {
-        Some(u) => (u, Some(Path::attr("base_url"))),
+    let (base_url_raw, base_url_path) = match non_empty(&config.base_url) {
+        Some(u) => (u, Some(Path::attr(ProviderConfig::BASE_URL))),
         None => match from_env(ENV_BASE_URL) {
             Some(u) => (u, None),
             None => (DEFAULT_BASE_URL.to_string(), None),
@@ -115,41 +151,50 @@ pub fn resolve(
         }
     };
 
-    let request_timeout = match non_empty(config.attr("request_timeout")) {
+    let request_timeout = match non_empty(&config.request_timeout) {
         None => DEFAULT_REQUEST_TIMEOUT,
         Some(s) => match duration::parse(&s) {
             Ok(d) if !d.is_zero() => d,
             Ok(_) => {
                 diags.attr_error(
-                    Path::attr("request_timeout"),
+                    Path::attr(ProviderConfig::REQUEST_TIMEOUT),
                     "Invalid request_timeout",
                     "request_timeout must be longer than zero.",
                 );
                 DEFAULT_REQUEST_TIMEOUT
             }
             Err(e) => {
-                diags.attr_error(Path::attr("request_timeout"), "Invalid request_timeout", e);
+                diags.attr_error(
+                    Path::attr(ProviderConfig::REQUEST_TIMEOUT),
+                    "Invalid request_timeout",
+                    e,
+                );
                 DEFAULT_REQUEST_TIMEOUT
             }
         },
     };
 
-    let max_retries = match config.attr("max_retries") {
-        Some(v) if !v.is_null() => match v.as_i64().and_then(|n| u32::try_from(n).ok()) {
+    let max_retries = match &config.max_retries {
+        Attr::Null => DEFAULT_MAX_RETRIES,
+        // Unknown (it depends on something not yet created) is as unusable as a bad value.
+        v => match v
+            .known()
+            .and_then(Number::as_i64)
+            .and_then(|n| u32::try_from(n).ok())
+        {
             Some(n) if n <= 100 => n,
             _ => {
                 diags.attr_error(
-                    Path::attr("max_retries"),
+                    Path::attr(ProviderConfig::MAX_RETRIES),
                     "Invalid max_retries",
                     "max_retries must be a whole number from 0 to 100.",
                 );
                 DEFAULT_MAX_RETRIES
             }
         },
-        _ => DEFAULT_MAX_RETRIES,
     };
 
-    let ca_cert_pem = non_empty(config.attr("ca_cert_pem"));
+    let ca_cert_pem = non_empty(&config.ca_cert_pem);
 
     match (api_key, base_url) {
         (Some(api_key), Some(base_url)) if !diags.has_errors() => Ok(Settings {

@@ -2,9 +2,11 @@
 
 pub mod budget;
 pub mod config;
+pub mod context;
 pub mod errors;
 pub mod functions;
 pub mod instance;
+pub mod list;
 pub mod money;
 pub mod signed_url;
 pub mod template;
@@ -15,11 +17,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::api::{self, Client, ClientConfig};
-use crate::sdk::traits::ConfigureEnv;
-use crate::sdk::{
-    Action, DataSource, Diagnostics, EphemeralResource, Function, ListResource, Provider, Resource,
-    Schema, Value,
+use crate::sdk::traits::{
+    ConfigureEnv, DynAction, DynDataSource, DynEphemeralResource, DynListResource, DynResource,
 };
+use crate::sdk::{Diagnostics, Function, Provider, Schema, Value};
 
 /// The provider's version, reported in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -44,16 +45,16 @@ impl Provider for Agent37 {
         config::schema()
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<Agent37Data>>> {
-        let mut v: Vec<Arc<dyn Resource<Agent37Data>>> = Vec::new();
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Agent37Data>>> {
+        let mut v: Vec<Arc<dyn DynResource<Agent37Data>>> = Vec::new();
         v.extend(instance::resources());
         v.extend(template::resources());
         v.extend(budget::resources());
         v
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Agent37Data>>> {
-        let mut v: Vec<Arc<dyn DataSource<Agent37Data>>> = Vec::new();
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
+        let mut v: Vec<Arc<dyn DynDataSource<Agent37Data>>> = Vec::new();
         v.extend(instance::data_sources());
         v.extend(template::data_sources());
         v.extend(budget::data_sources());
@@ -67,15 +68,15 @@ impl Provider for Agent37 {
         ]
     }
 
-    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Agent37Data>>> {
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource<Agent37Data>>> {
         signed_url::ephemeral_resources()
     }
 
-    fn actions(&self) -> Vec<Arc<dyn Action<Agent37Data>>> {
+    fn actions(&self) -> Vec<Arc<dyn DynAction<Agent37Data>>> {
         instance::actions()
     }
 
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Agent37Data>>> {
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
         let mut v = instance::list_resources();
         v.extend(template::list_resources());
         v

@@ -1,66 +1,45 @@
-//! Small conversions between API fields and Terraform values shared by every object module.
-//! Pure functions.
+//! Small rules shared by every object module when it turns API answers into states. Pure.
 
 use std::collections::BTreeMap;
 
-use crate::sdk::Value;
+use crate::sdk::model::Attr;
 
-/// A string, or null when absent.
-pub fn opt_str(s: Option<&str>) -> Value {
-    s.map(Value::string).unwrap_or(Value::Null)
+/// A value with an empty form the API does not tell apart from null: `""`, `{}`, `[]`.
+pub trait EmptyForm {
+    fn is_empty_form(&self) -> bool;
 }
 
-/// An integer, or null when absent.
-pub fn opt_i64(n: Option<i64>) -> Value {
-    n.map(Value::number).unwrap_or(Value::Null)
-}
-
-/// A string attribute of an object value, when known and not null.
-pub fn get_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v.attr(name).and_then(Value::as_str)
-}
-
-/// An integer attribute of an object value, when known and not null.
-pub fn get_i64(v: &Value, name: &str) -> Option<i64> {
-    v.attr(name).and_then(Value::as_i64)
-}
-
-/// A bool attribute of an object value, when known and not null.
-pub fn get_bool(v: &Value, name: &str) -> Option<bool> {
-    v.attr(name).and_then(Value::as_bool)
-}
-
-/// A `map(string)` attribute as ordered pairs, when known and not null.
-pub fn get_string_map(v: &Value, name: &str) -> Option<BTreeMap<String, String>> {
-    v.attr(name).and_then(Value::as_map).map(|m| {
-        m.iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect()
-    })
-}
-
-/// The value of attribute `name`, or null.
-pub fn attr_or_null<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.attr(name).unwrap_or(&Value::Null)
-}
-
-/// Keeps the form the configuration used where the API does not distinguish null from empty:
-/// when the API reports "nothing" (null, `""`, `{}`) and the prior value was an empty form too,
-/// the prior value stays, so apply is never "inconsistent" and plans stay quiet.
-pub fn keep_empty_form(api: Value, prior: &Value) -> Value {
-    if is_empty_form(&api) && is_empty_form(prior) {
-        prior.clone()
-    } else {
-        api
+impl EmptyForm for String {
+    fn is_empty_form(&self) -> bool {
+        self.is_empty()
     }
 }
 
-fn is_empty_form(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Map(m) | Value::Object(m) => m.is_empty(),
-        _ => false,
+impl<K, V> EmptyForm for BTreeMap<K, V> {
+    fn is_empty_form(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> EmptyForm for Vec<T> {
+    fn is_empty_form(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// Keeps the form the configuration used where the API does not distinguish null from empty:
+/// when the API reports "nothing" (null, `""`, `{}`, `[]`) and the prior value was an empty
+/// form too, the prior value stays, so apply is never "inconsistent" and plans stay quiet.
+pub fn keep_empty_form<T: EmptyForm + Clone>(api: Attr<T>, prior: &Attr<T>) -> Attr<T> {
+    let empty = |a: &Attr<T>| match a {
+        Attr::Null => true,
+        Attr::Known(v) => v.is_empty_form(),
+        Attr::Unknown(_) => false,
+    };
+    if empty(&api) && empty(prior) {
+        prior.clone()
+    } else {
+        api
     }
 }
 
@@ -70,22 +49,18 @@ mod tests {
 
     #[test]
     fn empty_forms_keep_what_the_user_wrote() {
+        let s = |v: &str| Attr::Known(v.to_string());
+        assert_eq!(keep_empty_form(Attr::Null, &s("")), s(""));
+        let empty_map: Attr<BTreeMap<String, String>> = Attr::Known(BTreeMap::new());
+        assert_eq!(keep_empty_form(Attr::Null, &empty_map), empty_map);
         assert_eq!(
-            keep_empty_form(Value::Null, &Value::string("")),
-            Value::string("")
+            keep_empty_form::<String>(Attr::Null, &Attr::Null),
+            Attr::Null
         );
-        assert_eq!(
-            keep_empty_form(Value::Null, &Value::map(Vec::<(String, Value)>::new())),
-            Value::map(Vec::<(String, Value)>::new())
-        );
-        assert_eq!(keep_empty_form(Value::Null, &Value::Null), Value::Null);
-        assert_eq!(
-            keep_empty_form(Value::string("a"), &Value::string("")),
-            Value::string("a")
-        );
-        assert_eq!(
-            keep_empty_form(Value::Null, &Value::string("old")),
-            Value::Null
-        );
+        assert_eq!(keep_empty_form(s("a"), &s("")), s("a"));
+        assert_eq!(keep_empty_form(Attr::Null, &s("old")), Attr::Null);
+        let empty_list: Attr<Vec<i64>> = Attr::Known(Vec::new());
+        assert_eq!(keep_empty_form(Attr::Null, &empty_list), empty_list);
+        assert_eq!(keep_empty_form(empty_list.clone(), &Attr::Null), Attr::Null);
     }
 }

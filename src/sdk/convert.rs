@@ -149,7 +149,7 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated.is_some(),
-        write_only: false,
+        write_only: a.write_only,
     }
 }
 

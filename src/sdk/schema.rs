@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::path::Path;
 use super::types::Type;
 use super::validate::Validator;
 use super::value::Value;
@@ -49,6 +50,9 @@ pub struct Attribute {
     pub optional: bool,
     pub computed: bool,
     pub sensitive: bool,
+    /// Write-only (protocol 6.8, Terraform ≥ 1.11): the value is in the configuration only,
+    /// never in a plan or state (the SDK keeps it null there); for secrets sent at create.
+    pub write_only: bool,
     pub deprecated: Option<String>,
     /// Filled into the plan when the configuration leaves it null (needs optional + computed).
     pub default: Option<Value>,
@@ -68,12 +72,18 @@ impl Attribute {
             optional: false,
             computed: false,
             sensitive: false,
+            write_only: false,
             deprecated: None,
             default: None,
             requires_replace: false,
             on_update: OnUpdate::KeepPrior,
             validators: Vec::new(),
         }
+    }
+
+    /// An attribute of any schema type (what `#[derive(Model)]` builds from a field's type).
+    pub fn with_type(name: &str, ty: AttrType) -> Attribute {
+        Self::new(name, ty)
     }
 
     pub fn string(name: &str) -> Attribute {
@@ -119,6 +129,18 @@ impl Attribute {
     }
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+    /// Write-only: configured, sent to the API by the handlers (from the configuration), never
+    /// stored. Needs Terraform ≥ 1.11; cannot be computed.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+    /// Deprecated (an old name kept as an alias of a new one, say): Terraform marks it, the
+    /// docs show `message`.
+    pub fn deprecated(mut self, message: &str) -> Self {
+        self.deprecated = Some(message.to_string());
         self
     }
     pub fn describe(mut self, text: &str) -> Self {
@@ -202,6 +224,120 @@ impl Block {
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
+
+    /// Sets every write-only attribute of `value` (at any depth) to null: Terraform requires
+    /// them null in every plan and state.
+    pub fn null_write_only(&self, value: &mut Value) {
+        null_write_only_in(&self.attributes, &self.blocks, value);
+    }
+
+    /// The paths of the write-only attributes `config` sets (to a value or an unknown).
+    pub fn write_only_paths(&self, config: &Value) -> Vec<Path> {
+        let mut out = Vec::new();
+        write_only_set_in(
+            &self.attributes,
+            &self.blocks,
+            config,
+            &Path::root(),
+            &mut out,
+        );
+        out
+    }
+}
+
+/// The objects a nested attribute or block holds in `value` (one for single nesting).
+fn nested_objects(nesting: Nesting, value: &mut Value) -> Vec<&mut Value> {
+    match (nesting, value) {
+        (_, Value::Null | Value::Unknown(_)) => Vec::new(),
+        (Nesting::Single, v) => vec![v],
+        (_, Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
+            items.iter_mut().collect()
+        }
+        (_, Value::Map(m) | Value::Object(m)) => m.values_mut().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &mut Value) {
+    let Value::Object(m) = value else {
+        return;
+    };
+    for a in attributes {
+        if a.write_only {
+            m.insert(a.name.clone(), Value::Null);
+        } else if let (
+            AttrType::Nested {
+                nesting,
+                attributes,
+            },
+            Some(v),
+        ) = (&a.ty, m.get_mut(&a.name))
+        {
+            for o in nested_objects(*nesting, v) {
+                null_write_only_in(attributes, &[], o);
+            }
+        }
+    }
+    for b in blocks {
+        if let Some(v) = m.get_mut(&b.name) {
+            for o in nested_objects(b.nesting, v) {
+                null_write_only_in(&b.block.attributes, &b.block.blocks, o);
+            }
+        }
+    }
+}
+
+fn write_only_set_in(
+    attributes: &[Attribute],
+    blocks: &[NestedBlock],
+    value: &Value,
+    at: &Path,
+    out: &mut Vec<Path>,
+) {
+    let Value::Object(m) = value else {
+        return;
+    };
+    for (name, v) in m {
+        let here = at.join_attr(name);
+        if let Some(a) = attributes.iter().find(|a| a.name == *name) {
+            if a.write_only {
+                if !v.is_null() {
+                    out.push(here);
+                }
+            } else if let AttrType::Nested {
+                nesting,
+                attributes,
+            } = &a.ty
+            {
+                each_nested(*nesting, v, &here, &mut |o, p| {
+                    write_only_set_in(attributes, &[], o, p, out)
+                });
+            }
+        } else if let Some(b) = blocks.iter().find(|b| b.name == *name) {
+            each_nested(b.nesting, v, &here, &mut |o, p| {
+                write_only_set_in(&b.block.attributes, &b.block.blocks, o, p, out)
+            });
+        }
+    }
+}
+
+/// Calls `f` with every object a nested attribute or block holds, and its path.
+fn each_nested(nesting: Nesting, value: &Value, at: &Path, f: &mut dyn FnMut(&Value, &Path)) {
+    match (nesting, value) {
+        (_, Value::Null | Value::Unknown(_)) => {}
+        (Nesting::Single, v) => f(v, at),
+        (_, Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
+            for (i, o) in items.iter().enumerate() {
+                f(o, &at.join_index(i));
+            }
+        }
+        (_, Value::Map(m) | Value::Object(m)) => {
+            for (k, o) in m {
+                f(o, &at.join_key(k));
+            }
+        }
+        _ => {}
+    }
 }
 
 fn object_type(attributes: &[Attribute]) -> Type {
@@ -273,6 +409,73 @@ mod tests {
             },
             other => panic!("not a list: {other:?}"),
         }
+    }
+
+    #[test]
+    fn write_only_values_are_found_and_nulled_at_any_depth() {
+        let block = Schema::new(
+            "t",
+            vec![
+                Attribute::string("name").required(),
+                Attribute::string("token").optional().write_only(),
+                Attribute::nested(
+                    "env",
+                    Nesting::List,
+                    vec![
+                        Attribute::string("key").required(),
+                        Attribute::string("secret").optional().write_only(),
+                    ],
+                )
+                .optional(),
+            ],
+        )
+        .block;
+        let entry = |k: &str, s: Value| Value::object([("key", Value::string(k)), ("secret", s)]);
+        let config = Value::object([
+            ("name", Value::string("a")),
+            ("token", Value::unknown()),
+            (
+                "env",
+                Value::list([entry("A", Value::string("s")), entry("B", Value::Null)]),
+            ),
+        ]);
+        let paths: Vec<String> = block
+            .write_only_paths(&config)
+            .iter()
+            .map(Path::to_string)
+            .collect();
+        assert_eq!(paths, ["env[0].secret", "token"]);
+        let mut state = config.clone();
+        block.null_write_only(&mut state);
+        assert_eq!(
+            state,
+            Value::object([
+                ("name", Value::string("a")),
+                ("token", Value::Null),
+                (
+                    "env",
+                    Value::list([entry("A", Value::Null), entry("B", Value::Null)]),
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn deprecated_and_write_only_flags_reach_the_wire() {
+        let s = Schema::new(
+            "t",
+            vec![
+                Attribute::string("old").optional().deprecated("Use `new`."),
+                Attribute::string("token").optional().write_only(),
+            ],
+        );
+        let block = crate::sdk::convert::schema(&s).block.expect("block");
+        let flags: Vec<(&str, bool, bool)> = block
+            .attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.deprecated, a.write_only))
+            .collect();
+        assert_eq!(flags, [("old", true, false), ("token", false, true)]);
     }
 
     #[test]

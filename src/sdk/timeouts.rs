@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::duration;
+use super::model::{BlockField, Field, ModelError};
 use super::path::Path;
 use super::schema::{Attribute, Block, NestedBlock, Nesting};
 use super::validate::check;
@@ -10,20 +11,20 @@ use super::value::Value;
 
 pub const DEFAULT: Duration = Duration::from_secs(600);
 
-/// Which operation a deadline is for.
+/// Which phase of a resource's life a deadline is for (the entry of its `timeouts` block).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub enum Phase {
     Create,
     Update,
     Delete,
 }
 
-impl Op {
+impl Phase {
     fn attr(self) -> &'static str {
         match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Delete => "delete",
+            Phase::Create => "create",
+            Phase::Update => "update",
+            Phase::Delete => "delete",
         }
     }
 }
@@ -72,19 +73,49 @@ fn parse_deadline(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// The deadline for `op` from a resource's configuration or planned state (default 10 minutes).
-pub fn get(state: &Value, op: Op) -> Duration {
-    state
-        .attr("timeouts")
-        .and_then(|t| t.attr(op.attr()))
-        .and_then(Value::as_str)
-        .and_then(|s| parse_deadline(s).ok())
-        .unwrap_or(DEFAULT)
+/// The deadline for `phase` from a resource's configuration or planned state (default 10 minutes).
+pub fn get(state: &Value, phase: Phase) -> Duration {
+    Timeouts(state.attr("timeouts").cloned().unwrap_or(Value::Null)).deadline(phase)
+}
+
+/// The `timeouts` block of a resource model (`#[block] timeouts: Timeouts`): the block as
+/// Terraform sent it (null when absent, durations possibly unknown while planning), kept as it
+/// is so a state keeps what the configuration wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timeouts(pub Value);
+
+impl Timeouts {
+    /// The deadline for `phase` (default 10 minutes).
+    pub fn deadline(&self, phase: Phase) -> Duration {
+        self.0
+            .attr(phase.attr())
+            .and_then(Value::as_str)
+            .and_then(|s| parse_deadline(s).ok())
+            .unwrap_or(DEFAULT)
+    }
+}
+
+impl Field for Timeouts {
+    fn from_value(v: &Value, _at: &Path) -> Result<Self, ModelError> {
+        Ok(Timeouts(v.clone()))
+    }
+    fn to_value(&self) -> Value {
+        self.0.clone()
+    }
+}
+
+impl BlockField for Timeouts {
+    fn nested_block(name: &str) -> NestedBlock {
+        NestedBlock {
+            name: name.to_string(),
+            ..block()
+        }
+    }
 }
 
 /// The path of one timeout attribute, for diagnostics.
-pub fn path(op: Op) -> Path {
-    Path::attr("timeouts").join_attr(op.attr())
+pub fn path(phase: Phase) -> Path {
+    Path::attr("timeouts").join_attr(phase.attr())
 }
 
 #[cfg(test)]
@@ -117,10 +148,10 @@ mod tests {
             };
             validate_block(&block, &config, &Path::root(), &mut diags);
             assert!(diags.has_errors(), "{zero:?} accepted");
-            assert_eq!(get(&config, Op::Create), DEFAULT, "{zero:?}");
+            assert_eq!(get(&config, Phase::Create), DEFAULT, "{zero:?}");
         }
         assert_eq!(
-            get(&with_create("90s"), Op::Create),
+            get(&with_create("90s"), Phase::Create),
             Duration::from_secs(90)
         );
     }

@@ -1,39 +1,102 @@
-//! The traits a provider implements; the server (`super::server`) dispatches RPCs to them.
+//! The traits a provider implements, and the contract of each hook.
 //!
-//! `D` is the provider's configured data (for agent37, the API client), handed to every
-//! resource and data source call through [`Ctx`].
+//! Every handler has one shape: `(&self, ctx, request) -> Outcome`. [`Ctx`] carries the
+//! provider's configured data, the operation's deadline and the cancellation StopProvider
+//! trips, all set in one place (the semantic layer, `super::core`). [`Outcome`] carries the
+//! value, the private state and the diagnostics. States, configurations and private states are
+//! typed: a resource names its [`Resource::State`] (a model, see `super::model`) and its
+//! [`Resource::Private`], and the SDK converts them from and to wire values in one place
+//! (`super::dispatch`).
+//!
+//! The rules the SDK applies around the hooks, so that no hook has to:
+//!
+//! - `validate` sees configurations that may hold unknown values; the schema's validators have
+//!   run first, on every attribute.
+//! - `plan` is never called for a destroy (the SDK plans the null itself) and gets a planned
+//!   state the schema's generic rules already shaped (defaults, unknown computed values on
+//!   create, quiet prior values on update, replacement on `requires_replace`). Volatile
+//!   computed values become unknown after it when an update is planned.
+//! - `create` returns the state even on error: whatever was created must reach the state
+//!   (Terraform marks it tainted), or it would be orphaned. `None` means nothing was created.
+//! - `read` returning `None` without an error removes the object from state (deleted out of
+//!   band); with an error, the state Terraform holds stays as it is.
+//! - `update` returns the state as it now is, even after a partial failure; `None` keeps the
+//!   prior state.
+//! - `delete` that fails keeps the prior state (nothing is forgotten). An object already gone
+//!   is success.
+//! - `import` seeds the state Terraform then reads; by convention the seed is the model's
+//!   `Default` (every attribute null) with the identity attributes set
+//!   ([`Resource::import_seed`]).
+//! - No hook may leave an unknown in what it returns (a diagnostic says it is a provider bug).
+//! - Every handler but `validate` runs only once the provider is configured; before that the
+//!   SDK answers "Provider not configured" itself.
+//! - Write-only attributes are null in every planned, applied, read and imported state: hooks
+//!   read them from the configuration.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
+use super::model::{Object, PrivateState};
 use super::path::Path;
+use super::raw_state::RawState;
 use super::schema::Schema;
+use super::timeouts;
 use super::types::Type;
 use super::value::Value;
 
-/// What every handler receives: the cancellation token that StopProvider trips, and the
-/// provider's configured data (absent before ConfigureProvider).
+/// What every handler receives: the provider's configured data, the deadline of this operation
+/// (the resource's `timeouts` entry for its phase, an action's `timeout`, else
+/// [`timeouts::DEFAULT`]) and the cancellation that StopProvider trips.
 pub struct Ctx<D> {
-    pub cancel: CancellationToken,
-    pub data: Option<Arc<D>>,
+    data: Arc<D>,
+    cancel: CancellationToken,
+    deadline: Duration,
+}
+
+impl<D> Clone for Ctx<D> {
+    fn clone(&self) -> Self {
+        Ctx {
+            data: self.data.clone(),
+            cancel: self.cancel.clone(),
+            deadline: self.deadline,
+        }
+    }
 }
 
 impl<D> Ctx<D> {
-    /// The configured data, or an error diagnostic saying the provider is not configured.
-    pub fn configured(&self) -> Result<&D, Diagnostics> {
-        match &self.data {
-            Some(d) => Ok(d),
-            None => {
-                let mut diags = Diagnostics::new();
-                diags.error(
-                    "Provider not configured",
-                    "The provider was used before ConfigureProvider succeeded.",
-                );
-                Err(diags)
-            }
+    pub fn new(data: Arc<D>, cancel: CancellationToken, deadline: Duration) -> Self {
+        Ctx {
+            data,
+            cancel,
+            deadline,
+        }
+    }
+
+    /// The provider's configured data.
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// Tripped when Terraform asks the provider to stop.
+    pub fn cancel(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// How long this operation may take, from when it starts.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The same context with another deadline (e.g. a final read that must not share a
+    /// deadline an earlier step used up).
+    pub fn within(&self, deadline: Duration) -> Ctx<D> {
+        Ctx {
+            deadline,
+            ..self.clone()
         }
     }
 }
@@ -44,26 +107,84 @@ pub struct ConfigureEnv {
     pub terraform_version: String,
 }
 
-/// A planned change as the resource's `plan` hook sees and edits it. The server has already
-/// applied the schema's generic rules (defaults, unknown computed values on create, prior values
-/// for quiet computed attributes, replacement on `requires_replace` attributes).
-pub struct Plan<'a> {
+/// What a handler hands back: a value (a state, a data source's result, found objects…), the
+/// private state to keep beside it, and diagnostics.
+#[derive(Debug)]
+pub struct Outcome<T, P = ()> {
+    pub value: T,
+    pub private: P,
+    pub diags: Diagnostics,
+}
+
+impl<T, P: Default> Outcome<T, P> {
+    /// A value, no private state, no diagnostics.
+    pub fn ok(value: T) -> Self {
+        Outcome {
+            value,
+            private: P::default(),
+            diags: Diagnostics::new(),
+        }
+    }
+}
+
+impl<T: Default, P: Default> Outcome<T, P> {
+    /// Failed before producing anything (`None`, no objects…).
+    pub fn failed(diags: Diagnostics) -> Self {
+        Outcome {
+            value: T::default(),
+            private: P::default(),
+            diags,
+        }
+    }
+}
+
+impl<T, P> Outcome<T, P> {
+    pub fn with_private(mut self, private: P) -> Self {
+        self.private = private;
+        self
+    }
+
+    pub fn with_diags(mut self, diags: Diagnostics) -> Self {
+        self.diags.extend(diags);
+        self
+    }
+}
+
+impl<T: Default, P: Default> From<Diagnostics> for Outcome<T, P> {
+    fn from(diags: Diagnostics) -> Self {
+        Outcome::failed(diags)
+    }
+}
+
+/// A planned change as the `plan` hook sees and edits it.
+pub struct Plan<'a, S, P = ()> {
     pub schema: &'a Schema,
-    /// Null when the resource is being created.
-    pub prior: &'a Value,
-    pub config: &'a Value,
-    pub planned: Value,
-    pub prior_private: &'a [u8],
-    pub private: Vec<u8>,
+    /// `None` when the resource is being created.
+    pub prior: Option<&'a S>,
+    pub config: &'a S,
+    pub planned: S,
+    pub prior_private: &'a P,
+    /// Carried to apply (starts as the prior private state).
+    pub private: P,
     pub requires_replace: Vec<Path>,
     pub diags: Diagnostics,
 }
 
-impl Plan<'_> {
+impl<S, P> Plan<'_, S, P> {
     pub fn is_create(&self) -> bool {
-        self.prior.is_null()
+        self.prior.is_none()
     }
 
+    /// Plans a replacement because of the top-level attribute `name`.
+    pub fn replace_on(&mut self, name: &str) {
+        let p = Path::attr(name);
+        if !self.requires_replace.contains(&p) {
+            self.requires_replace.push(p);
+        }
+    }
+}
+
+impl<P> Plan<'_, Value, P> {
     /// Sets a top-level attribute of the planned object.
     pub fn set(&mut self, name: &str, value: Value) {
         if let Value::Object(m) = &mut self.planned {
@@ -76,34 +197,40 @@ impl Plan<'_> {
     }
 
     pub fn prior_attr(&self, name: &str) -> &Value {
-        self.prior.attr(name).unwrap_or(&Value::Null)
+        self.prior
+            .and_then(|p| p.attr(name))
+            .unwrap_or(&Value::Null)
     }
 
     pub fn config_attr(&self, name: &str) -> &Value {
         self.config.attr(name).unwrap_or(&Value::Null)
     }
-
-    pub fn replace_on(&mut self, name: &str) {
-        let p = Path::attr(name);
-        if !self.requires_replace.contains(&p) {
-            self.requires_replace.push(p);
-        }
-    }
 }
 
-/// The outcome of a create or update: the new state (stored even with errors, so an object
-/// that exists is never orphaned), private state, and diagnostics.
-pub struct Applied {
-    pub state: Value,
-    pub private: Vec<u8>,
-    pub diags: Diagnostics,
+/// A create: the planned state and the configuration (write-only values are only here).
+pub struct Create<S> {
+    pub planned: S,
+    pub config: S,
 }
 
-/// The outcome of a read: `state` None means the object is gone.
-pub struct ReadOutcome {
-    pub state: Option<Value>,
-    pub private: Vec<u8>,
-    pub diags: Diagnostics,
+/// A refresh of the state Terraform holds.
+pub struct Read<S, P> {
+    pub state: S,
+    pub private: P,
+}
+
+/// An in-place update from `prior` to `planned`.
+pub struct Update<S, P> {
+    pub prior: S,
+    pub planned: S,
+    pub config: S,
+    pub private: P,
+}
+
+/// A destroy of `prior`.
+pub struct Delete<S, P> {
+    pub prior: S,
+    pub private: P,
 }
 
 /// A resource identity (protocol 6.9, Terraform ≥ 1.12): string attributes of the state that
@@ -150,8 +277,34 @@ impl Identity {
     }
 }
 
+/// The default `upgrade_state`: state of this or an older version stays as it is; state from a
+/// newer provider is refused.
+pub fn keep_state(current: i64, version: i64, state: RawState) -> Result<RawState, String> {
+    if version > current {
+        return Err(format!(
+            "it was written by a newer provider (schema version {version}, this one knows {current}); upgrade the provider"
+        ));
+    }
+    Ok(state)
+}
+
+fn import_not_supported(type_name: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        "Import not supported",
+        format!("{type_name} cannot be imported."),
+    );
+    d
+}
+
+/// A managed resource.
 #[async_trait]
-pub trait Resource<D>: Send + Sync {
+pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
+    /// The resource's state (its schema's object), typed.
+    type State: Object;
+    /// What it keeps in private state (`()` for nothing).
+    type Private: PrivateState;
+
     /// The full type name, e.g. `agent37_instance`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
@@ -161,40 +314,38 @@ pub trait Resource<D>: Send + Sync {
         None
     }
 
-    /// Extra checks of the whole configuration beyond the attribute validators.
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Checks of the whole configuration beyond the attribute validators.
+    fn validate(&self, _config: &Self::State, _diags: &mut Diagnostics) {}
 
-    /// Rewrites state JSON written under schema `version` into the current version's shape.
-    /// The default keeps state of this or an older version as it is (override it once a schema
-    /// change needs a rewrite) and refuses state from a newer provider.
-    fn upgrade_state(
-        &self,
-        version: i64,
-        state: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-        let current = self.schema().version;
-        if version > current {
-            return Err(format!(
-                "it was written by a newer provider (schema version {version}, this one knows {current}); upgrade the provider"
-            ));
-        }
-        Ok(state)
+    /// Rewrites stored state of schema `version` into the current version's shape (numbers are
+    /// exact decimals). The default keeps state of this or an older version and refuses state
+    /// from a newer provider; attributes the current schema lacks are dropped afterwards.
+    fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
+        keep_state(self.schema().version, version, state)
     }
 
-    /// Resource-specific planning on top of the generic rules.
-    async fn plan(&self, _ctx: &Ctx<D>, _plan: &mut Plan<'_>) {}
+    /// Resource-specific planning on top of the generic rules (see the module's contract).
+    async fn plan(&self, _ctx: &Ctx<D>, _plan: &mut Plan<'_, Self::State, Self::Private>) {}
 
-    async fn create(&self, ctx: &Ctx<D>, planned: &Value, config: &Value) -> Applied;
-    async fn read(&self, ctx: &Ctx<D>, state: &Value, private: &[u8]) -> ReadOutcome;
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        req: Create<Self::State>,
+    ) -> Outcome<Option<Self::State>, Self::Private>;
+
+    async fn read(
+        &self,
+        ctx: &Ctx<D>,
+        req: Read<Self::State, Self::Private>,
+    ) -> Outcome<Option<Self::State>, Self::Private>;
+
     async fn update(
         &self,
         ctx: &Ctx<D>,
-        prior: &Value,
-        planned: &Value,
-        config: &Value,
-        private: &[u8],
-    ) -> Applied;
-    async fn delete(&self, ctx: &Ctx<D>, prior: &Value, private: &[u8]) -> Diagnostics;
+        req: Update<Self::State, Self::Private>,
+    ) -> Outcome<Option<Self::State>, Self::Private>;
+
+    async fn delete(&self, ctx: &Ctx<D>, req: Delete<Self::State, Self::Private>) -> Outcome<()>;
 
     /// The configuration that `-generate-config-out` writes for `state`. The default keeps what
     /// a user would write: configurable attributes that are set and differ from their default.
@@ -202,54 +353,78 @@ pub trait Resource<D>: Send + Sync {
         super::plan::config_from_state(&schema.block, state)
     }
 
-    /// Builds the state to import from an id (Terraform then calls read). The default says the
-    /// resource does not support import.
-    async fn import(&self, _ctx: &Ctx<D>, _id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let mut d = Diagnostics::new();
-        d.error(
-            "Import not supported",
-            format!("{} cannot be imported.", self.type_name()),
+    /// The state an import starts from: every attribute null but the identity's, set from the
+    /// import id (the read that follows fills in the rest). Needs an identity.
+    fn import_seed(&self, id: &str) -> Result<Self::State, Diagnostics> {
+        let Some(identity) = self.identity() else {
+            return Err(import_not_supported(self.type_name()));
+        };
+        let seed = Value::object(
+            identity
+                .attributes
+                .iter()
+                .map(|a| (a.name, Value::string(id))),
         );
-        Err(d)
+        Self::State::from_value(&seed).map_err(|e| e.diagnostics())
+    }
+
+    /// Builds the state to import from an id (Terraform then calls read). The default says the
+    /// resource does not support import; a resource that does checks the id and returns
+    /// [`Resource::import_seed`].
+    async fn import(
+        &self,
+        _ctx: &Ctx<D>,
+        _id: &str,
+    ) -> Outcome<Option<Self::State>, Self::Private> {
+        Outcome::failed(import_not_supported(self.type_name()))
     }
 }
 
+/// A data source: its configuration goes in, the same object with the computed attributes
+/// filled comes out (`None` with an error diagnostic when the read failed).
 #[async_trait]
-pub trait DataSource<D>: Send + Sync {
+pub trait DataSource<D: Send + Sync + 'static>: Send + Sync + 'static {
+    type Model: Object;
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    async fn read(&self, ctx: &Ctx<D>, config: &Value) -> (Value, Diagnostics);
+    fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+    async fn read(&self, ctx: &Ctx<D>, config: Self::Model) -> Outcome<Option<Self::Model>>;
 }
 
-/// What opening an ephemeral resource produced. `result` goes to Terraform for this run only
-/// (never to plan or state); `private` comes back on renew and close.
-pub struct Opened {
-    pub result: Value,
-    pub private: Option<Vec<u8>>,
-    pub renew_at: Option<std::time::SystemTime>,
-    pub diags: Diagnostics,
+/// What opening an ephemeral resource produced: a result for this run only (never in plan or
+/// state), renewed at `renew_at` when set.
+#[derive(Debug)]
+pub struct Opened<S> {
+    pub result: S,
+    pub renew_at: Option<SystemTime>,
 }
 
 /// An ephemeral resource (Terraform ≥ 1.10): a value made fresh in every run, such as a
-/// credential, that never lands in plan or state.
+/// credential, that never lands in plan or state. Its private state comes back on renew and
+/// close.
 #[async_trait]
-pub trait EphemeralResource<D>: Send + Sync {
+pub trait EphemeralResource<D: Send + Sync + 'static>: Send + Sync + 'static {
+    type Model: Object;
+    type Private: PrivateState;
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    async fn open(&self, ctx: &Ctx<D>, config: &Value) -> Opened;
-    /// Called at `renew_at`; the default has nothing to renew.
+    fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+    async fn open(
+        &self,
+        ctx: &Ctx<D>,
+        config: Self::Model,
+    ) -> Outcome<Option<Opened<Self::Model>>, Self::Private>;
+    /// Called at `renew_at`: the next renewal time. The default has nothing to renew.
     async fn renew(
         &self,
         _ctx: &Ctx<D>,
-        private: Option<&[u8]>,
-    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics) {
-        (None, private.map(<[u8]>::to_vec), Diagnostics::new())
+        private: Self::Private,
+    ) -> Outcome<Option<SystemTime>, Self::Private> {
+        Outcome::ok(None).with_private(private)
     }
     /// Called when Terraform is done with the value; the default has nothing to release.
-    async fn close(&self, _ctx: &Ctx<D>, _private: Option<&[u8]>) -> Diagnostics {
-        Diagnostics::new()
+    async fn close(&self, _ctx: &Ctx<D>, _private: Self::Private) -> Outcome<()> {
+        Outcome::ok(())
     }
 }
 
@@ -273,30 +448,39 @@ impl Progress {
 /// An action (Terraform ≥ 1.14): a one-off operation run with `terraform apply -invoke=…` or
 /// from a resource's `action_trigger`, which changes nothing in state.
 #[async_trait]
-pub trait Action<D>: Send + Sync {
+pub trait Action<D: Send + Sync + 'static>: Send + Sync + 'static {
+    type Config: Object;
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate(&self, _config: &Self::Config, _diags: &mut Diagnostics) {}
+    /// The deadline of one run (the context's [`Ctx::deadline`]).
+    fn timeout(&self, _config: &Self::Config) -> Duration {
+        timeouts::DEFAULT
+    }
     /// Runs the action, reporting progress as it goes; errors fail the run.
-    async fn invoke(&self, ctx: &Ctx<D>, config: &Value, progress: &Progress) -> Diagnostics;
+    async fn invoke(&self, ctx: &Ctx<D>, config: Self::Config, progress: &Progress) -> Outcome<()>;
 }
 
 /// One object found by a list resource: its display name and full resource state (from which
-/// the server derives the identity and, when asked, the resource object).
-pub struct Listed {
+/// the SDK derives the identity and, when asked, the resource object).
+#[derive(Debug)]
+pub struct Listed<S> {
     pub display_name: String,
-    pub state: Value,
+    pub state: S,
 }
 
 /// A list resource (Terraform ≥ 1.14): finds existing objects of a managed resource type for
 /// `terraform query`. Its type name is the managed resource's.
 #[async_trait]
-pub trait ListResource<D>: Send + Sync {
+pub trait ListResource<D: Send + Sync + 'static>: Send + Sync + 'static {
+    /// The `config { … }` block of a `list` block (the filters).
+    type Config: Object;
+    /// The managed resource's state.
+    type State: Object;
     fn type_name(&self) -> &'static str;
-    /// The schema of the `config { … }` block of a `list` block (the filters).
     fn schema(&self) -> Schema;
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    async fn list(&self, ctx: &Ctx<D>, config: &Value) -> Result<Vec<Listed>, Diagnostics>;
+    fn validate(&self, _config: &Self::Config, _diags: &mut Diagnostics) {}
+    async fn list(&self, ctx: &Ctx<D>, config: Self::Config) -> Outcome<Vec<Listed<Self::State>>>;
 }
 
 /// One parameter of a provider function.
@@ -328,6 +512,10 @@ pub trait Function: Send + Sync {
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError>;
 }
 
+pub use super::dispatch::{
+    DynAction, DynDataSource, DynEphemeralResource, DynListResource, DynResource,
+};
+
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     type Data: Send + Sync + 'static;
@@ -335,18 +523,18 @@ pub trait Provider: Send + Sync + 'static {
     /// The provider's local name, e.g. `agent37`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
-    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Data>>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Self::Data>>>;
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
     }
-    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource<Self::Data>>> {
         Vec::new()
     }
-    fn actions(&self) -> Vec<Arc<dyn Action<Self::Data>>> {
+    fn actions(&self) -> Vec<Arc<dyn DynAction<Self::Data>>> {
         Vec::new()
     }
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Data>>> {
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Self::Data>>> {
         Vec::new()
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

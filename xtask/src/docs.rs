@@ -340,7 +340,7 @@ pub fn write(root: &Path, generated: &Generated) -> Result<Vec<String>, String> 
 
 /// Every generated-kind file under `docs/`, relative to the root with `/` separators: the
 /// Registry's subfolders and `index.md`. Other top-level pages (`reliability.md`,
-/// `performance.md`) are written by hand and left alone.
+/// `performance.md`) and the folders of [`HAND_WRITTEN_DIRS`] are written by hand and left alone.
 fn existing_docs(root: &Path) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut dirs = vec![PathBuf::from(DOCS_DIR)];
@@ -354,7 +354,11 @@ fn existing_docs(root: &Path) -> Result<Vec<String>, String> {
             let entry = entry.map_err(|e| format!("{}: {e}", rel_dir.display()))?;
             let rel = rel_dir.join(entry.file_name());
             if entry.path().is_dir() {
-                dirs.push(rel);
+                let hand_written = rel_dir.as_os_str() == DOCS_DIR
+                    && HAND_WRITTEN_DIRS.iter().any(|d| entry.file_name() == *d);
+                if !hand_written {
+                    dirs.push(rel);
+                }
             } else if rel_dir.as_os_str() != DOCS_DIR || entry.file_name() == "index.md" {
                 out.push(slash_path(&rel));
             }
@@ -363,6 +367,9 @@ fn existing_docs(root: &Path) -> Result<Vec<String>, String> {
     out.sort();
     Ok(out)
 }
+
+/// Folders of `docs/` that hold prose written by hand (the contract the code cites, guides).
+const HAND_WRITTEN_DIRS: &[&str] = &["contract", "guides"];
 
 fn remove_empty_dirs(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -722,7 +729,11 @@ fn files_under(root: &Path, top: &str) -> Vec<String> {
         for entry in entries.flatten() {
             let rel = rel_dir.join(entry.file_name());
             if entry.path().is_dir() {
-                dirs.push(rel);
+                let hand_written = rel_dir.as_os_str() == DOCS_DIR
+                    && HAND_WRITTEN_DIRS.iter().any(|d| entry.file_name() == *d);
+                if !hand_written {
+                    dirs.push(rel);
+                }
             } else if rel_dir.as_os_str() != DOCS_DIR || entry.file_name() == "index.md" {
                 out.push(slash_path(&rel));
             }

@@ -3,17 +3,19 @@
 use async_trait::async_trait;
 
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
-use crate::provider::values::{attr_or_null, get_str};
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Schema, Value};
+use crate::sdk::{Ctx, DataSource, Outcome, Schema};
 
-use super::{model, schema};
+use super::model;
+use super::schema::{self, BudgetData, UsageData};
 
-pub struct BudgetData;
+pub struct BudgetDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for BudgetData {
+impl DataSource<Agent37Data> for BudgetDataSource {
+    type Model = BudgetData;
+
     fn type_name(&self) -> &'static str {
         "agent37_budget"
     }
@@ -22,27 +24,25 @@ impl DataSource<Agent37Data> for BudgetData {
         schema::budget_data_source()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_budget(&op, id).await {
-            Ok(b) => (model::budget_data(id, &b), Diagnostics::new()),
-            Err(e) => (Value::Null, api_error("Unable to read budget", &e)),
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: BudgetData,
+    ) -> Outcome<Option<BudgetData>> {
+        let id = config.instance_id.as_str().unwrap_or_default();
+        match ctx.client().get_budget(&ctx.op(), id).await {
+            Ok(b) => Outcome::ok(Some(model::budget_data(id, &b))),
+            Err(e) => api_error("Unable to read budget", &e).into(),
         }
     }
 }
 
-pub struct UsageData;
+pub struct UsageDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for UsageData {
+impl DataSource<Agent37Data> for UsageDataSource {
+    type Model = UsageData;
+
     fn type_name(&self) -> &'static str {
         "agent37_usage"
     }
@@ -51,20 +51,12 @@ impl DataSource<Agent37Data> for UsageData {
         schema::usage_data_source()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let month = attr_or_null(config, "month");
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_usage(&op, id, month.as_str()).await {
-            Ok(u) => (model::usage_data(id, month, &u), Diagnostics::new()),
-            Err(e) => (Value::Null, api_error("Unable to read usage", &e)),
+    async fn read(&self, ctx: &Ctx<Agent37Data>, config: UsageData) -> Outcome<Option<UsageData>> {
+        let id = config.instance_id.as_str().unwrap_or_default();
+        let month = config.month.as_str();
+        match ctx.client().get_usage(&ctx.op(), id, month).await {
+            Ok(u) => Outcome::ok(Some(model::usage_data(id, config.month.clone(), &u))),
+            Err(e) => api_error("Unable to read usage", &e).into(),
         }
     }
 }

@@ -15,8 +15,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Budget, Usage};
-use crate::sdk::Value;
+use crate::api::{self, Usage};
+use crate::sdk::PrivateState;
+use crate::sdk::model::Attr;
+use crate::sdk::timeouts::Timeouts;
+
+use super::schema::{Budget, BudgetData, UsageData};
 
 // ---------------------------------------------------------------------------------------------
 // Private state
@@ -33,13 +37,20 @@ pub struct Private {
     pub imported: bool,
 }
 
-impl Private {
-    /// Reads private bytes; empty or unreadable bytes (another version's format) read as
-    /// "nothing known", which falls back to the state's own value.
-    pub fn parse(bytes: &[u8]) -> Private {
+/// Stored as JSON; the SDK keeps the stored bytes when a handler leaves the value unchanged.
+impl PrivateState for Private {
+    /// Empty or unreadable bytes (another version's format) read as "nothing known", which
+    /// falls back to the state's own value.
+    fn decode(bytes: &[u8]) -> Private {
         serde_json::from_slice(bytes).unwrap_or_default()
     }
 
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl Private {
     pub fn with_highest(highest: i64) -> Private {
         Private {
             topup_highest: Some(highest),
@@ -52,10 +63,6 @@ impl Private {
             topup_highest: None,
             imported: true,
         }
-    }
-
-    pub fn to_bytes(self) -> Vec<u8> {
-        serde_json::to_vec(&self).unwrap_or_default()
     }
 
     /// The highest value applied so far. Without a record (private state lost), the state's
@@ -77,7 +84,7 @@ pub fn private_after_read(private: Private, state_topup: Option<i64>) -> Private
 
 /// The `topup_micros` a refresh stores: the state's own value (the API has no such field), or
 /// right after an import the headroom the budget has left.
-pub fn topup_after_read(state_topup: Option<i64>, budget: &Budget) -> i64 {
+pub fn topup_after_read(state_topup: Option<i64>, budget: &api::Budget) -> i64 {
     state_topup.unwrap_or(budget.topup_remaining_micros)
 }
 
@@ -187,29 +194,8 @@ pub fn plan_topup(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Values
+// API → models
 // ---------------------------------------------------------------------------------------------
-
-/// The computed budget fields, shared by the resource and the data source.
-pub fn budget_fields(b: &Budget) -> Vec<(&'static str, Value)> {
-    vec![
-        ("monthly_cap_micros", Value::number(b.monthly_cap_micros)),
-        (
-            "monthly_consumed_micros",
-            Value::number(b.monthly_consumed_micros),
-        ),
-        (
-            "monthly_remaining_micros",
-            Value::number(b.monthly_remaining_micros),
-        ),
-        ("monthly_period", Value::string(b.monthly_period.clone())),
-        (
-            "topup_remaining_micros",
-            Value::number(b.topup_remaining_micros),
-        ),
-        ("updated_at", Value::number(b.updated_at)),
-    ]
-}
 
 /// The resource's values the user sets (or that keep their state value).
 #[derive(Clone, Debug, PartialEq)]
@@ -217,105 +203,53 @@ pub struct Desired {
     pub instance_id: String,
     pub monthly_cap_micros: i64,
     pub topup_micros: i64,
-    pub timeouts: Value,
+    pub timeouts: Timeouts,
 }
 
 /// The resource state: what the user set, and the rest from the budget object.
-pub fn resource_state(d: &Desired, b: &Budget) -> Value {
-    let mut fields = budget_fields(b);
-    fields.retain(|(k, _)| *k != "monthly_cap_micros");
-    fields.extend([
-        ("instance_id", Value::string(d.instance_id.clone())),
-        ("monthly_cap_micros", Value::number(d.monthly_cap_micros)),
-        ("topup_micros", Value::number(d.topup_micros)),
-        ("timeouts", d.timeouts.clone()),
-    ]);
-    Value::object(fields)
-}
-
-/// The state right after an import: only the id (a read fills in the rest).
-pub fn imported_state(instance_id: &str) -> Value {
-    let mut fields: Vec<(&str, Value)> = budget_fields(&Budget {
-        monthly_cap_micros: 0,
-        monthly_consumed_micros: 0,
-        monthly_remaining_micros: 0,
-        monthly_period: String::new(),
-        topup_remaining_micros: 0,
-        updated_at: 0,
-    })
-    .into_iter()
-    .map(|(k, _)| (k, Value::Null))
-    .collect();
-    fields.extend([
-        ("instance_id", Value::string(instance_id)),
-        ("topup_micros", Value::Null),
-        ("timeouts", Value::Null),
-    ]);
-    Value::object(fields)
-}
-
-/// The `agent37_budget` data source result.
-pub fn budget_data(instance_id: &str, b: &Budget) -> Value {
-    let mut fields = budget_fields(b);
-    fields.push(("instance_id", Value::string(instance_id)));
-    Value::object(fields)
-}
-
-/// The `agent37_usage` data source result; `month` stays as configured (null or `YYYY-MM`).
-pub fn usage_data(instance_id: &str, month: &Value, u: &Usage) -> Value {
-    let i = &u.by_integration;
-    Value::object([
-        ("instance_id", Value::string(instance_id)),
-        ("month", month.clone()),
-        ("period", Value::string(u.period.clone())),
-        ("total_micros", Value::number(u.total_micros)),
-        ("llm_cost_micros", Value::number(i.llm.cost_micros)),
-        ("llm_calls", Value::number(i.llm.calls)),
-        ("llm_input_tokens", Value::number(i.llm.input_tokens)),
-        ("llm_output_tokens", Value::number(i.llm.output_tokens)),
-        ("brave_cost_micros", Value::number(i.brave.cost_micros)),
-        ("brave_calls", Value::number(i.brave.calls)),
-        (
-            "composio_cost_micros",
-            Value::number(i.composio.cost_micros),
-        ),
-        ("composio_calls", Value::number(i.composio.calls)),
-    ])
-}
-
-// ---------------------------------------------------------------------------------------------
-// Static checks
-// ---------------------------------------------------------------------------------------------
-
-/// Instance ids are 10 characters of `[a-z0-9]` (hosting API, conventions).
-pub fn check_instance_id(s: &str) -> Result<(), String> {
-    let ok = s.chars().count() == 10
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not an instance id: an id is 10 lowercase letters or digits."
-        ))
+pub fn resource_state(d: &Desired, b: &api::Budget) -> Budget {
+    Budget {
+        instance_id: d.instance_id.clone().into(),
+        monthly_cap_micros: d.monthly_cap_micros.into(),
+        topup_micros: d.topup_micros.into(),
+        monthly_consumed_micros: b.monthly_consumed_micros.into(),
+        monthly_remaining_micros: b.monthly_remaining_micros.into(),
+        monthly_period: b.monthly_period.clone().into(),
+        topup_remaining_micros: b.topup_remaining_micros.into(),
+        updated_at: b.updated_at.into(),
+        timeouts: d.timeouts.clone(),
     }
 }
 
-/// A month as `YYYY-MM` with a month from 01 to 12.
-pub fn check_month(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-    let ok = b.len() == 7
-        && b[4] == b'-'
-        && digits(&b[..4])
-        && digits(&b[5..])
-        && matches!(s.get(5..).and_then(|m| m.parse::<u8>().ok()), Some(1..=12));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not a month: use `YYYY-MM` with a month from 01 to 12, e.g. \"2026-07\"."
-        ))
+/// The `agent37_budget` data source result.
+pub fn budget_data(instance_id: &str, b: &api::Budget) -> BudgetData {
+    BudgetData {
+        instance_id: instance_id.into(),
+        monthly_cap_micros: b.monthly_cap_micros.into(),
+        monthly_consumed_micros: b.monthly_consumed_micros.into(),
+        monthly_remaining_micros: b.monthly_remaining_micros.into(),
+        monthly_period: b.monthly_period.clone().into(),
+        topup_remaining_micros: b.topup_remaining_micros.into(),
+        updated_at: b.updated_at.into(),
+    }
+}
+
+/// The `agent37_usage` data source result; `month` stays as configured (null or `YYYY-MM`).
+pub fn usage_data(instance_id: &str, month: Attr<String>, u: &Usage) -> UsageData {
+    let i = &u.by_integration;
+    UsageData {
+        instance_id: instance_id.into(),
+        month,
+        period: u.period.clone().into(),
+        total_micros: u.total_micros.into(),
+        llm_cost_micros: i.llm.cost_micros.into(),
+        llm_calls: i.llm.calls.into(),
+        llm_input_tokens: i.llm.input_tokens.into(),
+        llm_output_tokens: i.llm.output_tokens.into(),
+        brave_cost_micros: i.brave.cost_micros.into(),
+        brave_calls: i.brave.calls.into(),
+        composio_cost_micros: i.composio.cost_micros.into(),
+        composio_calls: i.composio.calls.into(),
     }
 }
 
@@ -323,8 +257,8 @@ pub fn check_month(s: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn budget(topup: i64) -> Budget {
-        Budget {
+    fn budget(topup: i64) -> api::Budget {
+        api::Budget {
             monthly_cap_micros: 5,
             monthly_consumed_micros: 1,
             monthly_remaining_micros: 4,
@@ -337,14 +271,17 @@ mod tests {
     #[test]
     fn private_round_trips_and_tolerates_garbage() {
         let p = Private::with_highest(7);
-        assert_eq!(p.to_bytes(), br#"{"topup_highest":7}"#);
-        assert_eq!(Private::parse(&p.to_bytes()), p);
-        assert_eq!(Private::imported().to_bytes(), br#"{"imported":true}"#);
-        assert_eq!(Private::parse(br#"{"imported":true}"#), Private::imported());
-        assert_eq!(Private::parse(b""), Private::default());
-        assert_eq!(Private::parse(b"writes=3"), Private::default());
+        assert_eq!(p.encode(), br#"{"topup_highest":7}"#);
+        assert_eq!(Private::decode(&p.encode()), p);
+        assert_eq!(Private::imported().encode(), br#"{"imported":true}"#);
         assert_eq!(
-            Private::parse(br#"{"topup_highest":"x"}"#),
+            Private::decode(br#"{"imported":true}"#),
+            Private::imported()
+        );
+        assert_eq!(Private::decode(b""), Private::default());
+        assert_eq!(Private::decode(b"writes=3"), Private::default());
+        assert_eq!(
+            Private::decode(br#"{"topup_highest":"x"}"#),
             Private::default()
         );
     }
@@ -475,60 +412,8 @@ mod tests {
         assert_eq!(private_after_read(p, Some(7)), p);
     }
 
-    #[test]
-    fn resource_state_takes_config_values_and_budget_counters() {
-        let d = Desired {
-            instance_id: "abc123defg".into(),
-            monthly_cap_micros: 5,
-            topup_micros: 2,
-            timeouts: Value::Null,
-        };
-        let s = resource_state(&d, &budget(77));
-        assert_eq!(s.attr("instance_id"), Some(&Value::string("abc123defg")));
-        assert_eq!(s.attr("topup_micros"), Some(&Value::number(2)));
-        assert_eq!(s.attr("topup_remaining_micros"), Some(&Value::number(77)));
-        assert_eq!(s.attr("monthly_period"), Some(&Value::string("2026-06")));
-        assert_eq!(s.attr("updated_at"), Some(&Value::number(9)));
-        assert_eq!(s.attr("timeouts"), Some(&Value::Null));
-        let schema = super::super::schema::resource();
-        let names: Vec<_> = s
-            .as_map()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut expected: Vec<String> = schema
-            .block
-            .attributes
-            .iter()
-            .map(|a| a.name.clone())
-            .chain(["timeouts".to_string()])
-            .collect();
-        expected.sort();
-        assert_eq!(names, expected);
-        let imported = imported_state("abc123defg");
-        let names: Vec<_> = imported
-            .as_map()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        assert_eq!(names, expected);
-    }
-
-    #[test]
-    fn data_values_cover_their_schemas() {
-        let keys = |v: &Value| -> Vec<String> {
-            v.as_map()
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default()
-        };
-        let names = |s: crate::sdk::Schema| -> Vec<String> {
-            let mut v: Vec<String> = s.block.attributes.iter().map(|a| a.name.clone()).collect();
-            v.sort();
-            v
-        };
-        assert_eq!(
-            keys(&budget_data("abc123defg", &budget(1))),
-            names(super::super::schema::budget_data_source())
-        );
-        let u: Usage = serde_json::from_value(serde_json::json!({
+    fn usage() -> Usage {
+        serde_json::from_value(serde_json::json!({
             "period": "2026-06", "total_micros": 12,
             "by_integration": {
                 "llm": {"cost_micros": 10, "calls": 2, "input_tokens": 30, "output_tokens": 40},
@@ -536,35 +421,64 @@ mod tests {
                 "composio": {"cost_micros": 1, "calls": 3}
             }
         }))
-        .expect("usage decodes");
-        let v = usage_data("abc123defg", &Value::Null, &u);
-        assert_eq!(keys(&v), names(super::super::schema::usage_data_source()));
-        assert_eq!(v.attr("llm_output_tokens"), Some(&Value::number(40)));
-        assert_eq!(v.attr("composio_calls"), Some(&Value::number(3)));
-        assert_eq!(v.attr("month"), Some(&Value::Null));
+        .expect("usage decodes")
     }
 
     #[test]
-    fn static_checks() {
-        assert!(check_instance_id("abc123defg").is_ok());
-        for bad in ["", "abc", "ABC123DEFG", "abc123defg1", "abc-23defg"] {
-            assert!(check_instance_id(bad).is_err(), "{bad}");
-        }
-        for good in ["2026-07", "1999-12", "2026-01"] {
-            assert!(check_month(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "2026-13",
-            "2026-00",
-            "2026-7",
-            "26-07",
-            "2026/07",
-            "abcd-07",
-            "2026-0a",
-            "2026-07-01",
-            "2026-é1",
-        ] {
-            assert!(check_month(bad).is_err(), "{bad}");
-        }
+    fn resource_state_takes_config_values_and_budget_counters() {
+        let d = Desired {
+            instance_id: "abc123defg".into(),
+            monthly_cap_micros: 5,
+            topup_micros: 2,
+            timeouts: Timeouts::default(),
+        };
+        let s = resource_state(&d, &budget(77));
+        assert_eq!(s.instance_id.as_str(), Some("abc123defg"));
+        assert_eq!(s.monthly_cap_micros.get(), Some(5));
+        assert_eq!(s.topup_micros.get(), Some(2));
+        assert_eq!(s.topup_remaining_micros.get(), Some(77));
+        assert_eq!(s.monthly_period.as_str(), Some("2026-06"));
+        assert_eq!(s.updated_at.get(), Some(9));
+        assert_eq!(s.timeouts, Timeouts::default());
+    }
+
+    #[test]
+    fn data_values_carry_the_api_figures() {
+        let v = usage_data("abc123defg", Attr::Null, &usage());
+        assert_eq!(v.llm_output_tokens.get(), Some(40));
+        assert_eq!(v.composio_calls.get(), Some(3));
+        assert_eq!(v.month, Attr::Null);
+        let b = budget_data("abc123defg", &budget(1));
+        assert_eq!(b.topup_remaining_micros.get(), Some(1));
+        assert_eq!(b.monthly_cap_micros.get(), Some(5));
+    }
+
+    /// The resource's state, an import seed and each data source's result have exactly their
+    /// schemas' shapes.
+    #[test]
+    fn every_model_output_has_exactly_its_schema_shape() {
+        use super::super::schema;
+        use crate::sdk::model::conforms;
+        let d = Desired {
+            instance_id: "abc123defg".into(),
+            monthly_cap_micros: 5,
+            topup_micros: 2,
+            timeouts: Timeouts::default(),
+        };
+        let state = resource_state(&d, &budget(1));
+        conforms(&state.to_value(), &schema::resource().value_type())
+            .unwrap_or_else(|e| panic!("agent37_budget: {e}"));
+        let seed = Budget {
+            instance_id: "abc123defg".into(),
+            ..Budget::default()
+        };
+        conforms(&seed.to_value(), &schema::resource().value_type())
+            .unwrap_or_else(|e| panic!("agent37_budget (import seed): {e}"));
+        let data = budget_data("abc123defg", &budget(1));
+        conforms(&data.to_value(), &schema::budget_data_source().value_type())
+            .unwrap_or_else(|e| panic!("agent37_budget (data source): {e}"));
+        let usage = usage_data("abc123defg", "2026-06".into(), &usage());
+        conforms(&usage.to_value(), &schema::usage_data_source().value_type())
+            .unwrap_or_else(|e| panic!("agent37_usage: {e}"));
     }
 }

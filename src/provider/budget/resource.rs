@@ -2,54 +2,31 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, Budget, Client, Op, PatchBudget, TopUp};
+use crate::api::{self, Client, Op, PatchBudget, TopUp};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
-use crate::provider::values::{attr_or_null, get_i64, get_str};
-use crate::sdk::timeouts;
 use crate::sdk::{
-    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema, Update,
 };
 
 use super::model::{self, Desired, Private, TopupStep};
-use super::schema;
+use super::schema::{self, Budget};
 
 pub struct BudgetResource;
 
 const TYPE_NAME: &str = "agent37_budget";
 
-fn failed(state: Value, private: Vec<u8>, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private,
-        diags,
-    }
-}
-
-/// The operation bounds of a call made for `value`'s `timeouts` entry `which`.
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, value: &Value, which: timeouts::Op) -> Op {
-    client
-        .op(timeouts::get(value, which))
-        .with_cancel(ctx.cancel.clone())
-}
-
-/// Private bytes to return: unchanged bytes when nothing changed (so a state written by
-/// another version is not rewritten for nothing).
-fn carry(original: &[u8], before: Private, after: Private) -> Vec<u8> {
-    if before == after {
-        original.to_vec()
-    } else {
-        after.to_bytes()
-    }
-}
+/// A budget outcome: the state (possibly partial) with the private state that goes with it.
+type Applied = Outcome<Option<Budget>, Private>;
 
 /// What the user set, as planned (every value is known at apply).
-fn desired(instance_id: &str, planned: &Value) -> Desired {
+fn desired(instance_id: &str, planned: &Budget) -> Desired {
     Desired {
         instance_id: instance_id.to_string(),
-        monthly_cap_micros: get_i64(planned, "monthly_cap_micros").unwrap_or(0),
-        topup_micros: get_i64(planned, "topup_micros").unwrap_or(0),
-        timeouts: attr_or_null(planned, "timeouts").clone(),
+        monthly_cap_micros: planned.monthly_cap_micros.get().unwrap_or(0),
+        topup_micros: planned.topup_micros.get().unwrap_or(0),
+        timeouts: planned.timeouts.clone(),
     }
 }
 
@@ -61,7 +38,7 @@ async fn grant(
     instance_id: &str,
     amount: i64,
     new_highest: i64,
-) -> Result<Budget, api::ApiError> {
+) -> Result<api::Budget, api::ApiError> {
     let body = TopUp {
         amount_micros: amount,
         idempotency_key: Some(api::topup_idempotency_key(instance_id, new_highest)),
@@ -70,13 +47,13 @@ async fn grant(
 }
 
 impl BudgetResource {
-    async fn create_budget(&self, client: &Client, op: &Op, planned: &Value) -> Applied {
-        let id = get_str(planned, "instance_id").unwrap_or_default();
+    async fn create_budget(&self, client: &Client, op: &Op, planned: &Budget) -> Applied {
+        let id = planned.instance_id.as_str().unwrap_or_default();
         let want = desired(id, planned);
         let summary = "Unable to create budget";
         let mut budget = match client.get_budget(op, id).await {
             Ok(b) => b,
-            Err(e) => return failed(Value::Null, Vec::new(), api_error(summary, &e)),
+            Err(e) => return api_error(summary, &e).into(),
         };
         if budget.monthly_cap_micros != want.monthly_cap_micros {
             let body = PatchBudget {
@@ -85,7 +62,7 @@ impl BudgetResource {
             budget = match client.patch_budget(op, id, &body).await {
                 Ok(b) => b,
                 // The budget belongs to the instance, so there is nothing to orphan.
-                Err(e) => return failed(Value::Null, Vec::new(), api_error(summary, &e)),
+                Err(e) => return api_error(summary, &e).into(),
             };
         }
         let step = model::topup_step(0, want.topup_micros);
@@ -103,49 +80,37 @@ impl BudgetResource {
                         topup_micros: 0,
                         ..want
                     };
-                    return failed(
-                        model::resource_state(&partial, &budget),
-                        Private::with_highest(0).to_bytes(),
-                        api_error("Unable to create budget: top-up failed", &e),
-                    );
+                    return Outcome::ok(Some(model::resource_state(&partial, &budget)))
+                        .with_private(Private::with_highest(0))
+                        .with_diags(api_error("Unable to create budget: top-up failed", &e));
                 }
             }
         }
-        Applied {
-            state: model::resource_state(&want, &budget),
-            private: Private::with_highest(step.highest_after()).to_bytes(),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&want, &budget)))
+            .with_private(Private::with_highest(step.highest_after()))
     }
 
     async fn update_budget(
         &self,
         client: &Client,
         op: &Op,
-        prior: &Value,
-        planned: &Value,
-        private_bytes: &[u8],
+        prior: &Budget,
+        planned: &Budget,
+        private: Private,
     ) -> Applied {
-        let id = get_str(prior, "instance_id").unwrap_or_default();
+        let id = prior.instance_id.as_str().unwrap_or_default();
         let want = desired(id, planned);
-        let private = Private::parse(private_bytes);
-        let prior_topup = get_i64(prior, "topup_micros");
+        let prior_topup = prior.topup_micros.get();
         let summary = "Unable to update budget";
 
-        let mut latest: Option<Budget> = None;
-        if get_i64(prior, "monthly_cap_micros") != Some(want.monthly_cap_micros) {
+        let mut latest: Option<api::Budget> = None;
+        if prior.monthly_cap_micros.get() != Some(want.monthly_cap_micros) {
             let body = PatchBudget {
                 monthly_cap_micros: want.monthly_cap_micros,
             };
             match client.patch_budget(op, id, &body).await {
                 Ok(b) => latest = Some(b),
-                Err(e) => {
-                    return failed(
-                        prior.clone(),
-                        private_bytes.to_vec(),
-                        api_error(summary, &e),
-                    );
-                }
+                Err(e) => return api_error(summary, &e).into(),
             }
         }
 
@@ -170,11 +135,9 @@ impl BudgetResource {
                         ),
                         None => prior.clone(),
                     };
-                    return failed(
-                        state,
-                        private_bytes.to_vec(),
-                        api_error("Unable to update budget: top-up failed", &e),
-                    );
+                    return Outcome::ok(Some(state))
+                        .with_private(private)
+                        .with_diags(api_error("Unable to update budget: top-up failed", &e));
                 }
             }
         }
@@ -184,26 +147,19 @@ impl BudgetResource {
             // Nothing was called (a lowered top-up): the counters still need reading.
             None => match client.get_budget(op, id).await {
                 Ok(b) => b,
-                Err(e) => {
-                    return failed(
-                        prior.clone(),
-                        private_bytes.to_vec(),
-                        api_error(summary, &e),
-                    );
-                }
+                Err(e) => return api_error(summary, &e).into(),
             },
         };
-        let after = Private::with_highest(step.highest_after());
-        Applied {
-            state: model::resource_state(&want, &budget),
-            private: carry(private_bytes, private, after),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&want, &budget)))
+            .with_private(Private::with_highest(step.highest_after()))
     }
 }
 
 #[async_trait]
 impl Resource<Agent37Data> for BudgetResource {
+    type State = Budget;
+    type Private = Private;
+
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -215,173 +171,130 @@ impl Resource<Agent37Data> for BudgetResource {
     /// One budget per instance: the instance id identifies it (and is the import id).
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "instance_id",
+            Budget::INSTANCE_ID,
             "Id of the instance whose budget this is.",
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Budget, Private>) {
         // A create (or the create half of a replacement) grants from zero: nothing to decide.
         if plan.is_create() || !plan.requires_replace.is_empty() {
             return;
         }
-        let before = Private::parse(plan.prior_private);
         let (after, warning) = model::plan_topup(
-            before,
-            get_i64(plan.prior, "topup_micros"),
-            plan.planned_attr("topup_micros").as_i64(),
+            *plan.prior_private,
+            plan.prior.and_then(|p| p.topup_micros.get()),
+            plan.planned.topup_micros.get(),
         );
-        plan.private = carry(plan.prior_private, before, after);
+        plan.private = after;
         if let Some(w) = warning {
             plan.diags
-                .attr_warning(Path::attr("topup_micros"), w.summary(), w.detail());
+                .attr_warning(Path::attr(Budget::TOPUP_MICROS), w.summary(), w.detail());
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(Value::Null, Vec::new(), d),
-        };
-        let op = op(&data.client, ctx, planned, timeouts::Op::Create);
-        self.create_budget(&data.client, &op, planned).await
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget>) -> Applied {
+        self.create_budget(ctx.client(), &ctx.op(), &req.planned)
+            .await
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
-        };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
-        let id = get_str(state, "instance_id").unwrap_or_default();
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        let budget = match data.client.get_budget(&op, id).await {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Budget, Private>) -> Applied {
+        let state = &req.state;
+        let id = state.instance_id.as_str().unwrap_or_default();
+        let budget = match ctx.client().get_budget(&ctx.op(), id).await {
             Ok(b) => b,
             // The instance (and so its budget) is gone: the next plan creates it again.
-            Err(e) if e.is_not_found() => {
-                return ReadOutcome {
-                    state: None,
-                    private: private.to_vec(),
-                    diags: Diagnostics::new(),
-                };
-            }
-            Err(e) => return keep(api_error("Unable to read budget", &e)),
+            Err(e) if e.is_not_found() => return Outcome::ok(None),
+            Err(e) => return api_error("Unable to read budget", &e).into(),
         };
-        let state_topup = get_i64(state, "topup_micros");
+        let state_topup = state.topup_micros.get();
         let now = Desired {
             instance_id: id.to_string(),
             // The cap is the server's: a change made elsewhere shows as drift.
             monthly_cap_micros: budget.monthly_cap_micros,
             topup_micros: model::topup_after_read(state_topup, &budget),
-            timeouts: attr_or_null(state, "timeouts").clone(),
+            timeouts: state.timeouts.clone(),
         };
-        let before = Private::parse(private);
-        let after = model::private_after_read(before, state_topup);
-        ReadOutcome {
-            state: Some(model::resource_state(&now, &budget)),
-            private: carry(private, before, after),
-            diags: Diagnostics::new(),
-        }
+        Outcome::ok(Some(model::resource_state(&now, &budget)))
+            .with_private(model::private_after_read(req.private, state_topup))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        private: &[u8],
-    ) -> Applied {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(prior.clone(), private.to_vec(), d),
-        };
-        let op = op(&data.client, ctx, planned, timeouts::Op::Update);
-        self.update_budget(&data.client, &op, prior, planned, private)
-            .await
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Budget, Private>) -> Applied {
+        self.update_budget(
+            ctx.client(),
+            &ctx.op(),
+            &req.prior,
+            &req.planned,
+            req.private,
+        )
+        .await
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return d,
-        };
-        let id = get_str(prior, "instance_id").unwrap_or_default();
-        let op = op(&data.client, ctx, prior, timeouts::Op::Delete);
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Budget, Private>) -> Outcome<()> {
+        let id = req.prior.instance_id.as_str().unwrap_or_default();
         // The budget cannot be removed: destroy sets the cap to 0 and keeps granted headroom.
         let body = PatchBudget {
             monthly_cap_micros: 0,
         };
-        match data.client.patch_budget(&op, id, &body).await {
-            Ok(_) => Diagnostics::new(),
+        match ctx.client().patch_budget(&ctx.op(), id, &body).await {
+            Ok(_) => Outcome::ok(()),
             // The instance is gone, and its budget with it.
-            Err(e) if e.is_not_found() => Diagnostics::new(),
+            Err(e) if e.is_not_found() => Outcome::ok(()),
             Err(e) => api_error(
                 "Unable to destroy budget (setting its monthly cap to 0)",
                 &e,
-            ),
+            )
+            .into(),
         }
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        if let Err(msg) = model::check_instance_id(id) {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
+        if let Err(msg) = schema::check_instance_id(id) {
             let mut d = Diagnostics::new();
             d.error(
                 "Invalid import id",
                 format!("{TYPE_NAME} is imported by the id of its instance; {msg}"),
             );
-            return Err(d);
+            return d.into();
         }
-        Ok((model::imported_state(id), Private::imported().to_bytes()))
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)).with_private(Private::imported()),
+            Err(d) => d.into(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
+    /// Committed state of every released schema version upgrades into the current typed
+    /// state; state of a newer provider is refused.
     #[test]
-    fn version_0_state_upgrades_unchanged() {
+    fn released_state_fixtures_upgrade_into_the_current_model() {
         // State as Terraform stores it for schema version 0.
-        let stored = serde_json::json!({
+        const VERSION_0: &[u8] = br#"{
             "instance_id": "abc123defg", "monthly_cap_micros": 5000000, "topup_micros": 1000000,
             "monthly_consumed_micros": 12, "monthly_remaining_micros": 4999988,
             "monthly_period": "2026-06", "topup_remaining_micros": 1000000,
             "updated_at": 1790000000, "timeouts": null
-        });
-        let serde_json::Value::Object(map) = stored else {
-            panic!("fixture is an object")
-        };
+        }"#;
         let r = BudgetResource;
         assert_eq!(r.schema().version, 0);
-        assert_eq!(r.upgrade_state(0, map.clone()), Ok(map.clone()));
-        assert!(r.upgrade_state(1, map).is_err());
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Budget::from_value(&v).expect("fits the current model");
+        assert_eq!(state.monthly_cap_micros.get(), Some(5_000_000));
+        assert_eq!(state.monthly_period.as_str(), Some("2026-06"));
+        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
         let ident = r.identity().expect("identity");
+        let seed = r.import_seed("abc123defg").expect("seed");
         assert_eq!(
-            ident.of(&model::imported_state("abc123defg")),
-            Some(Value::object([(
+            ident.of(&seed.to_value()),
+            Some(crate::sdk::Value::object([(
                 "instance_id",
-                Value::string("abc123defg")
+                crate::sdk::Value::string("abc123defg")
             )]))
         );
-    }
-
-    #[test]
-    fn unchanged_private_keeps_its_bytes() {
-        let p = Private::with_highest(3);
-        assert_eq!(carry(b"", Private::default(), Private::default()), b"");
-        assert_eq!(carry(b"", Private::default(), p), p.to_bytes());
-        assert_eq!(carry(&p.to_bytes(), p, p), p.to_bytes());
     }
 }

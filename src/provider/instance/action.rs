@@ -14,12 +14,13 @@ use async_trait::async_trait;
 
 use crate::api::{ApiError, Client, ExecResult, InstanceStatus, Op};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail};
-use crate::provider::values::{get_bool, get_str};
-use crate::sdk::validate::check;
-use crate::sdk::{Action, Attribute, Ctx, Diagnostics, Progress, Schema, Value, duration};
+use crate::sdk::model::Attr;
+use crate::sdk::validate::{Validator, check};
+use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Progress, Schema, duration};
 
-use super::resource::wait_healthy_advising;
+use super::health;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -37,90 +38,121 @@ pub const SHOWN_BYTES: usize = 4096;
 pub const FAILURE_TAIL_BYTES: usize = 2048;
 
 // ---------------------------------------------------------------------------------------------
-// Schemas
+// Configurations
 // ---------------------------------------------------------------------------------------------
 
-fn instance_id(what: &str) -> Attribute {
-    Attribute::string("instance_id")
-        .required()
-        .describe(what)
-        .validate(check("A non-empty instance id.", |v| match v.as_str() {
-            Some(s) if s.trim().is_empty() => Err("must not be empty".into()),
+/// A string that must not be blank.
+fn non_empty(what: &'static str) -> impl Validator + 'static {
+    check(what, |v| match v.as_str() {
+        Some(s) if s.trim().is_empty() => Err("must not be empty".into()),
+        _ => Ok(()),
+    })
+}
+
+/// A duration longer than zero.
+fn positive_duration() -> impl Validator + 'static {
+    check(
+        "A positive duration such as `\"30s\"`, `\"5m\"` or `\"1h\"`.",
+        |v| match v.as_str().map(duration::parse) {
+            Some(Ok(d)) if d.is_zero() => Err("must be longer than zero".into()),
+            Some(Err(e)) => Err(e),
             _ => Ok(()),
-        }))
+        },
+    )
 }
 
-fn timeout(default: &'static str, doc: &str) -> Attribute {
-    Attribute::string("timeout")
-        .optional()
-        .validate(check(
-            "A positive duration such as `\"30s\"`, `\"5m\"` or `\"1h\"`.",
-            |v| match v.as_str().map(duration::parse) {
-                Some(Ok(d)) if d.is_zero() => Err("must be longer than zero".into()),
-                Some(Err(e)) => Err(e),
-                _ => Ok(()),
-            },
-        ))
-        .describe(&format!("{doc} Default `\"{default}\"`."))
+fn timeout_doc(doc: &str, default: &str) -> String {
+    format!("{doc} Default `\"{default}\"`.")
 }
 
-fn wait_for_healthy(after: &str) -> Attribute {
-    Attribute::bool("wait_for_healthy")
-        .optional()
-        .describe(&format!(
-            "After the {after}, wait (within `timeout`) until the agent gateway's `/v1/health` answers `ok`, as `agent37_instance` does. Applies only to running instances of templates with agents and a default port. Default true."
-        ))
+fn wait_doc(after: &str) -> String {
+    format!(
+        "After the {after}, wait (within `timeout`) until the agent gateway's `/v1/health` answers `ok`, as `agent37_instance` does. Applies only to running instances of templates with agents and a default port. Default true."
+    )
+}
+
+const EXEC_DESCRIPTION: &str = "Runs a shell command on a running instance (`sh -c` inside it) and shows its output. The API answers only when the command ends, so a progress line is shown every few seconds while it runs; then stdout, stderr (each cut to its last 4 KB for display) and the exit code. A non-zero exit code fails the run unless `allow_failure = true`. The API stops commands after 280 seconds and caps each output stream at 512 KB (keeping its start and end). A command is never sent twice: if the call fails after it may have reached the instance, the command may have run.";
+
+/// The configuration of `agent37_instance_exec`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ExecConfig {
+    #[attr(
+        required,
+        describe = "The id of the instance to run the command on; it must be running.",
+        validate = non_empty("A non-empty instance id.")
+    )]
+    pub instance_id: Attr<String>,
+    #[attr(
+        required,
+        describe = "The command, run under `sh -c` in the instance.",
+        validate = non_empty("A non-empty command.")
+    )]
+    pub command: Attr<String>,
+    #[attr(
+        optional,
+        describe = "When true, a non-zero exit code is shown but does not fail the run. Default false."
+    )]
+    pub allow_failure: Attr<bool>,
+    #[attr(
+        optional,
+        validate = positive_duration(),
+        describe = &timeout_doc("How long to wait for the command, as a duration such as `\"90s\"` or `\"5m\"`. The API itself stops a command after 280 seconds (and answers an error), so a longer value only adds slack for the network. When this timeout passes first, the command may still be running on the instance.", EXEC_TIMEOUT)
+    )]
+    pub timeout: Attr<String>,
 }
 
 pub fn exec_schema() -> Schema {
-    Schema::new(
-        "Runs a shell command on a running instance (`sh -c` inside it) and shows its output. The API answers only when the command ends, so a progress line is shown every few seconds while it runs; then stdout, stderr (each cut to its last 4 KB for display) and the exit code. A non-zero exit code fails the run unless `allow_failure = true`. The API stops commands after 280 seconds and caps each output stream at 512 KB (keeping its start and end). A command is never sent twice: if the call fails after it may have reached the instance, the command may have run.",
-        vec![
-            instance_id("The id of the instance to run the command on; it must be running."),
-            Attribute::string("command")
-                .required()
-                .describe("The command, run under `sh -c` in the instance.")
-                .validate(check("A non-empty command.", |v| match v.as_str() {
-                    Some(s) if s.trim().is_empty() => Err("must not be empty".into()),
-                    _ => Ok(()),
-                })),
-            Attribute::bool("allow_failure")
-                .optional()
-                .describe("When true, a non-zero exit code is shown but does not fail the run. Default false."),
-            timeout(
-                EXEC_TIMEOUT,
-                "How long to wait for the command, as a duration such as `\"90s\"` or `\"5m\"`. The API itself stops a command after 280 seconds (and answers an error), so a longer value only adds slack for the network. When this timeout passes first, the command may still be running on the instance.",
-            ),
-        ],
-    )
+    ExecConfig::schema(EXEC_DESCRIPTION)
+}
+
+const RESTART_DESCRIPTION: &str = "Restarts a running instance's container (`POST /instances/{id}/restart`), keeping its data, then by default waits until it is healthy again.";
+
+/// The configuration of `agent37_instance_restart`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct RestartConfig {
+    #[attr(
+        required,
+        describe = "The id of the instance to restart; it must be running.",
+        validate = non_empty("A non-empty instance id.")
+    )]
+    pub instance_id: Attr<String>,
+    #[attr(optional, describe = &wait_doc("restart"))]
+    pub wait_for_healthy: Attr<bool>,
+    #[attr(
+        optional,
+        validate = positive_duration(),
+        describe = &timeout_doc("How long the restart and the wait for health may take together, as a duration such as `\"10m\"`.", LIFECYCLE_TIMEOUT)
+    )]
+    pub timeout: Attr<String>,
 }
 
 pub fn restart_schema() -> Schema {
-    Schema::new(
-        "Restarts a running instance's container (`POST /instances/{id}/restart`), keeping its data, then by default waits until it is healthy again.",
-        vec![
-            instance_id("The id of the instance to restart; it must be running."),
-            wait_for_healthy("restart"),
-            timeout(
-                LIFECYCLE_TIMEOUT,
-                "How long the restart and the wait for health may take together, as a duration such as `\"10m\"`.",
-            ),
-        ],
-    )
+    RestartConfig::schema(RESTART_DESCRIPTION)
+}
+
+const UPDATE_DESCRIPTION: &str = "Updates an instance to its template's current image (`POST /instances/{id}/update`), keeping its data; shows the old and new `image_ref`. A running or failed instance is restarted on the new image (and waited for, by default); a stopped one records the new image and stays stopped. An `agent37_instance` whose `image_ref` changes this way shows the new value at its next refresh.";
+
+/// The configuration of `agent37_instance_update`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct UpdateConfig {
+    #[attr(
+        required,
+        describe = "The id of the instance to update.",
+        validate = non_empty("A non-empty instance id.")
+    )]
+    pub instance_id: Attr<String>,
+    #[attr(optional, describe = &wait_doc("update"))]
+    pub wait_for_healthy: Attr<bool>,
+    #[attr(
+        optional,
+        validate = positive_duration(),
+        describe = &timeout_doc("How long the update and the wait for health may take together, as a duration such as `\"10m\"`.", LIFECYCLE_TIMEOUT)
+    )]
+    pub timeout: Attr<String>,
 }
 
 pub fn update_schema() -> Schema {
-    Schema::new(
-        "Updates an instance to its template's current image (`POST /instances/{id}/update`), keeping its data; shows the old and new `image_ref`. A running or failed instance is restarted on the new image (and waited for, by default); a stopped one records the new image and stays stopped. An `agent37_instance` whose `image_ref` changes this way shows the new value at its next refresh.",
-        vec![
-            instance_id("The id of the instance to update."),
-            wait_for_healthy("update"),
-            timeout(
-                LIFECYCLE_TIMEOUT,
-                "How long the update and the wait for health may take together, as a duration such as `\"10m\"`.",
-            ),
-        ],
-    )
+    UpdateConfig::schema(UPDATE_DESCRIPTION)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,8 +160,8 @@ pub fn update_schema() -> Schema {
 // ---------------------------------------------------------------------------------------------
 
 /// The configured `timeout`, or `default` (validation has refused bad values already).
-fn timeout_of(config: &Value, default: &str) -> Duration {
-    let text = get_str(config, "timeout").unwrap_or(default);
+fn timeout_of(timeout: &Attr<String>, default: &str) -> Duration {
+    let text = timeout.as_str().unwrap_or(default);
     duration::parse(text)
         .or_else(|_| duration::parse(default))
         .unwrap_or(crate::sdk::timeouts::DEFAULT)
@@ -243,21 +275,6 @@ fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
 // I/O
 // ---------------------------------------------------------------------------------------------
 
-/// What every action starts with: the configured client, the target instance and an operation
-/// bounded by the action's `timeout` (else `default_timeout`) and cancelled with Terraform's stop.
-fn start<'a>(
-    ctx: &'a Ctx<Agent37Data>,
-    config: &'a Value,
-    default_timeout: &str,
-) -> Result<(&'a Client, &'a str, Op), Diagnostics> {
-    let client = &ctx.configured()?.client;
-    let id = get_str(config, "instance_id").unwrap_or_default();
-    let op = client
-        .op(timeout_of(config, default_timeout))
-        .with_cancel(ctx.cancel.clone());
-    Ok((client, id, op))
-}
-
 /// Awaits `fut`, sending "`what` after Ns…" every [`TICK`] while it runs.
 async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Output {
     let start = tokio::time::Instant::now();
@@ -279,20 +296,21 @@ async fn wait_ready(
     client: &Client,
     op: &Op,
     id: &str,
-    config: &Value,
+    wait: &Attr<bool>,
     progress: &Progress,
     what: &str,
 ) -> Diagnostics {
-    if get_bool(config, "wait_for_healthy") == Some(false) {
+    if wait.get() == Some(false) {
         return Diagnostics::new();
     }
-    wait_healthy(client, op, id, progress, what)
+    wait_running_healthy(client, op, id, progress, what)
         .await
         .err()
         .unwrap_or_default()
 }
 
-async fn wait_healthy(
+/// Re-reads the instance and, when it runs, waits for its gateway with the resource's poll.
+async fn wait_running_healthy(
     client: &Client,
     op: &Op,
     id: &str,
@@ -311,7 +329,7 @@ async fn wait_healthy(
         "The {what} itself succeeded; raise the action's `timeout`, or set `wait_for_healthy = false`."
     );
     with_ticks(
-        wait_healthy_advising(client, op, &inst, &advice),
+        health::wait_for_healthy(client, op, &inst, &advice),
         progress,
         "Still waiting for health",
     )
@@ -324,6 +342,8 @@ pub struct ExecAction;
 
 #[async_trait]
 impl Action<Agent37Data> for ExecAction {
+    type Config = ExecConfig;
+
     fn type_name(&self) -> &'static str {
         EXEC
     }
@@ -332,29 +352,31 @@ impl Action<Agent37Data> for ExecAction {
         exec_schema()
     }
 
+    fn timeout(&self, config: &ExecConfig) -> Duration {
+        timeout_of(&config.timeout, EXEC_TIMEOUT)
+    }
+
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: ExecConfig,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, EXEC_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
-        let command = get_str(config, "command").unwrap_or_default();
-        let allow_failure = get_bool(config, "allow_failure").unwrap_or(false);
+    ) -> Outcome<()> {
+        let (client, op) = (ctx.client(), ctx.op());
+        let id = config.instance_id.as_str().unwrap_or_default();
+        let command = config.command.as_str().unwrap_or_default();
+        let allow_failure = config.allow_failure.get().unwrap_or(false);
         progress.send(format!("Running the command on instance {id}…"));
         // The client never re-sends an exec that may have reached the server.
         let result =
             match with_ticks(client.exec(&op, id, command), progress, "Still running").await {
                 Ok(r) => r,
-                Err(e) => return exec_error(id, &e),
+                Err(e) => return exec_error(id, &e).into(),
             };
         for message in exec_report(&result, allow_failure) {
             progress.send(message);
         }
-        exec_failure(id, &result, allow_failure)
+        exec_failure(id, &result, allow_failure).into()
     }
 }
 
@@ -362,8 +384,14 @@ pub struct RestartAction;
 
 #[async_trait]
 impl Action<Agent37Data> for RestartAction {
+    type Config = RestartConfig;
+
     fn type_name(&self) -> &'static str {
         RESTART
+    }
+
+    fn timeout(&self, config: &RestartConfig) -> Duration {
+        timeout_of(&config.timeout, LIFECYCLE_TIMEOUT)
     }
 
     fn schema(&self) -> Schema {
@@ -373,13 +401,11 @@ impl Action<Agent37Data> for RestartAction {
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: Self::Config,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
+    ) -> Outcome<()> {
+        let (client, op) = (ctx.client(), ctx.op());
+        let id = config.instance_id.as_str().unwrap_or_default();
         progress.send(format!("Restarting instance {id}…"));
         match with_ticks(
             client.restart_instance(&op, id),
@@ -392,9 +418,18 @@ impl Action<Agent37Data> for RestartAction {
                 "Instance {id} restarted (status {})",
                 ack.status.as_str()
             )),
-            Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e),
+            Err(e) => return api_error(&format!("Unable to restart instance {id}"), &e).into(),
         }
-        wait_ready(client, &op, id, config, progress, "restart").await
+        wait_ready(
+            client,
+            &op,
+            id,
+            &config.wait_for_healthy,
+            progress,
+            "restart",
+        )
+        .await
+        .into()
     }
 }
 
@@ -402,8 +437,14 @@ pub struct UpdateAction;
 
 #[async_trait]
 impl Action<Agent37Data> for UpdateAction {
+    type Config = UpdateConfig;
+
     fn type_name(&self) -> &'static str {
         UPDATE
+    }
+
+    fn timeout(&self, config: &UpdateConfig) -> Duration {
+        timeout_of(&config.timeout, LIFECYCLE_TIMEOUT)
     }
 
     fn schema(&self) -> Schema {
@@ -413,16 +454,14 @@ impl Action<Agent37Data> for UpdateAction {
     async fn invoke(
         &self,
         ctx: &Ctx<Agent37Data>,
-        config: &Value,
+        config: Self::Config,
         progress: &Progress,
-    ) -> Diagnostics {
-        let (client, id, op) = match start(ctx, config, LIFECYCLE_TIMEOUT) {
-            Ok(started) => started,
-            Err(d) => return d,
-        };
+    ) -> Outcome<()> {
+        let (client, op) = (ctx.client(), ctx.op());
+        let id = config.instance_id.as_str().unwrap_or_default();
         let before = match client.get_instance(&op, id).await {
             Ok(i) => i,
-            Err(e) => return api_error(&format!("Unable to read instance {id}"), &e),
+            Err(e) => return api_error(&format!("Unable to read instance {id}"), &e).into(),
         };
         progress.send(format!(
             "Updating instance {id} to template {:?}'s current image (image_ref now {})…",
@@ -431,7 +470,7 @@ impl Action<Agent37Data> for UpdateAction {
         let ack =
             match with_ticks(client.update_instance(&op, id), progress, "Still updating").await {
                 Ok(a) => a,
-                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e),
+                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e).into(),
             };
         let new = ack.image_ref.as_deref().unwrap_or(&before.image_ref);
         progress.send(if new == before.image_ref {
@@ -439,15 +478,24 @@ impl Action<Agent37Data> for UpdateAction {
         } else {
             format!("image_ref: {} → {new}", before.image_ref)
         });
-        wait_ready(client, &op, id, config, progress, "update").await
+        wait_ready(
+            client,
+            &op,
+            id,
+            &config.wait_for_healthy,
+            progress,
+            "update",
+        )
+        .await
+        .into()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Path;
     use crate::sdk::validate::validate_block;
+    use crate::sdk::{Path, Value};
 
     fn result(code: i64, stdout: &str, stderr: &str, truncated: bool) -> ExecResult {
         ExecResult {
@@ -543,13 +591,41 @@ mod tests {
         assert!(errors(&cfg(Value::string("90s"))).is_empty());
         assert_eq!(errors(&cfg(Value::string("soon"))), ["timeout"]);
         assert_eq!(errors(&cfg(Value::string("0s"))), ["timeout"]);
+        let config = |t: Value| ExecConfig::from_value(&cfg(t)).expect("model");
         assert_eq!(
-            timeout_of(&cfg(Value::Null), EXEC_TIMEOUT),
+            ExecAction.timeout(&config(Value::Null)),
             Duration::from_secs(300)
         );
         assert_eq!(
-            timeout_of(&cfg(Value::string("90s")), EXEC_TIMEOUT),
+            ExecAction.timeout(&config(Value::string("90s"))),
             Duration::from_secs(90)
         );
+    }
+
+    /// Each action's configuration model reads and writes exactly its schema's shape.
+    #[test]
+    fn every_configuration_has_exactly_its_schema_shape() {
+        use crate::sdk::model::conforms;
+        let exec = ExecConfig {
+            instance_id: "abc123defg".into(),
+            command: "true".into(),
+            ..ExecConfig::default()
+        };
+        conforms(&exec.to_value(), &exec_schema().value_type())
+            .unwrap_or_else(|e| panic!("agent37_instance_exec: {e}"));
+        let restart = RestartConfig {
+            instance_id: "abc123defg".into(),
+            wait_for_healthy: false.into(),
+            ..RestartConfig::default()
+        };
+        conforms(&restart.to_value(), &restart_schema().value_type())
+            .unwrap_or_else(|e| panic!("agent37_instance_restart: {e}"));
+        let update = UpdateConfig {
+            instance_id: "abc123defg".into(),
+            timeout: "1m".into(),
+            ..UpdateConfig::default()
+        };
+        conforms(&update.to_value(), &update_schema().value_type())
+            .unwrap_or_else(|e| panic!("agent37_instance_update: {e}"));
     }
 }

@@ -1,31 +1,26 @@
-//! Data sources `agent37_instance`, `agent37_instances` and `agent37_instance_urls`.
+//! Data sources `agent37_instance`, `agent37_instances` and `agent37_instance_urls`: I/O only;
+//! their models live in `schema`.
 
 use async_trait::async_trait;
 
-use crate::api::{Client, Instance};
+use crate::api;
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Path, Schema, Value};
+use crate::sdk::{Ctx, DataSource, Diagnostics, Model, Outcome, Path, Schema};
 
-use super::{model, schema};
+use super::schema::{
+    INSTANCE_DATA, INSTANCE_URLS_DATA, INSTANCES_DATA, InstanceData, InstanceFields,
+    InstanceUrlsData, InstancesData,
+};
 
-fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
-    ctx.configured().map(|d| &d.client)
-}
-
-/// Reads the instance whose id is in attribute `attr` of `config`; a missing one is an error on
-/// that attribute.
+/// Reads the instance `id` names; a missing one is an error on the attribute `attr`.
 async fn get_by_id(
     ctx: &Ctx<Agent37Data>,
-    config: &Value,
+    id: &str,
     attr: &str,
-) -> Result<Instance, Diagnostics> {
-    let client = client(ctx)?;
-    let id = get_str(config, attr).unwrap_or_default();
-    let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-    client.get_instance(&op, id).await.map_err(|e| {
+) -> Result<api::Instance, Diagnostics> {
+    ctx.client().get_instance(&ctx.op(), id).await.map_err(|e| {
         if e.is_not_found() {
             let mut d = Diagnostics::new();
             d.attr_error(
@@ -40,103 +35,85 @@ async fn get_by_id(
     })
 }
 
-pub struct InstanceData;
+pub struct InstanceDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for InstanceData {
+impl DataSource<Agent37Data> for InstanceDataSource {
+    type Model = InstanceData;
+
     fn type_name(&self) -> &'static str {
         "agent37_instance"
     }
 
     fn schema(&self) -> Schema {
-        schema::data_instance()
+        InstanceData::schema(INSTANCE_DATA)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        match get_by_id(ctx, config, "id").await {
-            Ok(inst) => (
-                Value::Object(model::instance_fields(&inst)),
-                Diagnostics::new(),
-            ),
-            Err(d) => (Value::Null, d),
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: InstanceData,
+    ) -> Outcome<Option<InstanceData>> {
+        let id = config.id.as_str().unwrap_or_default();
+        match get_by_id(ctx, id, InstanceData::ID).await {
+            Ok(inst) => Outcome::ok(Some(InstanceData {
+                fields: InstanceFields::from_api(&inst),
+                ..config
+            })),
+            Err(d) => d.into(),
         }
     }
 }
 
-pub struct InstancesData;
+pub struct InstancesDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for InstancesData {
+impl DataSource<Agent37Data> for InstancesDataSource {
+    type Model = InstancesData;
+
     fn type_name(&self) -> &'static str {
         "agent37_instances"
     }
 
     fn schema(&self) -> Schema {
-        schema::data_instances()
+        InstancesData::schema(INSTANCES_DATA)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return (Value::Null, d),
-        };
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = match client.list_instances(&op).await {
-            Ok(all) => all,
-            Err(e) => return (Value::Null, api_error("Unable to list instances", &e)),
-        };
-        let filters = model::Filters::from_config(config);
-        let found: Vec<&Instance> = all
-            .iter()
-            .filter(|i| !model::is_gone(&i.status) && filters.matches(i))
-            .collect();
-        let mut out = match config {
-            Value::Object(m) => m.clone(),
-            _ => Default::default(),
-        };
-        out.insert(
-            "instances".into(),
-            Value::list(
-                found
-                    .iter()
-                    .map(|i| Value::Object(model::instance_fields(i))),
-            ),
-        );
-        out.insert(
-            "ids".into(),
-            Value::list(found.iter().map(|i| Value::string(i.id.clone()))),
-        );
-        (Value::Object(out), Diagnostics::new())
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: InstancesData,
+    ) -> Outcome<Option<InstancesData>> {
+        match ctx.client().list_instances(&ctx.op()).await {
+            Ok(all) => Outcome::ok(Some(InstancesData::found(config.filters, &all))),
+            Err(e) => api_error("Unable to list instances", &e).into(),
+        }
     }
 }
 
-pub struct InstanceUrlsData;
+pub struct InstanceUrlsDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for InstanceUrlsData {
+impl DataSource<Agent37Data> for InstanceUrlsDataSource {
+    type Model = InstanceUrlsData;
+
     fn type_name(&self) -> &'static str {
         "agent37_instance_urls"
     }
 
     fn schema(&self) -> Schema {
-        schema::data_instance_urls()
+        InstanceUrlsData::schema(INSTANCE_URLS_DATA)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        match get_by_id(ctx, config, "instance_id").await {
-            Ok(inst) => (
-                Value::object([
-                    ("instance_id", Value::string(inst.id.clone())),
-                    (
-                        "url",
-                        inst.default_url().map(Value::string).unwrap_or(Value::Null),
-                    ),
-                    ("ports", model::ports_value(&inst.ports)),
-                    ("urls", model::urls_value(&inst.ports)),
-                ]),
-                Diagnostics::new(),
-            ),
-            Err(d) => (Value::Null, d),
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: InstanceUrlsData,
+    ) -> Outcome<Option<InstanceUrlsData>> {
+        let id = config.instance_id.as_str().unwrap_or_default();
+        match get_by_id(ctx, id, InstanceUrlsData::INSTANCE_ID).await {
+            Ok(inst) => Outcome::ok(Some(InstanceUrlsData::from_api(&inst))),
+            Err(d) => d.into(),
         }
     }
 }

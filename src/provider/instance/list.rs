@@ -3,105 +3,48 @@
 //! state an import would produce (so the identity, the resource object and the generated
 //! configuration are right).
 
-use async_trait::async_trait;
+use crate::api;
+use crate::provider::list::Filter;
+use crate::sdk::Listed;
 
-use crate::api::Instance;
-use crate::provider::Agent37Data;
-use crate::provider::errors::api_error;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, Diagnostics, ListResource, Listed, Schema, Value};
+use super::model::Instance;
+use super::schema::InstanceFilters;
 
-use super::{model, schema};
+pub const DESCRIPTION: &str = "Finds the workspace's instances for `terraform query` (newest first), optionally filtered like the `agent37_instances` data source; every filter given must match. Each result is named by the instance's `name` (or its id when it has none), carries its identity `{ id }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.";
 
-/// The filters of `agent37_instances` (its configurable attributes), without its results.
-pub fn list_schema() -> Schema {
-    let filters = schema::data_instances()
-        .block
-        .attributes
-        .into_iter()
-        .filter(|a| !a.computed)
-        .collect();
-    Schema::new(
-        "Finds the workspace's instances for `terraform query` (newest first), optionally filtered like the `agent37_instances` data source; every filter given must match. Each result is named by the instance's `name` (or its id when it has none), carries its identity `{ id }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.",
-        filters,
-    )
+impl Filter<api::Instance> for InstanceFilters {
+    fn wants(&self, inst: &api::Instance) -> bool {
+        self.matches(inst)
+    }
 }
 
-/// What `terraform query` shows and imports for one instance: exactly the state that
-/// `import` followed by `read` produces.
-pub fn listed(inst: &Instance) -> Listed {
+/// What `terraform query` shows and imports for one instance: what an import (whose seed has
+/// only the id, which `from_api` does not read) followed by a read produces.
+pub fn listed(inst: &api::Instance) -> Listed<Instance> {
     Listed {
         display_name: inst.name.clone().unwrap_or_else(|| inst.id.clone()),
-        state: model::instance_state(inst, &model::import_state(&inst.id)),
-    }
-}
-
-pub struct InstanceList;
-
-#[async_trait]
-impl ListResource<Agent37Data> for InstanceList {
-    fn type_name(&self) -> &'static str {
-        "agent37_instance"
-    }
-
-    fn schema(&self) -> Schema {
-        list_schema()
-    }
-
-    async fn list(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        config: &Value,
-    ) -> Result<Vec<Listed>, Diagnostics> {
-        let client = &ctx.configured()?.client;
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = client
-            .list_instances(&op)
-            .await
-            .map_err(|e| api_error("Unable to list instances", &e))?;
-        let filters = model::Filters::from_config(config);
-        Ok(all
-            .iter()
-            .filter(|i| !model::is_gone(&i.status) && filters.matches(i))
-            .map(listed)
-            .collect())
+        state: Instance::from_api(inst, &Instance::default()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{InstanceStatus, Port, Resources};
-    use crate::provider::values::get_str;
+    use crate::api::InstanceStatus;
+    use crate::provider::instance::resource::InstanceResource;
+    use crate::sdk::model::conforms;
+    use crate::sdk::{Model, Resource};
 
-    fn inst(name: Option<&str>) -> Instance {
-        Instance {
-            id: "abc123defg".into(),
-            status: InstanceStatus::Stopped,
-            template: "agent37-hermes".into(),
-            image_ref: "ghcr.io/agent37-platform/hermes:1".into(),
-            resources: Resources {
-                cpu: 2,
-                memory: 4,
-                disk: 6,
-            },
-            ports: vec![Port {
-                port: 3737,
-                default: true,
-                url: "https://abc123defg.agent37.app".into(),
-            }],
-            user: None,
-            name: name.map(str::to_string),
-            metadata: None,
-            paid_through: Some(100),
-            past_due: false,
-            created: 10,
-        }
+    fn inst(name: Option<&str>) -> api::Instance {
+        let mut i = crate::provider::instance::model::tests::inst();
+        i.status = InstanceStatus::Stopped;
+        i.name = name.map(str::to_string);
+        i
     }
 
     #[test]
     fn schema_is_the_data_source_filters() {
-        let names: Vec<_> = list_schema()
+        let names: Vec<_> = InstanceFilters::schema(DESCRIPTION)
             .block
             .attributes
             .iter()
@@ -115,11 +58,26 @@ mod tests {
         let i = inst(Some("bot"));
         let l = listed(&i);
         assert_eq!(l.display_name, "bot");
-        assert_eq!(
-            l.state,
-            model::instance_state(&i, &model::import_state(&i.id))
-        );
-        assert_eq!(get_str(&l.state, "state"), Some("stopped"));
+        let seed = InstanceResource.import_seed(&i.id).expect("seed");
+        assert_eq!(l.state, Instance::from_api(&i, &seed));
+        assert_eq!(l.state.state.as_str(), Some("stopped"));
         assert_eq!(listed(&inst(None)).display_name, "abc123defg");
+    }
+
+    /// The list's filters and the states it finds have exactly their schemas' shapes.
+    #[test]
+    fn filters_and_found_states_have_exactly_their_schema_shape() {
+        let state_ty = InstanceResource.schema().value_type();
+        conforms(&listed(&inst(None)).state.to_value(), &state_ty)
+            .unwrap_or_else(|e| panic!("agent37_instance (listed): {e}"));
+        let filters = InstanceFilters {
+            user: "u".into(),
+            ..InstanceFilters::default()
+        };
+        conforms(
+            &filters.to_value(),
+            &InstanceFilters::schema(DESCRIPTION).value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_instance (list config): {e}"));
     }
 }

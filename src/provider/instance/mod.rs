@@ -1,38 +1,46 @@
 //! `agent37_instance` (resource), and the data sources `agent37_instance`, `agent37_instances`
 //! and `agent37_instance_urls`.
 //!
-//! - `schema`: what users write and read (with the docs).
-//! - `model`: pure decisions (shapes, validation, planning, update steps, API ↔ values).
+//! - `model`: the resource's typed state (its schema, declared once, with the docs) and the
+//!   pure decisions on it (validators, planning, update steps, API ↔ state).
+//! - `shape`: the shape table and the validators of `cpu`, `memory` and `disk` (pure).
+//! - `sizing`: the rules across the three: configuration checks and their plan (pure).
+//! - `schema`: the data sources' models (what users read, with the docs) and API → model.
 //! - `resource`, `data_source`: the I/O.
+//! - `health`: waiting for a healthy instance, shared by the resource and the actions.
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
 mod data_source;
+mod health;
 mod list;
 pub mod model;
 mod resource;
 pub mod schema;
+pub mod shape;
+pub mod sizing;
 
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::{Action, DataSource, ListResource, Resource};
+use crate::provider::list::ListOf;
+use crate::sdk::traits::{DynAction, DynDataSource, DynListResource, DynResource};
 
-pub fn resources() -> Vec<Arc<dyn Resource<Agent37Data>>> {
+pub fn resources() -> Vec<Arc<dyn DynResource<Agent37Data>>> {
     vec![Arc::new(resource::InstanceResource)]
 }
 
-pub fn data_sources() -> Vec<Arc<dyn DataSource<Agent37Data>>> {
+pub fn data_sources() -> Vec<Arc<dyn DynDataSource<Agent37Data>>> {
     vec![
-        Arc::new(data_source::InstanceData),
-        Arc::new(data_source::InstancesData),
-        Arc::new(data_source::InstanceUrlsData),
+        Arc::new(data_source::InstanceDataSource),
+        Arc::new(data_source::InstancesDataSource),
+        Arc::new(data_source::InstanceUrlsDataSource),
     ]
 }
 
-pub fn actions() -> Vec<Arc<dyn Action<Agent37Data>>> {
+pub fn actions() -> Vec<Arc<dyn DynAction<Agent37Data>>> {
     vec![
         Arc::new(action::ExecAction),
         Arc::new(action::RestartAction),
@@ -40,6 +48,10 @@ pub fn actions() -> Vec<Arc<dyn Action<Agent37Data>>> {
     ]
 }
 
-pub fn list_resources() -> Vec<Arc<dyn ListResource<Agent37Data>>> {
-    vec![Arc::new(list::InstanceList)]
+pub fn list_resources() -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
+    vec![Arc::new(ListOf::<_, schema::InstanceFilters, _>::new(
+        "agent37_instance",
+        list::DESCRIPTION,
+        list::listed,
+    ))]
 }

@@ -1,21 +1,23 @@
-//! The pure part of `agent37_instance`: the shape table, static validation, plan decisions,
-//! the steps of an update, and conversions between API instances and Terraform values.
-//! Unit-tested at the bottom of this file.
+//! The pure part of `agent37_instance`: its typed state (the schema is declared once, here),
+//! the attribute validators, plan decisions, the steps of an update, and conversions between API
+//! instances and the state. The shape rules live in `shape` and `sizing`. Unit-tested at the
+//! bottom.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
 use crate::api::{
-    CreateInstance, Instance, InstanceStatus, Patch, PatchInstance, Port, Resize, ResourcesRequest,
+    self, CreateInstance, InstanceStatus, Patch, PatchInstance, Resize, ResourcesRequest,
 };
-use crate::provider::values::{attr_or_null, get_bool, get_i64, get_str, keep_empty_form};
-use crate::sdk::{Diagnostics, Path, Value};
+use crate::provider::values::keep_empty_form;
+use crate::sdk::model::Attr;
+use crate::sdk::timeouts::Timeouts;
+use crate::sdk::validate::{OneOf, StrLen, check};
+use crate::sdk::{Model, Value};
 
-pub const DEFAULT_TEMPLATE: &str = "agent37-hermes";
-/// The only template that may use the 1/3 shape.
-pub const SMALL_TEMPLATE: &str = "agent37-hermes-small";
-pub const SYSTEM_TEMPLATES: [&str; 3] = [DEFAULT_TEMPLATE, SMALL_TEMPLATE, "agent37-openclaw"];
+use super::shape::{self, DEFAULT_TEMPLATE, SYSTEM_TEMPLATES};
+
 pub const NAME_MAX_CHARS: usize = 60;
 pub const USER_MAX_CHARS: usize = 200;
 pub const METADATA_MAX_BYTES: usize = 4096;
@@ -23,92 +25,19 @@ pub const METADATA_MAX_BYTES: usize = 4096;
 pub const RUNNING: &str = "running";
 pub const STOPPED: &str = "stopped";
 
-/// One cpu/memory pair of the contract with its disk range (GB).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    pub cpu: i64,
-    pub memory: i64,
-    pub disk_min: i64,
-    pub disk_max: i64,
-}
+/// The first released schema.
+pub const VERSION: i64 = 0;
 
-pub const SHAPES: [Shape; 4] = [
-    Shape {
-        cpu: 1,
-        memory: 3,
-        disk_min: 6,
-        disk_max: 20,
-    },
-    Shape {
-        cpu: 2,
-        memory: 4,
-        disk_min: 6,
-        disk_max: 20,
-    },
-    Shape {
-        cpu: 4,
-        memory: 8,
-        disk_min: 20,
-        disk_max: 40,
-    },
-    Shape {
-        cpu: 8,
-        memory: 16,
-        disk_min: 40,
-        disk_max: 80,
-    },
-];
+/// The resource's description (the docs' first paragraph).
+pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Creating one charges a day of compute; growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
 
-/// Disk range of every template's default (smallest) shape: 1/3 and 2/4 share it.
-pub const DEFAULT_DISK: (i64, i64) = (6, 20);
-
-/// The shapes in words, for diagnostics and docs.
-pub const SHAPES_TEXT: &str =
-    "1 vCPU / 3 GB (template `agent37-hermes-small` only), 2 / 4, 4 / 8 or 8 / 16";
-
-pub fn shape(cpu: i64, memory: i64) -> Option<Shape> {
-    SHAPES
-        .into_iter()
-        .find(|s| s.cpu == cpu && s.memory == memory)
-}
-
-pub fn shape_by_cpu(cpu: i64) -> Option<Shape> {
-    SHAPES.into_iter().find(|s| s.cpu == cpu)
-}
-
-pub fn shape_by_memory(memory: i64) -> Option<Shape> {
-    SHAPES.into_iter().find(|s| s.memory == memory)
-}
+pub(super) const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range): 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80. 4 / 8 and 8 / 16 need a paid workspace.";
+pub(super) const PORTS_DOC: &str = "The template's ports, as snapshotted when the instance was created, each with the URL that serves it. Empty for a template without ports.";
+pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates), or null when the template has no default port.";
 
 // ---------------------------------------------------------------------------------------------
 // Attribute validators (known, non-null values only)
 // ---------------------------------------------------------------------------------------------
-
-pub fn check_cpu(v: &Value) -> Result<(), String> {
-    match v.as_i64().and_then(shape_by_cpu) {
-        Some(_) => Ok(()),
-        None => Err(format!(
-            "{} is not a vCPU count of a shape; allowed: 1, 2, 4 or 8 (shapes: {SHAPES_TEXT})",
-            number_text(v)
-        )),
-    }
-}
-
-pub fn check_memory(v: &Value) -> Result<(), String> {
-    match v.as_i64().and_then(shape_by_memory) {
-        Some(_) => Ok(()),
-        None => Err(format!(
-            "{} is not a memory size (GB) of a shape; allowed: 3, 4, 8 or 16 (shapes: {SHAPES_TEXT})",
-            number_text(v)
-        )),
-    }
-}
-
-fn number_text(v: &Value) -> String {
-    v.as_number()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| "the value".into())
-}
 
 /// A system template, or a workspace template name (`^[a-z][a-z0-9-]{1,62}$`, not `agent37-*`).
 /// Raw image references are refused: an instance is always made from a template.
@@ -148,7 +77,7 @@ pub fn check_metadata(v: &Value) -> Result<(), String> {
     if !v.is_fully_known() {
         return Ok(());
     }
-    let Some(map) = metadata_json(v) else {
+    let Some(map) = metadata_object(v) else {
         return Ok(());
     };
     let size = serde_json::to_string(&Json::Object(map))
@@ -163,84 +92,186 @@ pub fn check_metadata(v: &Value) -> Result<(), String> {
     }
 }
 
+/// A `map(string)` value as a JSON object of its string entries.
+fn metadata_object(v: &Value) -> Option<Map<String, Json>> {
+    v.as_map().map(|m| {
+        m.iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), Json::String(s.to_string()))))
+            .collect()
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
-// Whole-configuration validation
+// The state
 // ---------------------------------------------------------------------------------------------
 
-/// A known integer attribute of the configuration (None for null or unknown).
-fn known_int(config: &Value, name: &str) -> Option<i64> {
-    get_i64(config, name)
+/// Key/value pairs stored with an instance (`map(string)`; a configuration may hold a null).
+pub type Metadata = BTreeMap<String, Option<String>>;
+
+/// One port of an instance, with the URL that serves it.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct Port {
+    #[attr(computed, describe = "The port number inside the instance.")]
+    pub port: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "Whether this is the template's default port (served at `url`)."
+    )]
+    pub default: Attr<bool>,
+    #[attr(computed, describe = "The URL that serves this port.")]
+    pub url: Attr<String>,
 }
 
-fn is_unknown(config: &Value, name: &str) -> bool {
-    !attr_or_null(config, name).is_known()
+/// The state of `agent37_instance`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct Instance {
+    #[attr(
+        computed,
+        describe = "The instance id (10 lowercase letters and digits), also the DNS label of its URLs. Import with it: `terraform import agent37_instance.example <id>`."
+    )]
+    pub id: Attr<String>,
+    #[attr(
+        default = Value::string(DEFAULT_TEMPLATE),
+        requires_replace,
+        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`). Default `\"agent37-hermes\"`. Changing it replaces the instance.",
+        validate = check("A system template, or a workspace template name: a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`.", check_template)
+    )]
+    pub template: Attr<String>,
+    #[attr(
+        optional,
+        computed,
+        describe = &format!("vCPUs: 1, 2, 4 or 8. With `memory`, it must form a shape; set alone, `memory` follows from the shape. Default: the template's smallest shape (1 for `agent37-hermes-small`, else 2). Growing resizes in place; shrinking replaces the instance. {SHAPES_DOC}"),
+        validate = check("One of 1, 2, 4, 8, forming a shape with `memory`.", shape::check_cpu)
+    )]
+    pub cpu: Attr<i64>,
+    #[attr(
+        optional,
+        computed,
+        describe = "Memory in GB: 3, 4, 8 or 16, paired with `cpu` (1/3, 2/4, 4/8, 8/16); set alone, `cpu` follows from the shape. Default: the template's smallest shape. Growing resizes in place; shrinking replaces the instance.",
+        validate = check("One of 3, 4, 8, 16, forming a shape with `cpu`.", shape::check_memory)
+    )]
+    pub memory: Attr<i64>,
+    #[attr(
+        optional,
+        computed,
+        describe = "Disk in GB, within the shape's range (6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16). Default: the range's minimum. Growing resizes in place (growing the shape raises the disk to the new shape's minimum); shrinking replaces the instance.",
+        validate = check("A whole number of GB within the shape's range (6–80 overall).", shape::check_disk_overall)
+    )]
+    pub disk: Attr<i64>,
+    #[attr(
+        optional,
+        describe = "A label, at most 60 characters. Changed in place; removing it clears it.",
+        validate = StrLen { min: 0, max: NAME_MAX_CHARS }
+    )]
+    pub name: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Your attribution tag for the instance (for example your customer's id), at most 200 characters; never interpreted. Changed in place; removing it clears it.",
+        validate = StrLen { min: 0, max: USER_MAX_CHARS }
+    )]
+    pub user: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Key/value pairs stored with the instance, at most 4096 bytes as compact JSON. Replaced whole in place.",
+        validate = check("At most 4096 bytes as compact JSON.", check_metadata)
+    )]
+    pub metadata: Attr<Metadata>,
+    #[attr(
+        default = Value::string(RUNNING),
+        describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown).",
+        validate = OneOf(&[RUNNING, STOPPED])
+    )]
+    pub state: Attr<String>,
+    #[attr(default = Value::bool(false), describe = "When true, a plan whose template's current `image_ref` differs from the instance's shows an in-place update that pulls the new image (keeping the data). Default false.")]
+    pub auto_update: Attr<bool>,
+    #[attr(default = Value::bool(true), describe = "After create and start, wait (within the timeout) until the agent gateway's `/v1/health` answers `ok`. Applies only to templates with agents and a default port. Default true.")]
+    pub wait_for_healthy: Attr<bool>,
+    #[attr(
+        computed,
+        unknown_on_update,
+        describe = "The platform's status: `running`, `stopped`, `failed`, or a transition (`provisioning`, `starting`, `stopping`, `restarting`, `updating`, `deleting`)."
+    )]
+    pub status: Attr<String>,
+    #[attr(
+        computed,
+        unknown_on_update,
+        describe = "The image the instance runs now (changes when it is updated to the template's current image)."
+    )]
+    pub image_ref: Attr<String>,
+    #[attr(computed, describe = URL_DOC)]
+    pub url: Attr<String>,
+    #[attr(computed, describe = PORTS_DOC)]
+    pub ports: Attr<Vec<Port>>,
+    #[attr(
+        computed,
+        unknown_on_update,
+        describe = "When the prepaid compute day ends (epoch seconds); renewals move it a day at a time."
+    )]
+    pub paid_through: Attr<i64>,
+    #[attr(
+        computed,
+        unknown_on_update,
+        describe = "True when a renewal could not be paid and the instance was stopped; a funded start clears it."
+    )]
+    pub past_due: Attr<bool>,
+    #[attr(computed, describe = "Creation time (epoch seconds).")]
+    pub created: Attr<i64>,
+    #[block]
+    pub timeouts: Timeouts,
 }
 
-/// The shape the configuration pins down, from `cpu` and `memory` (either one is enough: each
-/// value belongs to one shape). None when neither is known, or when they disagree.
-fn config_shape(config: &Value) -> Option<Shape> {
-    match (known_int(config, "cpu"), known_int(config, "memory")) {
-        (Some(c), Some(m)) => shape(c, m),
-        (Some(c), None) => shape_by_cpu(c),
-        (None, Some(m)) => shape_by_memory(m),
-        (None, None) => None,
+impl Instance {
+    /// The resource state for `inst`. `base` (the prior or planned state) supplies what the API
+    /// does not hold (`auto_update`, `wait_for_healthy`, `timeouts`) and the empty form the
+    /// configuration used for `name`, `user` and `metadata`.
+    pub fn from_api(inst: &api::Instance, base: &Instance) -> Instance {
+        Instance {
+            id: inst.id.clone().into(),
+            template: inst.template.clone().into(),
+            cpu: i64::from(inst.resources.cpu).into(),
+            memory: i64::from(inst.resources.memory).into(),
+            disk: i64::from(inst.resources.disk).into(),
+            name: keep_empty_form(Attr::from_option(inst.name.clone()), &base.name),
+            user: keep_empty_form(Attr::from_option(inst.user.clone()), &base.user),
+            metadata: keep_empty_form(metadata_from_api(inst.metadata.as_ref()), &base.metadata),
+            state: state_of(&inst.status).to_string().into(),
+            auto_update: base.auto_update.get().unwrap_or(false).into(),
+            wait_for_healthy: base.wait_for_healthy.get().unwrap_or(true).into(),
+            status: inst.status.as_str().to_string().into(),
+            image_ref: inst.image_ref.clone().into(),
+            url: Attr::from_option(inst.default_url().map(str::to_string)),
+            ports: ports_from_api(&inst.ports).into(),
+            paid_through: Attr::from_option(inst.paid_through),
+            past_due: inst.past_due.into(),
+            created: inst.created.into(),
+            timeouts: base.timeouts.clone(),
+        }
     }
-}
 
-/// The rules that involve several attributes: the cpu/memory pair, the 1/3 shape's template,
-/// and the disk range of the shape. Single-attribute rules are the schema's validators.
-pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    let cpu = known_int(config, "cpu");
-    let memory = known_int(config, "memory");
-    if let (Some(c), Some(m)) = (cpu, memory)
-        && shape_by_cpu(c).is_some()
-        && shape_by_memory(m).is_some()
-        && shape(c, m).is_none()
-    {
-        let wanted = shape_by_cpu(c).map_or(0, |s| s.memory);
-        diags.attr_error(
-            Path::attr("memory"),
-            "Invalid instance shape",
-            format!(
-                "cpu = {c} with memory = {m} is not a shape; cpu = {c} needs memory = {wanted}. Shapes (vCPU / GB): {SHAPES_TEXT}."
+    /// The body of `POST /instances` from a planned state: only known, set values are sent, and
+    /// cpu/memory only together.
+    pub fn create_body(&self) -> CreateInstance {
+        let dim = |a: &Attr<i64>| a.get().and_then(|v| u32::try_from(v).ok());
+        let (cpu, memory, disk) = (dim(&self.cpu), dim(&self.memory), dim(&self.disk));
+        let (cpu, memory) = match (cpu, memory) {
+            (Some(c), Some(m)) => (Some(c), Some(m)),
+            _ => (None, None),
+        };
+        let resources =
+            (cpu.is_some() || disk.is_some()).then_some(ResourcesRequest { cpu, memory, disk });
+        CreateInstance {
+            template: Some(
+                self.template
+                    .as_str()
+                    .unwrap_or(DEFAULT_TEMPLATE)
+                    .to_string(),
             ),
-        );
-        return;
-    }
-    let Some(s) = config_shape(config) else {
-        return;
-    };
-    let template = match attr_or_null(config, "template") {
-        Value::Null => Some(DEFAULT_TEMPLATE),
-        v => v.as_str(),
-    };
-    if s.cpu == 1 && template.is_some_and(|t| t != SMALL_TEMPLATE) {
-        let path = if cpu.is_some() { "cpu" } else { "memory" };
-        diags.attr_error(
-            Path::attr(path),
-            "Invalid instance shape",
-            format!(
-                "The 1 vCPU / 3 GB shape is only available with template \"{SMALL_TEMPLATE}\", not {:?}; use 2 vCPU / 4 GB or larger, or template \"{SMALL_TEMPLATE}\".",
-                template.unwrap_or(DEFAULT_TEMPLATE)
-            ),
-        );
-    }
-    if let Some(d) = known_int(config, "disk") {
-        check_disk(d, (s.disk_min, s.disk_max), &shape_label(s), diags);
-    }
-}
-
-fn shape_label(s: Shape) -> String {
-    format!("the {} vCPU / {} GB shape", s.cpu, s.memory)
-}
-
-fn check_disk(disk: i64, (min, max): (i64, i64), what: &str, diags: &mut Diagnostics) {
-    if disk < min || disk > max {
-        diags.attr_error(
-            Path::attr("disk"),
-            "Invalid disk size",
-            format!("disk = {disk} is outside the range of {what}: {min} to {max} GB."),
-        );
+            resources,
+            user: self.user.known().cloned(),
+            name: self.name.known().cloned(),
+            metadata: metadata_json(&self.metadata),
+            budget: None,
+        }
     }
 }
 
@@ -248,143 +279,28 @@ fn check_disk(disk: i64, (min, max): (i64, i64), what: &str, diags: &mut Diagnos
 // Planning
 // ---------------------------------------------------------------------------------------------
 
-fn set(planned: &mut Value, name: &str, value: Value) {
-    if let Value::Object(m) = planned {
-        m.insert(name.to_string(), value);
-    }
-}
-
-/// Plans `cpu`, `memory` and `disk` on top of the generic plan, and returns the attributes
-/// whose shrinking forces a replacement.
-///
-/// - One of `cpu`/`memory` set alone implies the other (each value belongs to one shape).
-/// - Growing into a bigger shape raises the disk to that shape's minimum (the API does so), so
-///   a disk left out of the configuration is planned as `max(prior, minimum)`.
-/// - Values that depend on an unknown one are unknown, never guessed.
-/// - A configured disk outside the planned shape's range is an error on `disk`.
-pub fn plan_resources(
-    prior: &Value,
-    config: &Value,
-    planned: &mut Value,
-    diags: &mut Diagnostics,
-) -> Vec<&'static str> {
-    let create = prior.is_null();
-    derive_pair(config, planned, "memory", "cpu", |c| {
-        shape_by_cpu(c).map(|s| s.memory)
-    });
-    derive_pair(config, planned, "cpu", "memory", |m| {
-        shape_by_memory(m).map(|s| s.cpu)
-    });
-
-    let new_shape = match (get_i64(planned, "cpu"), get_i64(planned, "memory")) {
-        (Some(c), Some(m)) => shape(c, m),
-        _ => None,
-    };
-    let cfg_disk = attr_or_null(config, "disk");
-    if !create && cfg_disk.is_null() {
-        let shape_unknown = is_unknown(planned, "cpu") || is_unknown(planned, "memory");
-        let shape_changed = get_i64(planned, "cpu") != get_i64(prior, "cpu")
-            || get_i64(planned, "memory") != get_i64(prior, "memory");
-        if shape_unknown {
-            set(planned, "disk", Value::unknown());
-        } else if let (true, Some(s)) = (shape_changed, new_shape) {
-            let disk = get_i64(prior, "disk").map_or(s.disk_min, |d| d.max(s.disk_min));
-            set(planned, "disk", Value::number(disk));
-        }
-    }
-
-    if let Some(d) = cfg_disk.as_i64() {
-        let pinned_by_config = config_shape(config).is_some();
-        match new_shape {
-            // Already reported at validate time when the configuration pins the shape.
-            Some(s) if !pinned_by_config => {
-                check_disk(d, (s.disk_min, s.disk_max), &shape_label(s), diags)
-            }
-            None if create
-                && attr_or_null(config, "cpu").is_null()
-                && attr_or_null(config, "memory").is_null() =>
-            {
-                check_disk(d, DEFAULT_DISK, "the template's default shape", diags)
-            }
-            _ => {}
-        }
-    }
-
-    if create {
-        return Vec::new();
-    }
-    ["cpu", "memory", "disk"]
-        .into_iter()
-        .filter(|a| matches!((get_i64(planned, a), get_i64(prior, a)), (Some(new), Some(old)) if new < old))
-        .collect()
-}
-
-/// When `target` is not configured, plans it from `source` through the shape table (unknown
-/// while `source` is unknown).
-fn derive_pair(
-    config: &Value,
-    planned: &mut Value,
-    target: &str,
-    source: &str,
-    derive: impl Fn(i64) -> Option<i64>,
-) {
-    if !attr_or_null(config, target).is_null() {
-        return;
-    }
-    let src = attr_or_null(config, source);
-    if !src.is_known() {
-        set(planned, target, Value::unknown());
-    } else if let Some(v) = src.as_i64().and_then(&derive) {
-        set(planned, target, Value::number(v));
-    }
-}
-
 /// A `failed` (or otherwise unexpected) instance with `state` left out of the configuration
 /// is planned back to `running`, so the diff that repairs it appears.
-pub fn plan_state(prior: &Value, config: &Value, planned: &mut Value) {
-    if prior.is_null() || !attr_or_null(config, "state").is_null() {
+pub fn plan_state(prior: &Instance, config: &Instance, planned: &mut Instance) {
+    if !config.state.is_null() {
         return;
     }
-    if !matches!(get_str(prior, "state"), Some(RUNNING | STOPPED)) {
-        set(planned, "state", Value::string(RUNNING));
+    if !matches!(prior.state.as_str(), Some(RUNNING | STOPPED)) {
+        planned.state = RUNNING.into();
     }
 }
 
 /// Computed values an image pull may change: unknown when `auto_update` plans one.
-pub fn mark_image_pull(planned: &mut Value) {
-    for name in ["image_ref", "status", "paid_through", "past_due"] {
-        set(planned, name, Value::unknown());
-    }
+pub fn mark_image_pull(planned: &mut Instance) {
+    planned.image_ref = Attr::unknown();
+    planned.status = Attr::unknown();
+    planned.paid_through = Attr::unknown();
+    planned.past_due = Attr::unknown();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Apply
 // ---------------------------------------------------------------------------------------------
-
-/// The body of `POST /instances` from a planned state: only known, set values are sent, and
-/// cpu/memory only together.
-pub fn create_body(planned: &Value) -> CreateInstance {
-    let dim = |n: &str| get_i64(planned, n).and_then(|v| u32::try_from(v).ok());
-    let (cpu, memory, disk) = (dim("cpu"), dim("memory"), dim("disk"));
-    let (cpu, memory) = match (cpu, memory) {
-        (Some(c), Some(m)) => (Some(c), Some(m)),
-        _ => (None, None),
-    };
-    let resources =
-        (cpu.is_some() || disk.is_some()).then_some(ResourcesRequest { cpu, memory, disk });
-    CreateInstance {
-        template: Some(
-            get_str(planned, "template")
-                .unwrap_or(DEFAULT_TEMPLATE)
-                .to_string(),
-        ),
-        resources,
-        user: get_str(planned, "user").map(str::to_string),
-        name: get_str(planned, "name").map(str::to_string),
-        metadata: metadata_json(attr_or_null(planned, "metadata")),
-        budget: None,
-    }
-}
 
 /// What an update does, in the contract's order: PATCH labels → repair or start → resize →
 /// image pull (decided at apply time, against the template) → stop.
@@ -405,32 +321,38 @@ impl Steps {
     }
 }
 
-pub fn update_steps(prior: &Value, planned: &Value) -> Steps {
+pub fn update_steps(prior: &Instance, planned: &Instance) -> Steps {
     let mut patch = PatchInstance::default();
-    if attr_or_null(planned, "name") != attr_or_null(prior, "name") {
-        patch.name = Patch::set(get_str(planned, "name").map(str::to_string));
+    if planned.name != prior.name {
+        patch.name = Patch::set(planned.name.known().cloned());
     }
-    if attr_or_null(planned, "user") != attr_or_null(prior, "user") {
-        patch.user = Patch::set(get_str(planned, "user").map(str::to_string));
+    if planned.user != prior.user {
+        patch.user = Patch::set(planned.user.known().cloned());
     }
-    if attr_or_null(planned, "metadata") != attr_or_null(prior, "metadata") {
-        patch.metadata = Patch::set(metadata_json(attr_or_null(planned, "metadata")));
+    if planned.metadata != prior.metadata {
+        patch.metadata = Patch::set(metadata_json(&planned.metadata));
     }
 
-    let grown = |n: &str| match (get_i64(planned, n), get_i64(prior, n)) {
+    let grown = |new: &Attr<i64>, old: &Attr<i64>| match (new.get(), old.get()) {
         (Some(new), Some(old)) if new > old => u32::try_from(new).ok(),
         _ => None,
     };
-    let shape_grows = grown("cpu").is_some() || grown("memory").is_some();
-    let dim = |n: &str| get_i64(planned, n).and_then(|v| u32::try_from(v).ok());
-    let resize = (shape_grows || grown("disk").is_some()).then(|| Resize {
-        cpu: if shape_grows { dim("cpu") } else { None },
-        memory: if shape_grows { dim("memory") } else { None },
-        disk: grown("disk"),
+    let shape_grows = grown(&planned.cpu, &prior.cpu).is_some()
+        || grown(&planned.memory, &prior.memory).is_some();
+    let dim = |a: &Attr<i64>| a.get().and_then(|v| u32::try_from(v).ok());
+    let disk_grows = grown(&planned.disk, &prior.disk);
+    let resize = (shape_grows || disk_grows.is_some()).then(|| Resize {
+        cpu: if shape_grows { dim(&planned.cpu) } else { None },
+        memory: if shape_grows {
+            dim(&planned.memory)
+        } else {
+            None
+        },
+        disk: disk_grows,
     });
 
-    let desired = get_str(planned, "state").unwrap_or(RUNNING);
-    let current = get_str(prior, "state").unwrap_or(RUNNING);
+    let desired = planned.state.as_str().unwrap_or(RUNNING);
+    let current = prior.state.as_str().unwrap_or(RUNNING);
     let repair = current != RUNNING && current != STOPPED;
     let start = current == STOPPED && (desired == RUNNING || resize.is_some());
     let stop = desired == STOPPED && (current != STOPPED || start || repair);
@@ -444,7 +366,7 @@ pub fn update_steps(prior: &Value, planned: &Value) -> Steps {
 }
 
 // ---------------------------------------------------------------------------------------------
-// API → Terraform values
+// API → state
 // ---------------------------------------------------------------------------------------------
 
 /// `state` from the API status: transitions count as where they lead; `failed` (and statuses
@@ -466,157 +388,45 @@ pub fn is_gone(status: &InstanceStatus) -> bool {
     matches!(status, InstanceStatus::Deleting | InstanceStatus::Deleted)
 }
 
-/// `metadata` as a JSON object of strings (None for null or unknown).
-pub fn metadata_json(v: &Value) -> Option<Map<String, Json>> {
-    v.as_map().map(|m| {
+/// `metadata` as a JSON object of strings (None for null or unknown; null entries left out).
+pub fn metadata_json(m: &Attr<Metadata>) -> Option<Map<String, Json>> {
+    m.known().map(|m| {
         m.iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), Json::String(s.to_string()))))
+            .filter_map(|(k, v)| v.as_ref().map(|s| (k.clone(), Json::String(s.clone()))))
             .collect()
     })
 }
 
 /// The API's metadata as `map(string)`: strings as they are, other JSON as its text.
-pub fn metadata_value(m: Option<&Map<String, Json>>) -> Value {
-    match m {
-        None => Value::Null,
-        Some(m) => Value::Map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), Value::string(json_text(v))))
-                .collect(),
-        ),
-    }
+pub fn metadata_from_api(m: Option<&Map<String, Json>>) -> Attr<Metadata> {
+    Attr::from_option(m.map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), Some(json_text(v).into_owned())))
+            .collect()
+    }))
 }
 
-fn opt_string(s: Option<&str>) -> Value {
-    s.map(Value::string).unwrap_or(Value::Null)
-}
-
-pub fn port_value(p: &Port) -> Value {
-    Value::object([
-        ("port", Value::number(p.port)),
-        ("default", Value::bool(p.default)),
-        ("url", Value::string(p.url.clone())),
-    ])
-}
-
-pub fn ports_value(ports: &[Port]) -> Value {
-    Value::list(ports.iter().map(port_value))
+pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
+    ports
+        .iter()
+        .map(|p| Port {
+            port: i64::from(p.port).into(),
+            default: p.default.into(),
+            url: p.url.clone().into(),
+        })
+        .collect()
 }
 
 /// Port number (as a string) → URL.
-pub fn urls_value(ports: &[Port]) -> Value {
-    Value::map(
-        ports
-            .iter()
-            .map(|p| (p.port.to_string(), Value::string(p.url.clone()))),
-    )
-}
-
-/// Every field of the instance object, as the data sources expose them.
-pub fn instance_fields(inst: &Instance) -> BTreeMap<String, Value> {
-    let mut m = BTreeMap::new();
-    m.insert("id".into(), Value::string(inst.id.clone()));
-    m.insert("template".into(), Value::string(inst.template.clone()));
-    m.insert("cpu".into(), Value::number(inst.resources.cpu));
-    m.insert("memory".into(), Value::number(inst.resources.memory));
-    m.insert("disk".into(), Value::number(inst.resources.disk));
-    m.insert("name".into(), opt_string(inst.name.as_deref()));
-    m.insert("user".into(), opt_string(inst.user.as_deref()));
-    m.insert("metadata".into(), metadata_value(inst.metadata.as_ref()));
-    m.insert(
-        "status".into(),
-        Value::string(inst.status.as_str().to_string()),
-    );
-    m.insert("image_ref".into(), Value::string(inst.image_ref.clone()));
-    m.insert("url".into(), opt_string(inst.default_url()));
-    m.insert("ports".into(), ports_value(&inst.ports));
-    m.insert(
-        "paid_through".into(),
-        inst.paid_through.map(Value::number).unwrap_or(Value::Null),
-    );
-    m.insert("past_due".into(), Value::bool(inst.past_due));
-    m.insert("created".into(), Value::number(inst.created));
-    m
-}
-
-/// The resource state for `inst`. `base` (the prior or planned state) supplies what the API does
-/// not hold (`auto_update`, `wait_for_healthy`, `timeouts`) and the empty form the
-/// configuration used for `name`, `user` and `metadata`.
-pub fn instance_state(inst: &Instance, base: &Value) -> Value {
-    let mut m = instance_fields(inst);
-    for name in ["name", "user", "metadata"] {
-        if let Some(v) = m.remove(name) {
-            m.insert(name.into(), keep_empty_form(v, attr_or_null(base, name)));
-        }
-    }
-    m.insert("state".into(), Value::string(state_of(&inst.status)));
-    m.insert(
-        "auto_update".into(),
-        Value::bool(get_bool(base, "auto_update").unwrap_or(false)),
-    );
-    m.insert(
-        "wait_for_healthy".into(),
-        Value::bool(get_bool(base, "wait_for_healthy").unwrap_or(true)),
-    );
-    m.insert("timeouts".into(), attr_or_null(base, "timeouts").clone());
-    Value::Object(m)
-}
-
-/// The state an import starts from: the id, and the defaults of the attributes the API does not
-/// hold; the read that follows fills in the rest.
-pub fn import_state(id: &str) -> Value {
-    Value::object([
-        ("id", Value::string(id)),
-        ("auto_update", Value::bool(false)),
-        ("wait_for_healthy", Value::bool(true)),
-    ])
-}
-
-// ---------------------------------------------------------------------------------------------
-// agent37_instances filters
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Filters {
-    pub user: Option<String>,
-    pub name: Option<String>,
-    pub template: Option<String>,
-    pub status: Option<String>,
-    /// Every pair must be on the instance (a subset match).
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl Filters {
-    pub fn from_config(config: &Value) -> Filters {
-        let s = |n: &str| get_str(config, n).map(str::to_string);
-        Filters {
-            user: s("user"),
-            name: s("name"),
-            template: s("template"),
-            status: s("status"),
-            metadata: crate::provider::values::get_string_map(config, "metadata")
-                .unwrap_or_default(),
-        }
-    }
-
-    pub fn matches(&self, inst: &Instance) -> bool {
-        let eq = |want: &Option<String>, got: Option<&str>| {
-            want.as_deref().is_none_or(|w| Some(w) == got)
-        };
-        let meta = inst.metadata.as_ref();
-        eq(&self.user, inst.user.as_deref())
-            && eq(&self.name, inst.name.as_deref())
-            && eq(&self.template, Some(&inst.template))
-            && eq(&self.status, Some(inst.status.as_str()))
-            && self.metadata.iter().all(|(k, v)| {
-                meta.and_then(|m| m.get(k))
-                    .is_some_and(|got| json_text(got) == v.as_str())
-            })
-    }
+pub fn urls_from_api(ports: &[api::Port]) -> BTreeMap<String, Option<String>> {
+    ports
+        .iter()
+        .map(|p| (p.port.to_string(), Some(p.url.clone())))
+        .collect()
 }
 
 /// A metadata value as text: strings as they are, other JSON as its text.
-fn json_text(v: &Json) -> std::borrow::Cow<'_, str> {
+pub(super) fn json_text(v: &Json) -> std::borrow::Cow<'_, str> {
     match v {
         Json::String(s) => std::borrow::Cow::Borrowed(s),
         other => std::borrow::Cow::Owned(other.to_string()),
@@ -624,71 +434,39 @@ fn json_text(v: &Json) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::api::Resources;
+    use crate::sdk::model::conforms;
+    use crate::sdk::timeouts::Timeouts;
     use serde_json::json;
 
-    fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())))
-    }
-
-    fn n(v: i64) -> Value {
-        Value::number(v)
-    }
-
-    fn inst() -> Instance {
-        Instance {
-            id: "abc123defg".into(),
-            status: InstanceStatus::Running,
-            template: DEFAULT_TEMPLATE.into(),
-            image_ref: "ghcr.io/agent37-platform/hermes:1".into(),
-            resources: Resources {
-                cpu: 2,
-                memory: 4,
-                disk: 6,
-            },
-            ports: vec![
-                Port {
-                    port: 3737,
-                    default: true,
-                    url: "https://abc123defg.agent37.app".into(),
-                },
-                Port {
-                    port: 9119,
-                    default: false,
-                    url: "https://abc123defg-9119.agent37.app".into(),
-                },
+    /// An instance as the API answers (decoded, so a new field needs no change here).
+    pub(crate) fn inst() -> api::Instance {
+        serde_json::from_value(json!({
+            "id": "abc123defg", "status": "running", "template": DEFAULT_TEMPLATE,
+            "image_ref": "ghcr.io/agent37-platform/hermes:1",
+            "resources": {"cpu": 2, "memory": 4, "disk": 6},
+            "ports": [
+                {"port": 3737, "default": true, "url": "https://abc123defg.agent37.app"},
+                {"port": 9119, "default": false, "url": "https://abc123defg-9119.agent37.app"}
             ],
-            user: Some("cust_1".into()),
-            name: None,
-            metadata: json!({"team": "a", "n": 3}).as_object().cloned(),
-            paid_through: Some(100),
-            past_due: false,
-            created: 10,
-        }
+            "user": "cust_1", "name": null, "metadata": {"team": "a", "n": 3},
+            "paid_through": 100, "past_due": false, "created": 10
+        }))
+        .expect("an instance")
     }
 
-    fn errors(d: &Diagnostics) -> Vec<(String, String)> {
-        d.iter()
-            .map(|d| {
-                (
-                    d.attribute
-                        .as_ref()
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    d.detail.clone(),
-                )
-            })
-            .collect()
+    fn meta(pairs: &[(&str, &str)]) -> Attr<Metadata> {
+        Attr::Known(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+                .collect(),
+        )
     }
 
     #[test]
-    fn single_attribute_checks() {
-        assert!(check_cpu(&n(4)).is_ok());
-        assert!(check_cpu(&n(3)).unwrap_err().contains("1, 2, 4 or 8"));
-        assert!(check_memory(&n(16)).is_ok());
-        assert!(check_memory(&n(5)).is_err());
+    fn template_and_metadata_checks() {
         for ok in ["agent37-hermes", "agent37-openclaw", "my-agent", "ab"] {
             assert!(check_template(&Value::string(ok)).is_ok(), "{ok}");
         }
@@ -711,154 +489,70 @@ mod tests {
     }
 
     #[test]
-    fn validate_shapes_templates_and_disk() {
-        let run = |pairs: &[(&str, Value)]| {
-            let mut d = Diagnostics::new();
-            validate_config(&obj(pairs), &mut d);
-            errors(&d)
-        };
-        assert!(run(&[("cpu", n(4)), ("memory", n(8)), ("disk", n(20))]).is_empty());
-        assert!(run(&[("cpu", n(4))]).is_empty());
-        let e = run(&[("cpu", n(4)), ("memory", n(4))]);
-        assert_eq!(e.len(), 1);
-        assert_eq!(e[0].0, "memory");
-        assert!(e[0].1.contains("needs memory = 8"), "{}", e[0].1);
-        let e = run(&[("cpu", n(1)), ("memory", n(3))]);
-        assert_eq!(e[0].0, "cpu");
-        assert!(e[0].1.contains("agent37-hermes-small"));
-        assert!(run(&[("cpu", n(1)), ("template", Value::string(SMALL_TEMPLATE))]).is_empty());
-        assert_eq!(
-            run(&[("memory", n(3)), ("template", Value::string("x-y"))])[0].0,
-            "memory"
-        );
-        // An unknown template is not judged.
-        assert!(run(&[("cpu", n(1)), ("template", Value::unknown())]).is_empty());
-        let e = run(&[("cpu", n(8)), ("disk", n(20))]);
-        assert_eq!(e[0].0, "disk");
-        assert!(e[0].1.contains("40 to 80 GB"), "{}", e[0].1);
-        // Without a shape in the configuration the disk waits for the plan.
-        assert!(run(&[("disk", n(30))]).is_empty());
-    }
-
-    fn planned_after(prior: &Value, config: &Value) -> (Value, Vec<&'static str>, Diagnostics) {
-        // The generic plan: configured values, else the prior ones (unknown on create).
-        let mut planned = obj(&[]);
-        for a in ["cpu", "memory", "disk"] {
-            let c = attr_or_null(config, a);
-            let v = if !c.is_null() {
-                c.clone()
-            } else if prior.is_null() {
-                Value::unknown()
-            } else {
-                attr_or_null(prior, a).clone()
-            };
-            set(&mut planned, a, v);
-        }
-        let mut d = Diagnostics::new();
-        let replace = plan_resources(prior, config, &mut planned, &mut d);
-        (planned, replace, d)
-    }
-
-    fn dims(v: &Value) -> (Option<i64>, Option<i64>, Option<i64>) {
-        (get_i64(v, "cpu"), get_i64(v, "memory"), get_i64(v, "disk"))
-    }
-
-    #[test]
-    fn plan_grow_shrink_and_derive() {
-        let prior = obj(&[("cpu", n(2)), ("memory", n(4)), ("disk", n(10))]);
-        // Growing the shape with cpu alone: memory follows, disk rises to the new minimum.
-        let (p, r, d) = planned_after(&prior, &obj(&[("cpu", n(4))]));
-        assert_eq!(dims(&p), (Some(4), Some(8), Some(20)));
-        assert!(r.is_empty() && d.is_empty());
-        // A disk above the minimum stays.
-        let big = obj(&[("cpu", n(2)), ("memory", n(4)), ("disk", n(18))]);
-        let (p, _, _) = planned_after(&big, &obj(&[("memory", n(8))]));
-        assert_eq!(dims(&p), (Some(4), Some(8), Some(20)));
-        let bigger = obj(&[("cpu", n(4)), ("memory", n(8)), ("disk", n(30))]);
-        let (p, _, _) = planned_after(&bigger, &obj(&[("cpu", n(8))]));
-        assert_eq!(dims(&p), (Some(8), Some(16), Some(40)));
-        // Shrinking replaces, marked on what shrank.
-        let (_, r, _) = planned_after(&prior, &obj(&[("disk", n(8))]));
-        assert_eq!(r, vec!["disk"]);
-        let (_, r, _) = planned_after(&bigger, &obj(&[("cpu", n(2)), ("memory", n(4))]));
-        assert_eq!(r, vec!["cpu", "memory"]);
-        // Removed from the configuration: the prior values stay, nothing to do.
-        let (p, r, _) = planned_after(&prior, &obj(&[]));
-        assert_eq!(dims(&p), (Some(2), Some(4), Some(10)));
-        assert!(r.is_empty());
-        // An unknown cpu makes memory and a non-configured disk unknown, not guessed.
-        let (p, _, _) = planned_after(&prior, &obj(&[("cpu", Value::unknown())]));
-        assert!(!attr_or_null(&p, "memory").is_known());
-        assert!(!attr_or_null(&p, "disk").is_known());
-    }
-
-    #[test]
-    fn plan_checks_disk_against_the_planned_shape() {
-        let prior = obj(&[("cpu", n(4)), ("memory", n(8)), ("disk", n(20))]);
-        let (_, _, d) = planned_after(&prior, &obj(&[("disk", n(50))]));
-        assert_eq!(errors(&d)[0].0, "disk");
-        assert!(errors(&d)[0].1.contains("20 to 40 GB"));
-        // On create with no shape configured, the default shapes' range applies.
-        let (p, _, d) = planned_after(&Value::Null, &obj(&[("disk", n(25))]));
-        assert!(errors(&d)[0].1.contains("6 to 20 GB"));
-        assert!(!attr_or_null(&p, "cpu").is_known());
-        let (p, _, d) = planned_after(&Value::Null, &obj(&[("cpu", n(4))]));
-        assert!(d.is_empty());
-        assert_eq!(dims(&p), (Some(4), Some(8), None));
-    }
-
-    #[test]
     fn failed_instance_is_planned_back_to_running() {
-        let prior = obj(&[("state", Value::string("failed"))]);
+        let prior = Instance {
+            state: "failed".into(),
+            ..Instance::default()
+        };
         let mut planned = prior.clone();
-        plan_state(&prior, &obj(&[]), &mut planned);
-        assert_eq!(get_str(&planned, "state"), Some(RUNNING));
-        let stopped = obj(&[("state", Value::string(STOPPED))]);
+        plan_state(&prior, &Instance::default(), &mut planned);
+        assert_eq!(planned.state.as_str(), Some(RUNNING));
+        let stopped = Instance {
+            state: STOPPED.into(),
+            ..Instance::default()
+        };
         let mut planned = stopped.clone();
-        plan_state(&stopped, &obj(&[]), &mut planned);
-        assert_eq!(get_str(&planned, "state"), Some(STOPPED));
+        plan_state(&stopped, &Instance::default(), &mut planned);
+        assert_eq!(planned.state.as_str(), Some(STOPPED));
     }
 
     #[test]
     fn create_body_sends_what_is_set() {
-        let planned = obj(&[
-            ("template", Value::string(DEFAULT_TEMPLATE)),
-            ("cpu", n(4)),
-            ("memory", n(8)),
-            ("disk", Value::unknown()),
-            ("name", Value::string("bot")),
-            ("user", Value::Null),
-            ("metadata", Value::map([("team", Value::string("a"))])),
-        ]);
-        let body = create_body(&planned);
+        let planned = Instance {
+            template: DEFAULT_TEMPLATE.into(),
+            cpu: 4.into(),
+            memory: 8.into(),
+            disk: Attr::unknown(),
+            name: "bot".into(),
+            user: Attr::Null,
+            metadata: meta(&[("team", "a")]),
+            ..Instance::default()
+        };
         assert_eq!(
-            serde_json::to_value(&body).unwrap(),
+            serde_json::to_value(planned.create_body()).unwrap(),
             json!({"template": "agent37-hermes", "resources": {"cpu": 4, "memory": 8},
                    "name": "bot", "metadata": {"team": "a"}})
         );
-        let disk_only = obj(&[("cpu", Value::unknown()), ("disk", n(12))]);
+        let disk_only = Instance {
+            cpu: Attr::unknown(),
+            disk: 12.into(),
+            ..Instance::default()
+        };
         assert_eq!(
-            serde_json::to_value(create_body(&disk_only)).unwrap(),
+            serde_json::to_value(disk_only.create_body()).unwrap(),
             json!({"template": "agent37-hermes", "resources": {"disk": 12}})
         );
     }
 
     #[test]
     fn update_steps_follow_the_contract_order() {
-        let prior = obj(&[
-            ("name", Value::string("a")),
-            ("user", Value::string("u")),
-            ("metadata", Value::Null),
-            ("cpu", n(2)),
-            ("memory", n(4)),
-            ("disk", n(6)),
-            ("state", Value::string(STOPPED)),
-        ]);
-        let mut planned = prior.clone();
-        set(&mut planned, "name", Value::Null);
-        set(&mut planned, "cpu", n(4));
-        set(&mut planned, "memory", n(8));
-        set(&mut planned, "disk", n(20));
+        let prior = Instance {
+            name: "a".into(),
+            user: "u".into(),
+            metadata: Attr::Null,
+            cpu: 2.into(),
+            memory: 4.into(),
+            disk: 6.into(),
+            state: STOPPED.into(),
+            ..Instance::default()
+        };
+        let planned = Instance {
+            name: Attr::Null,
+            cpu: 4.into(),
+            memory: 8.into(),
+            disk: 20.into(),
+            ..prior.clone()
+        };
         let s = update_steps(&prior, &planned);
         assert_eq!(
             serde_json::to_value(&s.patch).unwrap(),
@@ -874,21 +568,29 @@ mod tests {
             })
         );
 
-        let mut failed = prior.clone();
-        set(&mut failed, "state", Value::string("failed"));
-        let mut want_running = failed.clone();
-        set(&mut want_running, "state", Value::string(RUNNING));
+        let failed = Instance {
+            state: "failed".into(),
+            ..prior.clone()
+        };
+        let want_running = Instance {
+            state: RUNNING.into(),
+            ..failed.clone()
+        };
         let s = update_steps(&failed, &want_running);
         assert!(s.repair && !s.start && !s.stop && s.patch.is_empty() && s.resize.is_none());
 
-        let mut running = prior.clone();
-        set(&mut running, "state", Value::string(RUNNING));
+        let running = Instance {
+            state: RUNNING.into(),
+            ..prior.clone()
+        };
         let s = update_steps(&prior, &running);
         assert!(s.start && !s.stop && s.restarts());
         let s = update_steps(&running, &prior);
         assert!(s.stop && !s.start && !s.restarts());
-        let mut disk_only = running.clone();
-        set(&mut disk_only, "disk", n(9));
+        let disk_only = Instance {
+            disk: 9.into(),
+            ..running.clone()
+        };
         let s = update_steps(&running, &disk_only);
         assert_eq!(
             s.resize,
@@ -902,66 +604,51 @@ mod tests {
 
     #[test]
     fn state_from_the_api_keeps_what_the_user_wrote() {
-        let base = obj(&[
-            ("name", Value::string("")),
-            ("metadata", Value::map(Vec::<(String, Value)>::new())),
-            ("auto_update", Value::bool(true)),
-            ("timeouts", obj(&[("create", Value::string("5m"))])),
-        ]);
-        let s = instance_state(&inst(), &base);
-        assert_eq!(attr_or_null(&s, "name"), &Value::string(""));
+        let timeouts = Timeouts(Value::object([
+            ("create", Value::string("5m")),
+            ("update", Value::Null),
+            ("delete", Value::Null),
+        ]));
+        let base = Instance {
+            name: "".into(),
+            metadata: Attr::Known(Metadata::new()),
+            auto_update: true.into(),
+            timeouts: timeouts.clone(),
+            ..Instance::default()
+        };
+        let s = Instance::from_api(&inst(), &base);
+        assert_eq!(s.name, Attr::Known(String::new()));
         // The API's metadata wins over an empty form; non-strings read as JSON text.
-        assert_eq!(
-            attr_or_null(&s, "metadata"),
-            &Value::map([("n", Value::string("3")), ("team", Value::string("a"))])
-        );
-        assert_eq!(get_str(&s, "state"), Some(RUNNING));
-        assert_eq!(get_bool(&s, "auto_update"), Some(true));
-        assert_eq!(get_bool(&s, "wait_for_healthy"), Some(true));
-        assert_eq!(get_str(&s, "url"), Some("https://abc123defg.agent37.app"));
-        assert_eq!(get_i64(&s, "paid_through"), Some(100));
-        assert!(attr_or_null(&s, "timeouts").attr("create").is_some());
-        assert!(s.is_fully_known());
+        assert_eq!(s.metadata, meta(&[("n", "3"), ("team", "a")]));
+        assert_eq!(s.state.as_str(), Some(RUNNING));
+        assert_eq!(s.auto_update.get(), Some(true));
+        assert_eq!(s.wait_for_healthy.get(), Some(true));
+        assert_eq!(s.url.as_str(), Some("https://abc123defg.agent37.app"));
+        assert_eq!(s.paid_through.get(), Some(100));
+        assert_eq!(s.timeouts, timeouts);
+        assert!(s.to_value().is_fully_known());
 
         let mut i = inst();
         i.status = InstanceStatus::Failed;
-        assert_eq!(get_str(&instance_state(&i, &base), "state"), Some("failed"));
+        assert_eq!(Instance::from_api(&i, &base).state.as_str(), Some("failed"));
         i.status = InstanceStatus::Stopping;
         assert_eq!(state_of(&i.status), STOPPED);
         i.ports.clear();
-        assert_eq!(
-            attr_or_null(&instance_state(&i, &base), "url"),
-            &Value::Null
-        );
+        assert_eq!(Instance::from_api(&i, &base).url, Attr::Null);
         assert!(is_gone(&InstanceStatus::Deleting));
     }
 
+    /// What the resource writes to state has exactly the shape of its schema, as do the
+    /// states an import and a list produce.
     #[test]
-    fn filters_match_subsets() {
-        let i = inst();
-        assert!(Filters::default().matches(&i));
-        let mut f = Filters {
-            user: Some("cust_1".into()),
-            status: Some("running".into()),
-            ..Filters::default()
+    fn the_state_has_exactly_the_schema_shape() {
+        let ty = Instance::schema(DESCRIPTION).value_type();
+        let state = Instance::from_api(&inst(), &Instance::default());
+        conforms(&state.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instance: {e}"));
+        let seed = Instance {
+            id: "abc123defg".into(),
+            ..Instance::default()
         };
-        f.metadata.insert("team".into(), "a".into());
-        assert!(f.matches(&i));
-        f.metadata.insert("n".into(), "3".into());
-        assert!(f.matches(&i));
-        f.metadata.insert("missing".into(), "x".into());
-        assert!(!f.matches(&i));
-        let by_name = Filters {
-            name: Some("bot".into()),
-            ..Filters::default()
-        };
-        assert!(!by_name.matches(&i));
-        assert_eq!(
-            urls_value(&i.ports),
-            Value::map([
-                ("3737", Value::string("https://abc123defg.agent37.app")),
-                ("9119", Value::string("https://abc123defg-9119.agent37.app")),
-            ])
-        );
+        conforms(&seed.to_value(), &ty).unwrap_or_else(|e| panic!("import seed: {e}"));
     }
 }

@@ -1,98 +1,78 @@
-//! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`.
-
-use std::time::Duration;
+//! `agent37_instance`: the Resource implementation. I/O only; the decisions live in `model`
+//! and `sizing`.
 
 use async_trait::async_trait;
 
-use crate::api::{ApiError, Client, Instance, Op};
+use crate::api::{self, Client, Op};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::{get_bool, get_str};
 use crate::sdk::plan;
-use crate::sdk::timeouts::{self, Op as Phase};
+use crate::sdk::timeouts;
 use crate::sdk::{
-    Applied, Ctx, Diagnostics, Identity, Path, Plan, ReadOutcome, Resource, Schema, Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Model, Outcome, Path, Plan, Read, Resource, Schema,
+    Update, Value,
 };
 
-use super::{model, schema};
-
-/// Between two health polls of a booting instance.
-const HEALTH_POLL: Duration = Duration::from_secs(1);
+use super::health::{RESOURCE_ADVICE, wait_for_healthy};
+use super::model::{self, Instance, STOPPED};
+use super::sizing;
 
 pub struct InstanceResource;
 
-fn client(ctx: &Ctx<Agent37Data>) -> Result<&Client, Diagnostics> {
-    ctx.configured().map(|d| &d.client)
-}
-
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, timeout: Duration) -> Op {
-    client.op(timeout).with_cancel(ctx.cancel.clone())
-}
-
-fn failed(state: Value, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private: Vec::new(),
-        diags,
-    }
-}
-
 fn state_path() -> Path {
-    Path::attr("state")
+    Path::attr(Instance::STATE)
 }
 
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
+    type State = Instance;
+    type Private = ();
+
     fn type_name(&self) -> &'static str {
         "agent37_instance"
     }
 
     fn schema(&self) -> Schema {
-        schema::resource()
+        Instance::schema(model::DESCRIPTION).version(model::VERSION)
     }
 
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "id",
+            Instance::ID,
             "The instance's id (10 lowercase letters and digits).",
         ))
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        model::validate_config(config, diags);
+    fn validate(&self, config: &Instance, diags: &mut Diagnostics) {
+        sizing::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
-        if plan.planned.is_null() {
-            return;
-        }
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
         let replace =
-            model::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
+            sizing::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
         for name in replace {
             plan.replace_on(name);
         }
-        if plan.is_create() {
+        let Some(prior) = plan.prior else {
             return;
-        }
-        model::plan_state(plan.prior, plan.config, &mut plan.planned);
-        if plan.requires_replace.is_empty() && get_bool(&plan.planned, "auto_update") == Some(true)
-        {
+        };
+        model::plan_state(prior, plan.config, &mut plan.planned);
+        if plan.requires_replace.is_empty() && plan.planned.auto_update.get() == Some(true) {
             plan_image_pull(ctx, plan).await;
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
-        let client = match client(ctx) {
+    async fn create(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Create<Instance>,
+    ) -> Outcome<Option<Instance>> {
+        let planned = &req.planned;
+        let (client, op) = (ctx.client(), ctx.op());
+        let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
-            Err(d) => return failed(Value::Null, d),
-        };
-        let op = op(client, ctx, timeouts::get(planned, Phase::Create));
-        let created = match client
-            .create_instance(&op, &model::create_body(planned))
-            .await
-        {
-            Ok(c) => c,
-            Err(e) => return failed(Value::Null, api_error("Unable to create instance", &e)),
+            Err(e) => return api_error("Unable to create instance", &e).into(),
         };
         if created.adopted {
             tracing::info!(id = %created.instance.id, "adopted the instance an interrupted create made");
@@ -100,7 +80,7 @@ impl Resource<Agent37Data> for InstanceResource {
         let mut inst = created.instance;
         let mut diags = Diagnostics::new();
         // From here on the instance exists: every failure still returns its state (tainted).
-        if get_str(planned, "state") == Some(model::STOPPED) {
+        if planned.state.as_str() == Some(STOPPED) {
             match client.stop_instance(&op, &inst.id).await {
                 Ok(_) => refresh(client, &op, &mut inst, &mut diags).await,
                 Err(e) => diags.extend(api_attr_error(
@@ -109,103 +89,74 @@ impl Resource<Agent37Data> for InstanceResource {
                     &e,
                 )),
             }
-        } else if get_bool(planned, "wait_for_healthy") != Some(false)
-            && let Err(d) = wait_healthy(client, &op, &inst).await
+        } else if planned.wait_for_healthy.get() != Some(false)
+            && let Err(d) = wait_for_healthy(client, &op, &inst, RESOURCE_ADVICE).await
         {
             diags.extend(d);
         }
-        Applied {
-            state: model::instance_state(&inst, planned),
-            private: Vec::new(),
-            diags,
-        }
+        Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Read<Instance, ()>,
+    ) -> Outcome<Option<Instance>> {
+        let state = &req.state;
+        let Some(id) = state.id.as_str() else {
+            return Outcome::ok(None);
         };
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return keep(d),
-        };
-        let Some(id) = get_str(state, "id") else {
-            return ReadOutcome {
-                state: None,
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            };
-        };
-        // This process holds the id: no ambiguous create may adopt it.
-        client.claim(id);
-        let op = op(client, ctx, timeouts::DEFAULT);
-        // A refresh's reads share list requests (see `Client::read_instance`).
-        match client.read_instance(&op, id).await {
-            Ok(inst) if !model::is_gone(&inst.status) => ReadOutcome {
-                state: Some(model::instance_state(&inst, state)),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
-            Ok(_) => gone(),
-            Err(e) if e.is_not_found() => gone(),
-            Err(e) => keep(api_error("Unable to read instance", &e)),
+        // A refresh's reads share list requests and claim the id, so no ambiguous create
+        // adopts it (see `Client::read_instance`).
+        match ctx.client().read_instance(&ctx.op(), id).await {
+            Ok(inst) if !model::is_gone(&inst.status) => {
+                Outcome::ok(Some(Instance::from_api(&inst, state)))
+            }
+            Ok(_) => Outcome::ok(None),
+            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) => api_error("Unable to read instance", &e).into(),
         }
     }
 
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        _private: &[u8],
-    ) -> Applied {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return failed(prior.clone(), d),
-        };
-        let Some(id) = get_str(prior, "id") else {
+        req: Update<Instance, ()>,
+    ) -> Outcome<Option<Instance>> {
+        let (prior, planned) = (&req.prior, &req.planned);
+        let Some(id) = prior.id.as_str() else {
             let mut d = Diagnostics::new();
             d.error(
                 "Unable to update instance",
                 "The state holds no instance id.",
             );
-            return failed(prior.clone(), d);
+            return d.into();
         };
-        let op = op(client, ctx, timeouts::get(planned, Phase::Update));
-        let diags = run_update(client, &op, id, prior, planned).await;
+        let client = ctx.client();
+        let diags = run_update(client, &ctx.op(), id, prior, planned).await;
         // The final read has its own bound, so that a step that used up the deadline still
         // leaves an accurate state behind.
-        let read_op = self::op(client, ctx, timeouts::DEFAULT);
-        match client.get_instance(&read_op, id).await {
-            Ok(inst) => Applied {
-                state: model::instance_state(&inst, planned),
-                private: Vec::new(),
-                diags,
-            },
+        match client
+            .get_instance(&ctx.op_within(timeouts::DEFAULT), id)
+            .await
+        {
+            Ok(inst) => Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags),
             Err(e) => {
                 let mut diags = diags;
                 diags.extend(api_error("Unable to read instance after update", &e));
-                failed(prior.clone(), diags)
+                diags.into()
             }
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let client = match client(ctx) {
-            Ok(c) => c,
-            Err(d) => return d,
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, ()>) -> Outcome<()> {
+        let Some(id) = req.prior.id.as_str() else {
+            return Outcome::ok(());
         };
-        let Some(id) = get_str(prior, "id") else {
-            return Diagnostics::new();
-        };
-        let op = op(client, ctx, timeouts::get(prior, Phase::Delete));
         // A 404 is "already gone": success.
-        match client.delete_instance(&op, id).await {
-            Ok(_) => Diagnostics::new(),
-            Err(e) => api_error("Unable to delete instance", &e),
+        match ctx.client().delete_instance(&ctx.op(), id).await {
+            Ok(_) => Outcome::ok(()),
+            Err(e) => api_error("Unable to delete instance", &e).into(),
         }
     }
 
@@ -214,19 +165,18 @@ impl Resource<Agent37Data> for InstanceResource {
     /// the plan shows the repair.
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
-        if get_str(&config, "state").is_some_and(|s| s != model::STOPPED)
+        if config
+            .attr(Instance::STATE)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s != STOPPED)
             && let Value::Object(m) = &mut config
         {
-            m.insert("state".into(), Value::Null);
+            m.insert(Instance::STATE.into(), Value::Null);
         }
         config
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Instance>> {
         let id = id.trim();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             let mut d = Diagnostics::new();
@@ -234,36 +184,31 @@ impl Resource<Agent37Data> for InstanceResource {
                 "Invalid import id",
                 format!("{id:?} is not an instance id: expected its 10-character id, such as \"k3x9q2m7pa\"."),
             );
-            return Err(d);
+            return d.into();
         }
-        Ok((model::import_state(id), Vec::new()))
-    }
-}
-
-fn gone() -> ReadOutcome {
-    ReadOutcome {
-        state: None,
-        private: Vec::new(),
-        diags: Diagnostics::new(),
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)),
+            Err(d) => d.into(),
+        }
     }
 }
 
 /// `auto_update`: when the template's current image differs from the instance's, plan the
 /// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
-    let (Ok(client), Some(template)) = (client(ctx), get_str(&plan.planned, "template")) else {
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
+    let Some(template) = plan.planned.template.as_str() else {
         return;
     };
-    let op = op(client, ctx, timeouts::DEFAULT);
-    match client.get_template(&op, template).await {
-        Ok(t) if Some(t.image_ref.as_str()) != get_str(plan.prior, "image_ref") => {
+    let prior_image = plan.prior.and_then(|p| p.image_ref.as_str());
+    match ctx.client().get_template(&ctx.op(), template).await {
+        Ok(t) if Some(t.image_ref.as_str()) != prior_image => {
             model::mark_image_pull(&mut plan.planned);
         }
         Ok(_) => {}
         Err(e) if e.is_not_found() => {}
         Err(e) => plan.diags.extend(api_attr_error(
             "Unable to read the template for auto_update",
-            Path::attr("auto_update"),
+            Path::attr(Instance::AUTO_UPDATE),
             &e,
         )),
     }
@@ -274,8 +219,8 @@ async fn run_update(
     client: &Client,
     op: &Op,
     id: &str,
-    prior: &Value,
-    planned: &Value,
+    prior: &Instance,
+    planned: &Instance,
 ) -> Diagnostics {
     let steps = model::update_steps(prior, planned);
     let mut pulled = false;
@@ -302,19 +247,19 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to resize instance", &e))?;
         }
-        if !steps.repair && get_bool(planned, "auto_update") == Some(true) {
+        if !steps.repair && planned.auto_update.get() == Some(true) {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;
         }
-        let desired_running = get_str(planned, "state") != Some(model::STOPPED);
+        let desired_running = planned.state.as_str() != Some(STOPPED);
         if desired_running
             && (steps.restarts() || pulled)
-            && get_bool(planned, "wait_for_healthy") != Some(false)
+            && planned.wait_for_healthy.get() != Some(false)
         {
             let inst = client
                 .get_instance(op, id)
                 .await
                 .map_err(|e| api_error("Unable to read instance", &e))?;
-            wait_healthy(client, op, &inst).await?;
+            wait_for_healthy(client, op, &inst, RESOURCE_ADVICE).await?;
         }
         if steps.stop {
             client
@@ -334,10 +279,10 @@ async fn pull_if_outdated(
     client: &Client,
     op: &Op,
     id: &str,
-    prior: &Value,
-    planned: &Value,
+    prior: &Instance,
+    planned: &Instance,
 ) -> Result<bool, Diagnostics> {
-    let Some(template) = get_str(planned, "template") else {
+    let Some(template) = planned.template.as_str() else {
         return Ok(false);
     };
     let current = match client.get_template(op, template).await {
@@ -345,7 +290,7 @@ async fn pull_if_outdated(
         Err(e) if e.is_not_found() => return Ok(false),
         Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
     };
-    if Some(current.as_str()) == get_str(prior, "image_ref") {
+    if Some(current.as_str()) == prior.image_ref.as_str() {
         return Ok(false);
     }
     client
@@ -356,96 +301,17 @@ async fn pull_if_outdated(
 }
 
 /// Re-reads `inst` in place; a failure becomes a diagnostic and keeps what was known.
-async fn refresh(client: &Client, op: &Op, inst: &mut Instance, diags: &mut Diagnostics) {
+async fn refresh(client: &Client, op: &Op, inst: &mut api::Instance, diags: &mut Diagnostics) {
     match client.get_instance(op, &inst.id).await {
         Ok(fresh) => *inst = fresh,
         Err(e) => diags.extend(api_error("Unable to read instance", &e)),
     }
 }
 
-/// What a resource that did not become healthy tells the user to do.
-const RESOURCE_ADVICE: &str = "It exists and is kept in the state (tainted); raise `timeouts`, or set `wait_for_healthy = false`.";
-
-/// `wait_for_healthy` of the resource (see [`wait_healthy_advising`]).
-async fn wait_healthy(client: &Client, op: &Op, inst: &Instance) -> Result<(), Diagnostics> {
-    wait_healthy_advising(client, op, inst, RESOURCE_ADVICE).await
-}
-
-/// Polls the default port's `/v1/health` until `ok`, within the operation's deadline. Only
-/// templates with agents run a gateway to poll. `advice` ends the timeout diagnostic (the
-/// actions share this wait, with their own advice).
-pub(super) async fn wait_healthy_advising(
-    client: &Client,
-    op: &Op,
-    inst: &Instance,
-    advice: &str,
-) -> Result<(), Diagnostics> {
-    let Some(url) = inst.default_url() else {
-        return Ok(());
-    };
-    let template = match client.get_template(op, &inst.template).await {
-        Ok(t) => t,
-        Err(e) if e.is_not_found() => return Ok(()),
-        Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
-    };
-    if template.agents.is_empty() {
-        return Ok(());
-    }
-    let mut last: Option<ApiError> = None;
-    loop {
-        match client.instance_health(op, url).await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e @ (ApiError::Timeout { .. } | ApiError::Cancelled { .. })) => {
-                return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
-            }
-            // The edge may drop connections while the container boots: keep polling.
-            Err(e @ ApiError::Transport { .. }) => last = Some(e),
-            Err(e) => return Err(api_error("Unable to check instance health", &e)),
-        }
-        if op.remaining() <= HEALTH_POLL {
-            return Err(unhealthy(inst, op, None, last.as_ref(), advice));
-        }
-        tokio::select! {
-            _ = op.cancel_token().cancelled() => {
-                return Err(unhealthy(inst, op, Some(&ApiError::Cancelled {
-                    operation: "waiting for the instance to become healthy".into(),
-                }), last.as_ref(), advice));
-            }
-            _ = tokio::time::sleep(HEALTH_POLL) => {}
-        }
-    }
-}
-
-fn unhealthy(
-    inst: &Instance,
-    op: &Op,
-    cause: Option<&ApiError>,
-    last: Option<&ApiError>,
-    advice: &str,
-) -> Diagnostics {
-    let mut detail = match cause {
-        Some(ApiError::Cancelled { .. }) => format!(
-            "Waiting for instance {} to answer ok on /v1/health was cancelled.",
-            inst.id
-        ),
-        _ => format!(
-            "Instance {} did not answer ok on /v1/health within the timeout ({:?}). {advice}",
-            inst.id,
-            op.timeout()
-        ),
-    };
-    if let Some(e) = last {
-        detail.push_str(&format!(" Last error: {e}"));
-    }
-    let mut d = Diagnostics::new();
-    d.error("Instance not healthy", detail);
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
     #[test]
     fn generated_config_leaves_out_defaults_computed_values_and_non_desired_states() {
@@ -453,7 +319,10 @@ mod tests {
         let state = |s: &str| {
             Value::object([
                 ("id", Value::string("k3x9q2m7pa")),
-                ("template", Value::string(model::DEFAULT_TEMPLATE)),
+                (
+                    "template",
+                    Value::string(super::super::shape::DEFAULT_TEMPLATE),
+                ),
                 ("cpu", Value::number(2)),
                 ("memory", Value::number(4)),
                 ("disk", Value::number(6)),
@@ -486,22 +355,30 @@ mod tests {
         assert_eq!(set(&cfg), ["cpu", "disk", "memory", "name"]);
     }
 
+    /// Committed state of every released schema version upgrades, through the path Terraform
+    /// takes, into the current typed state; state of a newer provider is refused.
     #[test]
-    fn version_0_state_is_kept_and_newer_versions_are_refused() {
-        let fixture: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
-            r#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
+    fn released_state_fixtures_upgrade_into_the_current_model() {
+        const VERSION_0: &[u8] =
+            br#"{"id": "k3x9q2m7pa", "template": "agent37-hermes", "cpu": 2, "memory": 4,
                 "disk": 6, "name": "bot", "user": null, "metadata": {"team": "a"},
                 "state": "running", "auto_update": false, "wait_for_healthy": true,
                 "status": "running", "image_ref": "ghcr.io/agent37-platform/hermes:1",
                 "url": "https://k3x9q2m7pa.agent37.app",
                 "ports": [{"port": 3737, "default": true, "url": "https://k3x9q2m7pa.agent37.app"}],
                 "paid_through": 1790086400, "past_due": false, "created": 1790000000,
-                "timeouts": null}"#,
-        )
-        .unwrap_or_default();
+                "timeouts": null}"#;
         let r = InstanceResource;
         assert_eq!(r.schema().version, 0);
-        assert_eq!(r.upgrade_state(0, fixture.clone()), Ok(fixture.clone()));
-        assert!(r.upgrade_state(1, fixture).is_err());
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Instance::from_value(&v).expect("fits the current model");
+        assert_eq!(state.id.as_str(), Some("k3x9q2m7pa"));
+        assert_eq!(state.paid_through.get(), Some(1_790_086_400));
+        assert_eq!(
+            state.ports.known().map(|p| p[0].port.get()),
+            Some(Some(3737))
+        );
+        let newer = upgrade_stored_state(&r, 1, VERSION_0).expect_err("newer");
+        assert_eq!(newer.0[0].summary, "Unable to upgrade stored state");
     }
 }

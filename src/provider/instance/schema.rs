@@ -1,219 +1,302 @@
-//! Schemas of `agent37_instance` (resource and data source), `agent37_instances` and
-//! `agent37_instance_urls`. Every attribute is described: the docs are generated from here.
+//! The models of the instance data sources (`agent37_instance`, `agent37_instances`,
+//! `agent37_instance_urls`) and of the list resource's filters: what users read, declared once
+//! with their docs, and how an API instance fills them. The resource's own state is
+//! `model::Instance`. Pure; unit-tested at the bottom.
 
-use crate::sdk::schema::Nesting;
-use crate::sdk::timeouts;
-use crate::sdk::validate::{OneOf, StrLen, check};
-use crate::sdk::{Attribute, Schema, Type, Value};
+use std::collections::BTreeMap;
 
-use super::model::{self, DEFAULT_TEMPLATE, NAME_MAX_CHARS, RUNNING, STOPPED, USER_MAX_CHARS};
+use serde_json::Value as Json;
 
-/// The first released schema.
-pub const VERSION: i64 = 0;
+use crate::api;
+use crate::sdk::Model;
+use crate::sdk::model::Attr;
 
-const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range): 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80. 4 / 8 and 8 / 16 need a paid workspace.";
+use super::model::{
+    self, Metadata, PORTS_DOC, Port, URL_DOC, json_text, metadata_from_api, ports_from_api,
+    urls_from_api,
+};
 
-fn ports(desc: &str) -> Attribute {
-    Attribute::nested(
-        "ports",
-        Nesting::List,
-        vec![
-            Attribute::number("port")
-                .computed()
-                .describe("The port number inside the instance."),
-            Attribute::bool("default")
-                .computed()
-                .describe("Whether this is the template's default port (served at `url`)."),
-            Attribute::string("url")
-                .computed()
-                .describe("The URL that serves this port."),
-        ],
-    )
-    .computed()
-    .describe(desc)
+/// Every field of an instance, computed (the data sources' shape); `id` is left to each.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstanceFields {
+    #[attr(computed, describe = "The template the instance was built from.")]
+    pub template: Attr<String>,
+    #[attr(computed, describe = "vCPUs.")]
+    pub cpu: Attr<i64>,
+    #[attr(computed, describe = "Memory in GB.")]
+    pub memory: Attr<i64>,
+    #[attr(computed, describe = "Disk in GB.")]
+    pub disk: Attr<i64>,
+    #[attr(computed, describe = "The label, or null.")]
+    pub name: Attr<String>,
+    #[attr(computed, describe = "The attribution tag, or null.")]
+    pub user: Attr<String>,
+    #[attr(computed, describe = "The stored key/value pairs, or null.")]
+    pub metadata: Attr<Metadata>,
+    #[attr(
+        computed,
+        describe = "The platform's status (`running`, `stopped`, `failed`, or a transition)."
+    )]
+    pub status: Attr<String>,
+    #[attr(computed, describe = "The image the instance runs now.")]
+    pub image_ref: Attr<String>,
+    #[attr(computed, describe = URL_DOC)]
+    pub url: Attr<String>,
+    #[attr(computed, describe = PORTS_DOC)]
+    pub ports: Attr<Vec<Port>>,
+    #[attr(
+        computed,
+        describe = "When the prepaid compute day ends (epoch seconds), or null."
+    )]
+    pub paid_through: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "True when a renewal could not be paid and the instance was stopped."
+    )]
+    pub past_due: Attr<bool>,
+    #[attr(computed, describe = "Creation time (epoch seconds).")]
+    pub created: Attr<i64>,
 }
 
-const PORTS_DOC: &str = "The template's ports, as snapshotted when the instance was created, each with the URL that serves it. Empty for a template without ports.";
-const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates), or null when the template has no default port.";
-
-pub fn resource() -> Schema {
-    Schema::new(
-        "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Creating one charges a day of compute; growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.",
-        vec![
-            Attribute::string("id")
-                .computed()
-                .describe("The instance id (10 lowercase letters and digits), also the DNS label of its URLs. Import with it: `terraform import agent37_instance.example <id>`."),
-            Attribute::string("template")
-                .default(Value::string(DEFAULT_TEMPLATE))
-                .requires_replace()
-                .describe("The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`). Default `\"agent37-hermes\"`. Changing it replaces the instance.")
-                .validate(check("A system template, or a workspace template name: a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`.", model::check_template)),
-            Attribute::number("cpu")
-                .optional()
-                .computed()
-                .describe(&format!("vCPUs: 1, 2, 4 or 8. With `memory`, it must form a shape; set alone, `memory` follows from the shape. Default: the template's smallest shape (1 for `agent37-hermes-small`, else 2). Growing resizes in place; shrinking replaces the instance. {SHAPES_DOC}"))
-                .validate(check("One of 1, 2, 4, 8, forming a shape with `memory`.", model::check_cpu)),
-            Attribute::number("memory")
-                .optional()
-                .computed()
-                .describe("Memory in GB: 3, 4, 8 or 16, paired with `cpu` (1/3, 2/4, 4/8, 8/16); set alone, `cpu` follows from the shape. Default: the template's smallest shape. Growing resizes in place; shrinking replaces the instance.")
-                .validate(check("One of 3, 4, 8, 16, forming a shape with `cpu`.", model::check_memory)),
-            Attribute::number("disk")
-                .optional()
-                .computed()
-                .describe("Disk in GB, within the shape's range (6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16). Default: the range's minimum. Growing resizes in place (growing the shape raises the disk to the new shape's minimum); shrinking replaces the instance.")
-                .validate(check("A whole number of GB within the shape's range (6–80 overall).", |v| {
-                    match v.as_i64() {
-                        Some(d) if (6..=80).contains(&d) => Ok(()),
-                        _ => Err("must be a whole number of GB from 6 to 80, within the shape's range (6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16)".to_string()),
-                    }
-                })),
-            Attribute::string("name")
-                .optional()
-                .describe("A label, at most 60 characters. Changed in place; removing it clears it.")
-                .validate(StrLen { min: 0, max: NAME_MAX_CHARS }),
-            Attribute::string("user")
-                .optional()
-                .describe("Your attribution tag for the instance (for example your customer's id), at most 200 characters; never interpreted. Changed in place; removing it clears it.")
-                .validate(StrLen { min: 0, max: USER_MAX_CHARS }),
-            Attribute::typed("metadata", Type::map(Type::String))
-                .optional()
-                .describe("Key/value pairs stored with the instance, at most 4096 bytes as compact JSON. Replaced whole in place.")
-                .validate(check("At most 4096 bytes as compact JSON.", model::check_metadata)),
-            Attribute::string("state")
-                .default(Value::string(RUNNING))
-                .describe("The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown).")
-                .validate(OneOf(&[RUNNING, STOPPED])),
-            Attribute::bool("auto_update")
-                .default(Value::bool(false))
-                .describe("When true, a plan whose template's current `image_ref` differs from the instance's shows an in-place update that pulls the new image (keeping the data). Default false."),
-            Attribute::bool("wait_for_healthy")
-                .default(Value::bool(true))
-                .describe("After create and start, wait (within the timeout) until the agent gateway's `/v1/health` answers `ok`. Applies only to templates with agents and a default port. Default true."),
-            Attribute::string("status")
-                .computed()
-                .unknown_on_update()
-                .describe("The platform's status: `running`, `stopped`, `failed`, or a transition (`provisioning`, `starting`, `stopping`, `restarting`, `updating`, `deleting`)."),
-            Attribute::string("image_ref")
-                .computed()
-                .unknown_on_update()
-                .describe("The image the instance runs now (changes when it is updated to the template's current image)."),
-            Attribute::string("url").computed().describe(URL_DOC),
-            ports(PORTS_DOC),
-            Attribute::number("paid_through")
-                .computed()
-                .unknown_on_update()
-                .describe("When the prepaid compute day ends (epoch seconds); renewals move it a day at a time."),
-            Attribute::bool("past_due")
-                .computed()
-                .unknown_on_update()
-                .describe("True when a renewal could not be paid and the instance was stopped; a funded start clears it."),
-            Attribute::number("created")
-                .computed()
-                .describe("Creation time (epoch seconds)."),
-        ],
-    )
-    .version(VERSION)
-    .with_block(timeouts::block())
+impl InstanceFields {
+    /// Every field as the API has it.
+    pub fn from_api(inst: &api::Instance) -> InstanceFields {
+        InstanceFields {
+            template: inst.template.clone().into(),
+            cpu: i64::from(inst.resources.cpu).into(),
+            memory: i64::from(inst.resources.memory).into(),
+            disk: i64::from(inst.resources.disk).into(),
+            name: Attr::from_option(inst.name.clone()),
+            user: Attr::from_option(inst.user.clone()),
+            metadata: metadata_from_api(inst.metadata.as_ref()),
+            status: inst.status.as_str().to_string().into(),
+            image_ref: inst.image_ref.clone().into(),
+            url: Attr::from_option(inst.default_url().map(str::to_string)),
+            ports: ports_from_api(&inst.ports).into(),
+            paid_through: Attr::from_option(inst.paid_through),
+            past_due: inst.past_due.into(),
+            created: inst.created.into(),
+        }
+    }
 }
 
-/// Every field of an instance, computed (the data sources' shape). `id` is left to the caller.
-fn instance_fields() -> Vec<Attribute> {
-    vec![
-        Attribute::string("template")
-            .computed()
-            .describe("The template the instance was built from."),
-        Attribute::number("cpu").computed().describe("vCPUs."),
-        Attribute::number("memory")
-            .computed()
-            .describe("Memory in GB."),
-        Attribute::number("disk").computed().describe("Disk in GB."),
-        Attribute::string("name")
-            .computed()
-            .describe("The label, or null."),
-        Attribute::string("user")
-            .computed()
-            .describe("The attribution tag, or null."),
-        Attribute::typed("metadata", Type::map(Type::String))
-            .computed()
-            .describe("The stored key/value pairs, or null."),
-        Attribute::string("status")
-            .computed()
-            .describe("The platform's status (`running`, `stopped`, `failed`, or a transition)."),
-        Attribute::string("image_ref")
-            .computed()
-            .describe("The image the instance runs now."),
-        Attribute::string("url").computed().describe(URL_DOC),
-        ports(PORTS_DOC),
-        Attribute::number("paid_through")
-            .computed()
-            .describe("When the prepaid compute day ends (epoch seconds), or null."),
-        Attribute::bool("past_due")
-            .computed()
-            .describe("True when a renewal could not be paid and the instance was stopped."),
-        Attribute::number("created")
-            .computed()
-            .describe("Creation time (epoch seconds)."),
-    ]
+/// `agent37_instance` (data source).
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstanceData {
+    #[attr(required, describe = "The id of the instance to read.")]
+    pub id: Attr<String>,
+    #[flatten]
+    pub fields: InstanceFields,
 }
 
-pub fn data_instance() -> Schema {
-    let mut attrs = vec![
-        Attribute::string("id")
-            .required()
-            .describe("The id of the instance to read."),
-    ];
-    attrs.extend(instance_fields());
-    Schema::new("Reads one instance of the workspace by id.", attrs)
+pub const INSTANCE_DATA: &str = "Reads one instance of the workspace by id.";
+
+/// One instance of `agent37_instances`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstanceItem {
+    #[attr(computed, describe = "The instance id.")]
+    pub id: Attr<String>,
+    #[flatten]
+    pub fields: InstanceFields,
 }
 
-pub fn data_instances() -> Schema {
-    let mut item = vec![
-        Attribute::string("id")
-            .computed()
-            .describe("The instance id."),
-    ];
-    item.extend(instance_fields());
-    Schema::new(
-        "Lists the workspace's instances (newest first), optionally filtered; every filter given must match.",
-        vec![
-            Attribute::string("user")
-                .optional()
-                .describe("Only instances with exactly this `user`."),
-            Attribute::string("name")
-                .optional()
-                .describe("Only instances with exactly this `name`."),
-            Attribute::string("template")
-                .optional()
-                .describe("Only instances built from this template."),
-            Attribute::string("status")
-                .optional()
-                .describe("Only instances with this status (`running`, `stopped`, `failed`…)."),
-            Attribute::typed("metadata", Type::map(Type::String))
-                .optional()
-                .describe("Only instances whose metadata holds every one of these pairs (other keys may be present)."),
-            Attribute::nested("instances", Nesting::List, item)
-                .computed()
-                .describe("The matching instances, with every field."),
-            Attribute::typed("ids", Type::list(Type::String))
-                .computed()
-                .describe("The ids of the matching instances, in the same order."),
-        ],
-    )
+impl InstanceItem {
+    pub fn from_api(inst: &api::Instance) -> InstanceItem {
+        InstanceItem {
+            id: inst.id.clone().into(),
+            fields: InstanceFields::from_api(inst),
+        }
+    }
 }
 
-pub fn data_instance_urls() -> Schema {
-    Schema::new(
-        "The URLs an instance serves: its default port's URL, and one per port.",
-        vec![
-            Attribute::string("instance_id")
-                .required()
-                .describe("The id of the instance."),
-            Attribute::string("url").computed().describe(URL_DOC),
-            ports(PORTS_DOC),
-            Attribute::typed("urls", Type::map(Type::String))
-                .computed()
-                .describe("Port number (as a string, e.g. `\"3737\"`) → URL."),
-        ],
-    )
+/// The filters of `agent37_instances`, and of the `agent37_instance` list resource.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstanceFilters {
+    #[attr(optional, describe = "Only instances with exactly this `user`.")]
+    pub user: Attr<String>,
+    #[attr(optional, describe = "Only instances with exactly this `name`.")]
+    pub name: Attr<String>,
+    #[attr(optional, describe = "Only instances built from this template.")]
+    pub template: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Only instances with this status (`running`, `stopped`, `failed`…)."
+    )]
+    pub status: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Only instances whose metadata holds every one of these pairs (other keys may be present)."
+    )]
+    pub metadata: Attr<Metadata>,
+}
+
+impl InstanceFilters {
+    /// Whether `inst` passes every filter that is set (metadata: a subset match; values that
+    /// are not strings compare as their JSON text). Gone instances never do.
+    pub fn matches(&self, inst: &api::Instance) -> bool {
+        let eq =
+            |want: &Attr<String>, got: Option<&str>| want.as_str().is_none_or(|w| Some(w) == got);
+        let meta = inst.metadata.as_ref();
+        let wanted_meta: BTreeMap<&String, &String> = self
+            .metadata
+            .known()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        !model::is_gone(&inst.status)
+            && eq(&self.user, inst.user.as_deref())
+            && eq(&self.name, inst.name.as_deref())
+            && eq(&self.template, Some(&inst.template))
+            && eq(&self.status, Some(inst.status.as_str()))
+            && wanted_meta.iter().all(|(k, v)| {
+                meta.and_then(|m| m.get(*k))
+                    .is_some_and(|got: &Json| json_text(got) == v.as_str())
+            })
+    }
+}
+
+/// `agent37_instances`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstancesData {
+    #[flatten]
+    pub filters: InstanceFilters,
+    #[attr(computed, describe = "The matching instances, with every field.")]
+    pub instances: Attr<Vec<InstanceItem>>,
+    #[attr(
+        computed,
+        describe = "The ids of the matching instances, in the same order."
+    )]
+    pub ids: Attr<Vec<String>>,
+}
+
+pub const INSTANCES_DATA: &str = "Lists the workspace's instances (newest first), optionally filtered; every filter given must match.";
+
+impl InstancesData {
+    /// The result for the configured filters out of every instance of the workspace.
+    pub fn found(filters: InstanceFilters, all: &[api::Instance]) -> InstancesData {
+        let found: Vec<&api::Instance> = all.iter().filter(|i| filters.matches(i)).collect();
+        InstancesData {
+            instances: found
+                .iter()
+                .map(|i| InstanceItem::from_api(i))
+                .collect::<Vec<_>>()
+                .into(),
+            ids: found
+                .iter()
+                .map(|i| i.id.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            filters,
+        }
+    }
+}
+
+/// `agent37_instance_urls`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct InstanceUrlsData {
+    #[attr(required, describe = "The id of the instance.")]
+    pub instance_id: Attr<String>,
+    #[attr(computed, describe = URL_DOC)]
+    pub url: Attr<String>,
+    #[attr(computed, describe = PORTS_DOC)]
+    pub ports: Attr<Vec<Port>>,
+    #[attr(
+        computed,
+        describe = "Port number (as a string, e.g. `\"3737\"`) → URL."
+    )]
+    pub urls: Attr<BTreeMap<String, Option<String>>>,
+}
+
+pub const INSTANCE_URLS_DATA: &str =
+    "The URLs an instance serves: its default port's URL, and one per port.";
+
+impl InstanceUrlsData {
+    pub fn from_api(inst: &api::Instance) -> InstanceUrlsData {
+        InstanceUrlsData {
+            instance_id: inst.id.clone().into(),
+            url: Attr::from_option(inst.default_url().map(str::to_string)),
+            ports: ports_from_api(&inst.ports).into(),
+            urls: urls_from_api(&inst.ports).into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::model::conforms;
+
+    fn inst() -> api::Instance {
+        super::super::model::tests::inst()
+    }
+
+    #[test]
+    fn filters_match_subsets() {
+        let i = inst();
+        assert!(InstanceFilters::default().matches(&i));
+        let meta = |pairs: &[(&str, &str)]| {
+            Attr::Known(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+                    .collect(),
+            )
+        };
+        let mut f = InstanceFilters {
+            user: "cust_1".into(),
+            status: "running".into(),
+            metadata: meta(&[("team", "a")]),
+            ..InstanceFilters::default()
+        };
+        assert!(f.matches(&i));
+        f.metadata = meta(&[("team", "a"), ("n", "3")]);
+        assert!(f.matches(&i));
+        f.metadata = meta(&[("team", "a"), ("n", "3"), ("missing", "x")]);
+        assert!(!f.matches(&i));
+        let by_name = InstanceFilters {
+            name: "bot".into(),
+            ..InstanceFilters::default()
+        };
+        assert!(!by_name.matches(&i));
+        let mut gone = inst();
+        gone.status = api::InstanceStatus::Deleting;
+        assert!(!InstanceFilters::default().matches(&gone));
+        assert_eq!(
+            InstanceUrlsData::from_api(&i).urls,
+            Attr::Known(BTreeMap::from([
+                (
+                    "3737".to_string(),
+                    Some("https://abc123defg.agent37.app".to_string())
+                ),
+                (
+                    "9119".to_string(),
+                    Some("https://abc123defg-9119.agent37.app".to_string())
+                ),
+            ]))
+        );
+    }
+
+    /// Each data source's result has exactly the shape of its schema.
+    #[test]
+    fn every_data_source_result_has_exactly_its_schema_shape() {
+        let i = inst();
+        let one = InstanceData {
+            id: i.id.clone().into(),
+            fields: InstanceFields::from_api(&i),
+        };
+        let ty = InstanceData::schema(INSTANCE_DATA).value_type();
+        conforms(&one.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instance: {e}"));
+
+        let all = InstancesData::found(InstanceFilters::default(), &[i.clone(), inst()]);
+        let ty = InstancesData::schema(INSTANCES_DATA).value_type();
+        conforms(&all.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instances: {e}"));
+        assert_eq!(all.ids.known().map(Vec::len), Some(2));
+
+        let urls = InstanceUrlsData::from_api(&i);
+        let ty = InstanceUrlsData::schema(INSTANCE_URLS_DATA).value_type();
+        conforms(&urls.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instance_urls: {e}"));
+    }
 }

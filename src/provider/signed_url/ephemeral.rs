@@ -1,26 +1,32 @@
+//! `agent37_signed_url`: I/O only; the model lives in `schema`.
+
 use async_trait::async_trait;
 
-use super::schema;
-use crate::api::SignedUrlRequest;
+use crate::api::{self, SignedUrlRequest};
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::{get_i64, get_str};
-use crate::sdk::timeouts::DEFAULT;
-use crate::sdk::{Ctx, Diagnostics, EphemeralResource, Opened, Path, Schema, Value};
+use crate::sdk::{Ctx, Diagnostics, EphemeralResource, Opened, Outcome, Path, Schema};
 
-pub struct SignedUrl;
+use super::schema::{self, SignedUrl};
 
-fn failed(diags: Diagnostics) -> Opened {
-    Opened {
-        result: Value::Null,
-        private: None,
-        renew_at: None,
-        diags,
+pub struct SignedUrlResource;
+
+/// The result for `config` once the API minted `signed`.
+pub fn opened(config: SignedUrl, signed: api::SignedUrl) -> SignedUrl {
+    SignedUrl {
+        port: i64::from(signed.port).into(),
+        url: signed.url.into(),
+        expires_at: signed.expires_at.into(),
+        ..config
     }
 }
 
 #[async_trait]
-impl EphemeralResource<Agent37Data> for SignedUrl {
+impl EphemeralResource<Agent37Data> for SignedUrlResource {
+    type Model = SignedUrl;
+    type Private = ();
+
     fn type_name(&self) -> &'static str {
         schema::TYPE_NAME
     }
@@ -29,60 +35,79 @@ impl EphemeralResource<Agent37Data> for SignedUrl {
         schema::schema()
     }
 
-    async fn open(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> Opened {
-        let client = match ctx.configured() {
-            Ok(d) => &d.client,
-            Err(d) => return failed(d),
-        };
-        let op = client.op(DEFAULT).with_cancel(ctx.cancel.clone());
-        let id = get_str(config, "instance_id").unwrap_or_default();
-        let port = match get_i64(config, "port") {
+    async fn open(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: SignedUrl,
+    ) -> Outcome<Option<Opened<SignedUrl>>> {
+        let (client, op) = (ctx.client(), ctx.op());
+        let id = config.instance_id.as_str().unwrap_or_default();
+        let port = match config.port.get() {
             Some(p) => u16::try_from(p).unwrap_or(0),
-            None => {
-                match client.get_instance(&op, id).await {
-                    Ok(inst) => match inst.ports.iter().find(|p| p.default) {
-                        Some(p) => p.port,
-                        None => {
-                            let mut d = Diagnostics::new();
-                            d.attr_error(
-                            Path::attr("port"),
+            None => match client.get_instance(&op, id).await {
+                Ok(inst) => match inst.ports.iter().find(|p| p.default) {
+                    Some(p) => p.port,
+                    None => {
+                        let mut d = Diagnostics::new();
+                        d.attr_error(
+                            Path::attr(SignedUrl::PORT),
                             "No default port",
-                            format!("Instance {id} has no default port; set port to one of its ports."),
+                            format!(
+                                "Instance {id} has no default port; set port to one of its ports."
+                            ),
                         );
-                            return failed(d);
-                        }
-                    },
-                    Err(e) => {
-                        return failed(api_attr_error(
-                            "Unable to read instance",
-                            Path::attr("instance_id"),
-                            &e,
-                        ));
+                        return d.into();
                     }
+                },
+                Err(e) => {
+                    return api_attr_error(
+                        "Unable to read instance",
+                        Path::attr(SignedUrl::INSTANCE_ID),
+                        &e,
+                    )
+                    .into();
                 }
-            }
+            },
         };
         let body = SignedUrlRequest {
             port,
-            ttl_seconds: get_i64(config, "ttl_seconds"),
+            ttl_seconds: config.ttl_seconds.get(),
         };
         match client.signed_url(&op, id, &body).await {
-            Ok(signed) => Opened {
-                result: Value::object([
-                    ("instance_id", Value::string(id)),
-                    ("port", Value::number(i64::from(signed.port))),
-                    (
-                        "ttl_seconds",
-                        config.attr("ttl_seconds").cloned().unwrap_or(Value::Null),
-                    ),
-                    ("url", Value::string(signed.url)),
-                    ("expires_at", Value::number(signed.expires_at)),
-                ]),
-                private: None,
+            Ok(signed) => Outcome::ok(Some(Opened {
+                result: opened(config, signed),
                 renew_at: None,
-                diags: Diagnostics::new(),
-            },
-            Err(e) => failed(api_error("Unable to mint a signed URL", &e)),
+            })),
+            Err(e) => api_error("Unable to mint a signed URL", &e).into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdk::model::{Attr, conforms};
+
+    /// What opening produces has exactly the shape of the schema, and keeps what was configured.
+    #[test]
+    fn the_result_has_exactly_its_schema_shape() {
+        let config = SignedUrl {
+            instance_id: "abc123defg".into(),
+            ttl_seconds: 120.into(),
+            ..SignedUrl::default()
+        };
+        let result = opened(
+            config,
+            api::SignedUrl {
+                url: "https://abc123defg.agent37.app/?a37_token=t".into(),
+                port: 3737,
+                expires_at: 99,
+            },
+        );
+        conforms(&result.to_value(), &schema::schema().value_type())
+            .unwrap_or_else(|e| panic!("agent37_signed_url: {e}"));
+        assert_eq!(result.ttl_seconds.get(), Some(120));
+        assert_eq!(result.port.get(), Some(3737));
+        assert_eq!(result.instance_id, Attr::Known("abc123defg".to_string()));
     }
 }

@@ -8,8 +8,8 @@ mod schema;
 use std::sync::Arc;
 
 use super::Agent37Data;
-use crate::sdk::EphemeralResource;
+use crate::sdk::traits::DynEphemeralResource;
 
-pub fn ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<Agent37Data>>> {
-    vec![Arc::new(ephemeral::SignedUrl)]
+pub fn ephemeral_resources() -> Vec<Arc<dyn DynEphemeralResource<Agent37Data>>> {
+    vec![Arc::new(ephemeral::SignedUrlResource)]
 }

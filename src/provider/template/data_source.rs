@@ -3,21 +3,24 @@
 use async_trait::async_trait;
 
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
-use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Ctx, DataSource, Diagnostics, Path, Schema, Value};
+use crate::sdk::model::Attr;
+use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema};
 
-use super::{model, schema};
+use super::model;
+use super::schema::{self, TemplateData, TemplatesData};
 
 /// One template by name (system or workspace).
-pub struct TemplateData;
+pub struct TemplateDataSource;
 
 /// Every template, optionally of one scope.
-pub struct TemplatesData;
+pub struct TemplatesDataSource;
 
 #[async_trait]
-impl DataSource<Agent37Data> for TemplateData {
+impl DataSource<Agent37Data> for TemplateDataSource {
+    type Model = TemplateData;
+
     fn type_name(&self) -> &'static str {
         "agent37_template"
     }
@@ -26,40 +29,39 @@ impl DataSource<Agent37Data> for TemplateData {
         schema::data_source_one()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let Some(name) = get_str(config, "name") else {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: TemplateData,
+    ) -> Outcome<Option<TemplateData>> {
+        let Some(name) = config.name.as_str() else {
             let mut d = Diagnostics::new();
             d.attr_error(
-                Path::attr("name"),
+                Path::attr(TemplateData::NAME),
                 "Missing template name",
                 "name must be set.",
             );
-            return (Value::Null, d);
+            return d.into();
         };
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_template(&op, name).await {
-            Ok(t) => (model::template_object(&t), Diagnostics::new()),
-            Err(e) => (
-                Value::Null,
-                api_attr_error(
-                    &format!("Unable to read template {name:?}"),
-                    Path::attr("name"),
-                    &e,
-                ),
-            ),
+        match ctx.client().get_template(&ctx.op(), name).await {
+            Ok(t) => Outcome::ok(Some(TemplateData {
+                fields: model::template_fields(&t),
+                ..config
+            })),
+            Err(e) => api_attr_error(
+                &format!("Unable to read template {name:?}"),
+                Path::attr(TemplateData::NAME),
+                &e,
+            )
+            .into(),
         }
     }
 }
 
 #[async_trait]
-impl DataSource<Agent37Data> for TemplatesData {
+impl DataSource<Agent37Data> for TemplatesDataSource {
+    type Model = TemplatesData;
+
     fn type_name(&self) -> &'static str {
         "agent37_templates"
     }
@@ -68,37 +70,28 @@ impl DataSource<Agent37Data> for TemplatesData {
         schema::data_source_list()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: &Value) -> (Value, Diagnostics) {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let scope = get_str(config, "scope");
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.list_templates(&op).await {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: TemplatesData,
+    ) -> Outcome<Option<TemplatesData>> {
+        let scope = config.scope.as_str();
+        match ctx.client().list_templates(&ctx.op()).await {
             Ok(all) => {
                 // The API lists every scope; the filter is ours. Its order is kept.
                 let chosen: Vec<_> = all
                     .iter()
                     .filter(|t| scope.is_none_or(|s| t.scope.as_str() == s))
                     .collect();
-                let state = Value::object([
-                    ("scope", scope.map(Value::string).unwrap_or(Value::Null)),
-                    (
-                        "templates",
-                        Value::list(chosen.iter().map(|t| model::template_object(t))),
+                Outcome::ok(Some(TemplatesData {
+                    templates: Attr::Known(
+                        chosen.iter().map(|t| model::template_item(t)).collect(),
                     ),
-                    (
-                        "names",
-                        Value::list(chosen.iter().map(|t| Value::string(&t.name))),
-                    ),
-                ]);
-                (state, Diagnostics::new())
+                    names: Attr::Known(chosen.iter().map(|t| t.name.clone()).collect()),
+                    ..config
+                }))
             }
-            Err(e) => (Value::Null, api_error("Unable to list templates", &e)),
+            Err(e) => api_error("Unable to list templates", &e).into(),
         }
     }
 }

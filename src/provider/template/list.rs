@@ -2,71 +2,30 @@
 //! workspace's own templates (system templates cannot be managed, so they are never listed),
 //! each with the state an import would produce.
 
-use async_trait::async_trait;
-
-use crate::api::{Template, TemplateScope};
-use crate::provider::Agent37Data;
-use crate::provider::errors::api_error;
-use crate::provider::values::get_str;
-use crate::sdk::timeouts;
-use crate::sdk::{Attribute, Ctx, Diagnostics, ListResource, Listed, Schema, Value};
+use crate::api::{self, TemplateScope};
+use crate::provider::list::Filter;
+use crate::sdk::Listed;
 
 use super::model;
+use super::schema::{Template, TemplateFilter};
 
-pub fn list_schema() -> Schema {
-    Schema::new(
-        "Finds the workspace's templates for `terraform query`; system templates (`agent37-*`) are built in and cannot be managed, so they are left out. Each result is named by the template's name, carries its identity `{ name }`, and can be turned into configuration with `terraform query -generate-config-out=FILE`.",
-        vec![
-            Attribute::string("name_prefix")
-                .optional()
-                .describe("Only templates whose name starts with this text."),
-        ],
-    )
+impl Filter<api::Template> for TemplateFilter {
+    /// Workspace templates only (system ones cannot be managed), with the prefix if one is set.
+    fn wants(&self, t: &api::Template) -> bool {
+        t.scope == TemplateScope::Workspace
+            && self
+                .name_prefix
+                .as_str()
+                .is_none_or(|p| t.name.starts_with(p))
+    }
 }
 
-/// Whether `terraform query` lists `t` for the configured filter.
-pub fn wanted(t: &Template, name_prefix: Option<&str>) -> bool {
-    t.scope == TemplateScope::Workspace && name_prefix.is_none_or(|p| t.name.starts_with(p))
-}
-
-/// What `terraform query` shows and imports for one template: exactly the state that `import`
-/// followed by `read` produces.
-pub fn listed(t: &Template) -> Listed {
+/// What `terraform query` shows and imports for one template: what an import (whose seed has
+/// only the name) followed by a read produces.
+pub fn listed(t: &api::Template) -> Listed<Template> {
     Listed {
         display_name: t.name.clone(),
-        state: model::resource_state(t, &model::import_state(&t.name)),
-    }
-}
-
-pub struct TemplateList;
-
-#[async_trait]
-impl ListResource<Agent37Data> for TemplateList {
-    fn type_name(&self) -> &'static str {
-        "agent37_template"
-    }
-
-    fn schema(&self) -> Schema {
-        list_schema()
-    }
-
-    async fn list(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        config: &Value,
-    ) -> Result<Vec<Listed>, Diagnostics> {
-        let client = &ctx.configured()?.client;
-        let op = client.op(timeouts::DEFAULT).with_cancel(ctx.cancel.clone());
-        let all = client
-            .list_templates(&op)
-            .await
-            .map_err(|e| api_error("Unable to list templates", &e))?;
-        let prefix = get_str(config, "name_prefix");
-        Ok(all
-            .iter()
-            .filter(|t| wanted(t, prefix))
-            .map(listed)
-            .collect())
+        state: model::resource_state(t, &Template::default()),
     }
 }
 
@@ -74,9 +33,12 @@ impl ListResource<Agent37Data> for TemplateList {
 mod tests {
     use super::*;
     use crate::api::TemplatePort;
+    use crate::provider::template::resource::TemplateResource;
+    use crate::sdk::model::{Attr, conforms};
+    use crate::sdk::{Model, Resource};
 
-    fn template(name: &str, scope: TemplateScope, ports: Vec<TemplatePort>) -> Template {
-        Template {
+    fn template(name: &str, scope: TemplateScope, ports: Vec<TemplatePort>) -> api::Template {
+        api::Template {
             name: name.into(),
             scope,
             agents: Vec::new(),
@@ -88,15 +50,21 @@ mod tests {
         }
     }
 
+    fn filter(prefix: Option<&str>) -> TemplateFilter {
+        TemplateFilter {
+            name_prefix: Attr::from_option(prefix.map(str::to_string)),
+        }
+    }
+
     #[test]
     fn only_workspace_templates_with_the_prefix() {
         let sys = template("agent37-hermes", TemplateScope::System, Vec::new());
         let mine = template("support-agent", TemplateScope::Workspace, Vec::new());
-        assert!(!wanted(&sys, None));
-        assert!(!wanted(&sys, Some("agent37")));
-        assert!(wanted(&mine, None));
-        assert!(wanted(&mine, Some("supp")));
-        assert!(!wanted(&mine, Some("other")));
+        assert!(!filter(None).wants(&sys));
+        assert!(!filter(Some("agent37")).wants(&sys));
+        assert!(filter(None).wants(&mine));
+        assert!(filter(Some("supp")).wants(&mine));
+        assert!(!filter(Some("other")).wants(&mine));
     }
 
     #[test]
@@ -111,12 +79,26 @@ mod tests {
         );
         let l = listed(&t);
         assert_eq!(l.display_name, "support-agent");
-        assert_eq!(
-            l.state,
-            model::resource_state(&t, &model::import_state(&t.name))
-        );
+        let seed = TemplateResource.import_seed(&t.name).expect("seed");
+        assert_eq!(l.state, model::resource_state(&t, &seed));
         // No ports reads as null, as an import would.
         let bare = listed(&template("bare", TemplateScope::Workspace, Vec::new()));
-        assert_eq!(bare.state.attr("ports"), Some(&Value::Null));
+        assert_eq!(bare.state.ports, Attr::Null);
+    }
+
+    /// The list's filter and the states it finds have exactly their schemas' shapes.
+    #[test]
+    fn filter_and_found_states_have_exactly_their_schema_shape() {
+        let t = template("support-agent", TemplateScope::Workspace, Vec::new());
+        conforms(
+            &listed(&t).state.to_value(),
+            &TemplateResource.schema().value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_template (listed): {e}"));
+        conforms(
+            &filter(Some("s")).to_value(),
+            &TemplateFilter::schema(crate::provider::template::schema::LIST).value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_template (list config): {e}"));
     }
 }

@@ -2,24 +2,21 @@
 
 use async_trait::async_trait;
 
-use crate::api::{Client, DeleteOutcome, Op};
+use crate::api::DeleteOutcome;
 use crate::provider::Agent37Data;
+use crate::provider::context::Api;
 use crate::provider::errors::api_error;
-use crate::provider::values::get_str;
+use crate::sdk::model::Attr;
 use crate::sdk::plan;
-use crate::sdk::timeouts::{self, Op as Deadline};
-use crate::sdk::{Applied, Ctx, Diagnostics, Identity, Plan, ReadOutcome, Resource, Schema, Value};
+use crate::sdk::{
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
+    Value,
+};
 
-use super::{model, schema};
+use super::model;
+use super::schema::{self, Template, TemplatePort};
 
 pub struct TemplateResource;
-
-/// An operation bounded by the resource's timeout for `which`, cancelled by StopProvider.
-fn op(client: &Client, ctx: &Ctx<Agent37Data>, state: &Value, which: Deadline) -> Op {
-    client
-        .op(timeouts::get(state, which))
-        .with_cancel(ctx.cancel.clone())
-}
 
 /// A planned value the validators accept but the body cannot carry: a provider bug, reported.
 fn bad_plan(summary: &str, why: String) -> Diagnostics {
@@ -31,16 +28,11 @@ fn bad_plan(summary: &str, why: String) -> Diagnostics {
     d
 }
 
-fn failed(state: Value, diags: Diagnostics) -> Applied {
-    Applied {
-        state,
-        private: Vec::new(),
-        diags,
-    }
-}
-
 #[async_trait]
 impl Resource<Agent37Data> for TemplateResource {
+    type State = Template;
+    type Private = ();
+
     fn type_name(&self) -> &'static str {
         "agent37_template"
     }
@@ -52,135 +44,92 @@ impl Resource<Agent37Data> for TemplateResource {
     /// Templates have no id: the name is the key (and the import id).
     fn identity(&self) -> Option<Identity> {
         Some(Identity::single(
-            "name",
+            Template::NAME,
             "The template's name, which identifies it in the workspace.",
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_>) {
+    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
         if plan.is_create() {
-            plan.set("scope", Value::string("workspace"));
-            plan.set("agents", Value::list(Vec::new()));
+            plan.planned.scope = "workspace".into();
+            plan.planned.agents = Attr::Known(Vec::new());
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, planned: &Value, _config: &Value) -> Applied {
+    async fn create(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Create<Template>,
+    ) -> Outcome<Option<Template>> {
         const SUMMARY: &str = "Unable to create template";
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return failed(Value::Null, d),
-        };
+        let planned = &req.planned;
         let body = match model::create_body(planned) {
             Ok(b) => b,
-            Err(why) => return failed(Value::Null, bad_plan(SUMMARY, why)),
+            Err(why) => return bad_plan(SUMMARY, why).into(),
         };
-        let op = op(&data.client, ctx, planned, Deadline::Create);
-        match data.client.create_template(&op, &body).await {
-            Ok(t) => Applied {
-                state: model::resource_state(&t, planned),
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => failed(Value::Null, api_error(SUMMARY, &e)),
+        match ctx.client().create_template(&ctx.op(), &body).await {
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, planned))),
+            Err(e) => api_error(SUMMARY, &e).into(),
         }
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, state: &Value, private: &[u8]) -> ReadOutcome {
-        let keep = |diags| ReadOutcome {
-            state: Some(state.clone()),
-            private: private.to_vec(),
-            diags,
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        req: Read<Template, ()>,
+    ) -> Outcome<Option<Template>> {
+        let state = &req.state;
+        let Some(name) = state.name.as_str() else {
+            return bad_plan("Unable to read template", "the state has no name".into()).into();
         };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
-        let Some(name) = get_str(state, "name") else {
-            return keep(bad_plan(
-                "Unable to read template",
-                "the state has no name".into(),
-            ));
-        };
-        let op = data
-            .client
-            .op(timeouts::DEFAULT)
-            .with_cancel(ctx.cancel.clone());
-        match data.client.get_template(&op, name).await {
-            Ok(t) => ReadOutcome {
-                state: Some(model::resource_state(&t, state)),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
+        match ctx.client().get_template(&ctx.op(), name).await {
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, state))),
             // Gone (deleted out of band): leave the state, so the next plan re-creates it.
-            Err(e) if e.is_not_found() => ReadOutcome {
-                state: None,
-                private: Vec::new(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => keep(api_error(&format!("Unable to read template {name:?}"), &e)),
+            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) => api_error(&format!("Unable to read template {name:?}"), &e).into(),
         }
     }
 
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        private: &[u8],
-    ) -> Applied {
+        req: Update<Template, ()>,
+    ) -> Outcome<Option<Template>> {
+        let (prior, planned) = (&req.prior, &req.planned);
         let summary = format!(
             "Unable to update template {:?}",
-            get_str(prior, "name").unwrap_or_default()
+            prior.name.as_str().unwrap_or_default()
         );
-        let keep = |diags| Applied {
-            state: prior.clone(),
-            private: private.to_vec(),
-            diags,
-        };
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return keep(d),
-        };
-        let Some(name) = get_str(prior, "name") else {
-            return keep(bad_plan(&summary, "the prior state has no name".into()));
+        let Some(name) = prior.name.as_str() else {
+            return bad_plan(&summary, "the prior state has no name".into()).into();
         };
         let body = match model::patch_body(prior, planned) {
             Ok(b) => b,
-            Err(why) => return keep(bad_plan(&summary, why)),
+            Err(why) => return bad_plan(&summary, why).into(),
         };
-        let op = op(&data.client, ctx, planned, Deadline::Update);
+        let (client, op) = (ctx.client(), ctx.op());
         // Only the timeouts changed: nothing to send, but `updated` must be known again.
         let result = if model::is_empty_patch(&body) {
-            data.client.get_template(&op, name).await
+            client.get_template(&op, name).await
         } else {
-            data.client.patch_template(&op, name, &body).await
+            client.patch_template(&op, name, &body).await
         };
         match result {
-            Ok(t) => Applied {
-                state: model::resource_state(&t, planned),
-                private: private.to_vec(),
-                diags: Diagnostics::new(),
-            },
-            Err(e) => keep(api_error(&summary, &e)),
+            Ok(t) => Outcome::ok(Some(model::resource_state(&t, planned))),
+            Err(e) => api_error(&summary, &e).into(),
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let data = match ctx.configured() {
-            Ok(d) => d,
-            Err(d) => return d,
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Template, ()>) -> Outcome<()> {
+        let Some(name) = req.prior.name.as_str() else {
+            return Outcome::ok(());
         };
-        let Some(name) = get_str(prior, "name") else {
-            return Diagnostics::new();
-        };
-        let op = op(&data.client, ctx, prior, Deadline::Delete);
-        match data.client.delete_template(&op, name).await {
+        match ctx.client().delete_template(&ctx.op(), name).await {
             // Already gone is what a delete wants.
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Diagnostics::new(),
-            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e),
+            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
+            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e).into(),
         }
     }
 
@@ -189,38 +138,38 @@ impl Resource<Agent37Data> for TemplateResource {
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
         if let Value::Object(m) = &mut config
-            && let Some(Value::List(ports)) = m.get_mut("ports")
+            && let Some(Value::List(ports)) = m.get_mut(Template::PORTS)
         {
             for port in ports {
                 if let Value::Object(p) = port
-                    && p.get("default") == Some(&Value::Bool(false))
+                    && p.get(TemplatePort::DEFAULT) == Some(&Value::Bool(false))
                 {
-                    p.insert("default".into(), Value::Null);
+                    p.insert(TemplatePort::DEFAULT.into(), Value::Null);
                 }
             }
         }
         config
     }
 
-    async fn import(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Template>> {
         // The id is the name; refuse what could never be managed before any call.
-        if let Err(p) = model::check_name(id) {
-            let (summary, detail) = model::name_problem_text(&p, "The import id", id);
+        if let Err(p) = schema::check_name(id) {
+            let (summary, detail) = schema::name_problem_text(&p, "The import id", id);
             let mut d = Diagnostics::new();
             d.error(format!("Cannot import template: {summary}"), detail);
-            return Err(d);
+            return d.into();
         }
-        Ok((model::import_state(id), Vec::new()))
+        match self.import_seed(id) {
+            Ok(seed) => Outcome::ok(Some(seed)),
+            Err(d) => d.into(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::core::upgrade_stored_state;
 
     #[test]
     fn generated_config_leaves_out_computed_values_and_default_ports() {
@@ -262,11 +211,21 @@ mod tests {
         );
     }
 
+    /// Committed state of every released schema version upgrades into the current typed
+    /// state; state of a newer provider is refused.
     #[test]
-    fn newer_state_versions_are_refused() {
+    fn released_state_fixtures_upgrade_into_the_current_model() {
+        const VERSION_0: &[u8] =
+            br#"{"name": "support-agent", "image_ref": "ghcr.io/acme/agent:v1",
+                "description": null, "ports": [{"port": 8000, "default": true}],
+                "scope": "workspace", "agents": [], "created": 1790000000,
+                "updated": 1790000001, "timeouts": null}"#;
         let r = TemplateResource;
-        let state = serde_json::Map::new();
-        assert!(r.upgrade_state(0, state.clone()).is_ok());
-        assert!(r.upgrade_state(1, state).is_err());
+        assert_eq!(r.schema().version, 0);
+        let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
+        let state = Template::from_value(&v).expect("fits the current model");
+        assert_eq!(state.name.as_str(), Some("support-agent"));
+        assert_eq!(state.agents, Attr::Known(Vec::new()));
+        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
     }
 }

@@ -1,0 +1,194 @@
+//! Create safety: `POST /instances` is retried only on answers that prove nothing was made;
+//! after an ambiguous outcome the instance the call made is found by listing and adopted, and a
+//! second one is never made. Instances a refresh reads are claimed, so no ambiguous create
+//! adopts an instance this process already holds.
+
+use std::time::{Instant, SystemTime};
+
+use reqwest::Method;
+
+use super::super::adopt;
+use super::super::error::ApiError;
+use super::super::retry::{self, OpKind, Verdict};
+use super::super::types::*;
+use super::{Client, Op};
+
+impl Client {
+    /// `POST /instances`, with the create-safety rule: retried only on answers that prove
+    /// nothing was made; after an ambiguous outcome the instance the call made is found by
+    /// listing and adopted, and a second one is never made.
+    pub async fn create_instance(
+        &self,
+        op: &Op,
+        body: &CreateInstance,
+    ) -> Result<Created, ApiError> {
+        let mut req = self.req(
+            Method::POST,
+            &["instances"],
+            &[],
+            Some(body),
+            OpKind::Create,
+        )?;
+        req.blocking = true;
+        let call_start = Instant::now();
+        let call_start_local = SystemTime::now();
+        let mut retries = 0u32;
+        loop {
+            self.check_live(op, &req)?;
+            let attempt = {
+                let _in_flight = self.inner.claims.begin_create(body);
+                self.attempt(op, &req, retries).await
+            };
+            let err = match attempt {
+                Ok(answer) => match self.decode::<Instance>(&req, &answer) {
+                    Ok(instance) => {
+                        return Ok(self
+                            .own_created(body, instance, call_start, call_start_local, retries + 1)
+                            .await);
+                    }
+                    Err(e) => e,
+                },
+                Err(e) => e,
+            };
+            let verdict = match &err {
+                // Dropped while in flight: the request may have been processed.
+                ApiError::Cancelled { .. } => Verdict::Ambiguous {
+                    retry_if_absent: false,
+                },
+                ApiError::Timeout { .. } => Verdict::Ambiguous {
+                    retry_if_absent: false,
+                },
+                e => retry::classify(e, OpKind::Create),
+            };
+            match verdict {
+                Verdict::Stop => return Err(err),
+                Verdict::Retry | Verdict::SettleThenRetry => {}
+                Verdict::Ambiguous { retry_if_absent } => {
+                    tracing::warn!(
+                        error = %err,
+                        "instance create outcome unknown; looking for the instance it may have made"
+                    );
+                    match self
+                        .look_for_created(body, call_start, call_start_local)
+                        .await
+                    {
+                        Ok(Some(instance)) => {
+                            tracing::warn!(
+                                id = %instance.id,
+                                "adopted the instance made by an interrupted create"
+                            );
+                            return Ok(Created {
+                                instance,
+                                adopted: true,
+                                attempts: retries + 1,
+                            });
+                        }
+                        Ok(None) => {
+                            if self.is_cancelled(op) {
+                                return Err(ApiError::Cancelled {
+                                    operation: req.label(),
+                                });
+                            }
+                            if !retry_if_absent {
+                                return Err(err);
+                            }
+                            tracing::info!("the interrupted create made no instance; retrying");
+                        }
+                        Err(lookup) => {
+                            return Err(ApiError::OutcomeUnknown {
+                                operation: "POST /instances".to_owned(),
+                                detail: format!(
+                                    "{err}; then listing instances to find what it made failed: \
+                                     {lookup}. Check the workspace for an instance to import"
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+            let delay = self.next_delay(op, retries, &err).ok_or(err)?;
+            self.sleep(op, &req, delay).await?;
+            retries += 1;
+        }
+    }
+
+    /// The create answered with an instance: claim it. If an ambiguous sibling with an
+    /// identical body already adopted it, take another identical unclaimed one (they are
+    /// interchangeable) so that two resources never hold one instance.
+    pub(super) async fn own_created(
+        &self,
+        body: &CreateInstance,
+        instance: Instance,
+        call_start: Instant,
+        call_start_local: SystemTime,
+        attempts: u32,
+    ) -> Created {
+        if self.inner.claims.claim(&instance.id) {
+            return Created {
+                instance,
+                adopted: false,
+                attempts,
+            };
+        }
+        tracing::warn!(
+            id = %instance.id,
+            "a concurrent create already adopted this instance; looking for the one it made"
+        );
+        match self
+            .look_for_created(body, call_start, call_start_local)
+            .await
+        {
+            Ok(Some(other)) => Created {
+                instance: other,
+                adopted: true,
+                attempts,
+            },
+            _ => {
+                tracing::warn!(id = %instance.id, "no other instance found; keeping the created one");
+                Created {
+                    instance,
+                    adopted: false,
+                    attempts,
+                }
+            }
+        }
+    }
+
+    /// The create-safety look-up: bounded by the adoption budget even when the operation was
+    /// cancelled or timed out, so that an instance the call made is returned, not orphaned.
+    pub(super) async fn look_for_created(
+        &self,
+        body: &CreateInstance,
+        call_start: Instant,
+        call_start_local: SystemTime,
+    ) -> Result<Option<Instance>, ApiError> {
+        let cfg = self.inner.adoption;
+        // Deliberately not tied to the stop token.
+        let lookup = Op::new(cfg.lookup_budget);
+        let wait_until = Instant::now() + cfg.lookup_budget / 2;
+        self.inner
+            .claims
+            .wait_identical_answered(body, wait_until)
+            .await;
+        for round in 0..2 {
+            let (instances, date, received) =
+                self.list_unbounded_retries(&lookup, &["instances"]).await?;
+            let start = adopt::server_clock_at_start(call_start, call_start_local, received, date);
+            let min_created = adopt::created_threshold(start, cfg.created_slack);
+            if let Some(found) = self
+                .inner
+                .claims
+                .claim_oldest_match(body, &instances, min_created)
+            {
+                return Ok(Some(found));
+            }
+            if round == 0 {
+                if cfg.recheck_delay >= lookup.remaining() {
+                    break;
+                }
+                tokio::time::sleep(cfg.recheck_delay).await;
+            }
+        }
+        Ok(None)
+    }
+}

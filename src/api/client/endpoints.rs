@@ -1,0 +1,367 @@
+//! One method per endpoint of the hosting API (the instance create lives in `create`).
+
+use std::time::Instant;
+
+use reqwest::Method;
+use serde::Serialize;
+
+use super::super::config::validate_base_url;
+use super::super::error::ApiError;
+use super::super::list_cache::Step;
+use super::super::retry::OpKind;
+use super::super::types::*;
+use super::transport::{Req, RunStats};
+use super::{Client, Op};
+use crate::timing;
+
+impl Client {
+    // -----------------------------------------------------------------------------------------
+    // Instances
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /instances`, following `next_cursor` when the server pages.
+    pub async fn list_instances(&self, op: &Op) -> Result<Vec<Instance>, ApiError> {
+        Ok(self.list(op, &["instances"]).await?.0)
+    }
+
+    /// `GET /instances/{id}`.
+    pub async fn get_instance(&self, op: &Op, id: &str) -> Result<Instance, ApiError> {
+        let req = self.req(
+            Method::GET,
+            &["instances", id],
+            &[],
+            None::<&()>,
+            OpKind::Read,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// An instance as a refresh reads it: `GET /instances/{id}` for a lone read; when reads come
+    /// in a burst, one `GET /instances` serves them all (and the reads of the next
+    /// [`LIST_WINDOW`](super::LIST_WINDOW), unless this client writes an instance meanwhile).
+    /// An id the list lacks is confirmed with its own GET, so the outcome (a 404 included) is
+    /// the GET's.
+    ///
+    /// Create safety: the id is claimed first. A refresh reads the instances this process holds,
+    /// so no ambiguous create may adopt one of them.
+    pub async fn read_instance(&self, op: &Op, id: &str) -> Result<Instance, ApiError> {
+        self.claim(id);
+        let reads = &self.inner.instance_reads;
+        let snapshot = match reads.begin(id, Instant::now()) {
+            Step::Hit(instance) => return Ok(instance),
+            Step::Get(_running) => return self.get_instance(op, id).await,
+            Step::Wait(waiter) => {
+                tokio::select! {
+                    s = timing::waiting(waiter.wait()) => s,
+                    _ = self.cancelled(op) => None,
+                }
+            }
+            Step::List(leader) => {
+                let listed = self.list_instances(op).await;
+                if let Err(e) = &listed {
+                    tracing::debug!(error = %e, "shared instance list failed; reading one by one");
+                }
+                leader.finish(listed.ok(), |i| i.id.as_str(), Instant::now())
+            }
+        };
+        match snapshot.and_then(|s| s.get(id).cloned()) {
+            Some(instance) => Ok(instance),
+            None => self.get_instance(op, id).await,
+        }
+    }
+
+    /// `PATCH /instances/{id}`.
+    pub async fn patch_instance(
+        &self,
+        op: &Op,
+        id: &str,
+        body: &PatchInstance,
+    ) -> Result<Instance, ApiError> {
+        let req = self.req(
+            Method::PATCH,
+            &["instances", id],
+            &[],
+            Some(body),
+            OpKind::Write,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `DELETE /instances/{id}`; a `404 not_found` is [`DeleteOutcome::AlreadyGone`].
+    pub async fn delete_instance(&self, op: &Op, id: &str) -> Result<DeleteOutcome, ApiError> {
+        let req = self.req(
+            Method::DELETE,
+            &["instances", id],
+            &[],
+            None::<&()>,
+            OpKind::Write,
+        )?;
+        self.delete(op, &req).await
+    }
+
+    /// `POST /instances/{id}/stop`, bounded by the operation's deadline.
+    pub async fn stop_instance(&self, op: &Op, id: &str) -> Result<ActionAck, ApiError> {
+        self.action(op, id, "stop", None::<&()>).await
+    }
+
+    /// `POST /instances/{id}/start`, bounded by the operation's deadline.
+    pub async fn start_instance(&self, op: &Op, id: &str) -> Result<ActionAck, ApiError> {
+        self.action(op, id, "start", None::<&()>).await
+    }
+
+    /// `POST /instances/{id}/restart`, bounded by the operation's deadline.
+    pub async fn restart_instance(&self, op: &Op, id: &str) -> Result<ActionAck, ApiError> {
+        self.action(op, id, "restart", None::<&()>).await
+    }
+
+    /// `POST /instances/{id}/update` (pulls the template's current image).
+    pub async fn update_instance(&self, op: &Op, id: &str) -> Result<ActionAck, ApiError> {
+        self.action(op, id, "update", None::<&()>).await
+    }
+
+    /// `POST /instances/{id}/resize`.
+    pub async fn resize_instance(
+        &self,
+        op: &Op,
+        id: &str,
+        body: &Resize,
+    ) -> Result<ActionAck, ApiError> {
+        self.action(op, id, "resize", Some(body)).await
+    }
+
+    pub(super) async fn action<B: Serialize>(
+        &self,
+        op: &Op,
+        id: &str,
+        action: &str,
+        body: Option<&B>,
+    ) -> Result<ActionAck, ApiError> {
+        let mut req = self.req(
+            Method::POST,
+            &["instances", id, action],
+            &[],
+            body,
+            OpKind::Action,
+        )?;
+        req.blocking = true;
+        req.instance = Some(id.to_owned());
+        self.call(op, &req).await
+    }
+
+    /// `POST /instances/{id}/exec`: bounded by the operation's deadline and never sent again
+    /// once it may have reached the server.
+    pub async fn exec(&self, op: &Op, id: &str, command: &str) -> Result<ExecResult, ApiError> {
+        let body = ExecRequest {
+            command: command.to_owned(),
+        };
+        let mut req = self.req(
+            Method::POST,
+            &["instances", id, "exec"],
+            &[],
+            Some(&body),
+            OpKind::NonIdempotent,
+        )?;
+        req.blocking = true;
+        self.call(op, &req).await
+    }
+
+    /// `POST /instances/{id}/signed-url`. Minting is harmless to repeat, so it is retried.
+    pub async fn signed_url(
+        &self,
+        op: &Op,
+        id: &str,
+        body: &SignedUrlRequest,
+    ) -> Result<SignedUrl, ApiError> {
+        let req = self.req(
+            Method::POST,
+            &["instances", id, "signed-url"],
+            &[],
+            Some(body),
+            OpKind::Write,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `GET {instance_url}/v1/health` on the instance plane (the agent gateway of the default
+    /// port), with the workspace key. `Ok(true)` once it answers `"ok": true`; `Ok(false)` while
+    /// the container boots (the edge's `502`/`503`/`504`, or `"ok": false`). One attempt: the
+    /// caller polls. The key only travels over https, or http to a loopback host.
+    pub async fn instance_health(&self, op: &Op, instance_url: &str) -> Result<bool, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Health {
+            #[serde(default)]
+            ok: bool,
+        }
+        let mut url = validate_base_url(instance_url).map_err(|e| {
+            ApiError::InvalidArgument(format!("instance URL {instance_url:?}: {e}"))
+        })?;
+        url.path_segments_mut()
+            .map_err(|()| ApiError::InvalidArgument("the instance URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(["v1", "health"]);
+        let req = Req {
+            method: Method::GET,
+            path: url.path().to_owned(),
+            url,
+            body: None,
+            kind: OpKind::Read,
+            blocking: false,
+            instance: None,
+        };
+        self.check_live(op, &req)?;
+        match self.attempt(op, &req, 0).await {
+            Ok(answer) => Ok(self.decode::<Health>(&req, &answer)?.ok),
+            Err(e) if matches!(e.status(), Some(502..=504)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Templates
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /templates`.
+    pub async fn list_templates(&self, op: &Op) -> Result<Vec<Template>, ApiError> {
+        Ok(self.list(op, &["templates"]).await?.0)
+    }
+
+    /// `GET /templates/{name}`.
+    pub async fn get_template(&self, op: &Op, name: &str) -> Result<Template, ApiError> {
+        let req = self.req(
+            Method::GET,
+            &["templates", name],
+            &[],
+            None::<&()>,
+            OpKind::Read,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `POST /templates`. A retry after an ambiguous attempt that answers `template_conflict`
+    /// is resolved by reading the template: if it is exactly what was sent, the first attempt
+    /// made it.
+    pub async fn create_template(
+        &self,
+        op: &Op,
+        body: &CreateTemplate,
+    ) -> Result<Template, ApiError> {
+        let req = self.req(Method::POST, &["templates"], &[], Some(body), OpKind::Write)?;
+        let mut stats = RunStats::default();
+        let err = match self.run(op, &req, &mut stats).await {
+            Ok(answer) => return self.decode(&req, &answer),
+            Err(e) => e,
+        };
+        // Only a conflict after an attempt that may have made the template needs a look.
+        if stats.possibly_applied == 0 || err.code() != Some("template_conflict") {
+            return Err(err);
+        }
+        match self.get_template(op, &body.name).await {
+            Ok(existing) if body.matches(&existing) => Ok(existing),
+            _ => Err(err),
+        }
+    }
+
+    /// `PATCH /templates/{name}`.
+    pub async fn patch_template(
+        &self,
+        op: &Op,
+        name: &str,
+        body: &PatchTemplate,
+    ) -> Result<Template, ApiError> {
+        let req = self.req(
+            Method::PATCH,
+            &["templates", name],
+            &[],
+            Some(body),
+            OpKind::Write,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `DELETE /templates/{name}`; a `404 not_found` is [`DeleteOutcome::AlreadyGone`].
+    pub async fn delete_template(&self, op: &Op, name: &str) -> Result<DeleteOutcome, ApiError> {
+        let req = self.req(
+            Method::DELETE,
+            &["templates", name],
+            &[],
+            None::<&()>,
+            OpKind::Write,
+        )?;
+        self.delete(op, &req).await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Budgets and usage
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /instances/{id}/budget`.
+    pub async fn get_budget(&self, op: &Op, instance_id: &str) -> Result<Budget, ApiError> {
+        let req = self.req(
+            Method::GET,
+            &["instances", instance_id, "budget"],
+            &[],
+            None::<&()>,
+            OpKind::Read,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `PATCH /instances/{id}/budget` (idempotent).
+    pub async fn patch_budget(
+        &self,
+        op: &Op,
+        instance_id: &str,
+        body: &PatchBudget,
+    ) -> Result<Budget, ApiError> {
+        let req = self.req(
+            Method::PATCH,
+            &["instances", instance_id, "budget"],
+            &[],
+            Some(body),
+            OpKind::Write,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `POST /instances/{id}/budget/top-up`. Retried like any idempotent write when it carries
+    /// an idempotency key (see [`super::topup_idempotency_key`]); without one it is never sent
+    /// twice once it may have reached the server.
+    pub async fn top_up(
+        &self,
+        op: &Op,
+        instance_id: &str,
+        body: &TopUp,
+    ) -> Result<Budget, ApiError> {
+        let kind = if body.idempotency_key.is_some() {
+            OpKind::Write
+        } else {
+            OpKind::NonIdempotent
+        };
+        let req = self.req(
+            Method::POST,
+            &["instances", instance_id, "budget", "top-up"],
+            &[],
+            Some(body),
+            kind,
+        )?;
+        self.call(op, &req).await
+    }
+
+    /// `GET /instances/{id}/usage[?month=YYYY-MM]`.
+    pub async fn get_usage(
+        &self,
+        op: &Op,
+        instance_id: &str,
+        month: Option<&str>,
+    ) -> Result<Usage, ApiError> {
+        let query: Vec<(&str, &str)> = month.map(|m| ("month", m)).into_iter().collect();
+        let req = self.req(
+            Method::GET,
+            &["instances", instance_id, "usage"],
+            &query,
+            None::<&()>,
+            OpKind::Read,
+        )?;
+        self.call(op, &req).await
+    }
+}
