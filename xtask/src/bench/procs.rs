@@ -202,7 +202,7 @@ fn read_handshake(child: &mut Child, started: Instant) -> Result<Duration, Strin
 
 /// SIGTERM (the provider removes its socket), then SIGKILL after 2 s.
 fn stop(mut child: Child) {
-    util::signal(child.id(), "TERM");
+    testkit::process::signal_pid(child.id(), "TERM");
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
