@@ -152,17 +152,25 @@ fn topup_is_never_added_twice(m: Matrix) {
 
     // Create: the top-up commits, its answer is dropped, the apply fails (kept, tainted).
     emu.set_faults(&drop_first);
-    case.step(Step::apply(no_retries(4_000)).expect_failure());
+    let topup_failed = |summary: &str| {
+        Diag::error(summary)
+            .detail_contains(&format!("POST /instances/{id}/budget/top-up failed"))
+            .address(ADDR)
+    };
+    case.step(
+        Step::apply(no_retries(4_000))
+            .expect_error(topup_failed("Unable to create budget: top-up failed")),
+    );
     assert_eq!(headroom(&emu.budget(&id)), 4_000);
     case.reapply();
     assert_eq!(headroom(&emu.budget(&id)), 4_000, "the re-run added again");
 
     // Update: the same, for a raise.
     emu.set_faults(&drop_first);
-    let failed = case
-        .step(Step::apply(no_retries(7_000)).expect_failure())
-        .output;
-    assert!(failed.combined().contains("top-up failed"), "{failed}");
+    case.step(
+        Step::apply(no_retries(7_000))
+            .expect_error(topup_failed("Unable to update budget: top-up failed")),
+    );
     assert_eq!(headroom(&emu.budget(&id)), 7_000);
     assert_eq!(case.replan().actions()[ADDR], actions(&["update"]));
     case.reapply();

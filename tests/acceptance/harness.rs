@@ -202,3 +202,24 @@ fn step_checks_fail_when_they_should(m: Matrix) {
 }
 
 matrix!(step_checks_fail_when_they_should);
+
+/// Import-and-verify fails when what is imported is not what the state holds: here the id of
+/// another instance, whose name differs.
+fn import_verification_fails_when_the_object_differs(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let other = emu.create_instance(&json!({"name": "other"}));
+    let mut case = m.case(&emu);
+    case.apply(config(r#"resource "agent37_instance" "a" { name = "a" }"#));
+    let own = case.tf().id_of("agent37_instance.a");
+    case.verify_import("agent37_instance.a", &own, &[]);
+    let message = panic_message(|| case.verify_import("agent37_instance.a", &other, &[]));
+    assert!(
+        message.contains("Cli import of agent37_instance.a")
+            && message.contains("name: \"a\", \"other\""),
+        "{message}"
+    );
+    // Nothing was imported into the case's own state.
+    assert_eq!(case.tf().id_of("agent37_instance.a"), own);
+}
+
+matrix!(import_verification_fails_when_the_object_differs: tf_1_15);

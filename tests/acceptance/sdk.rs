@@ -308,7 +308,11 @@ action "sdktest_touch" "bad" {
         assert!(out.stdout.contains(&format!("step {step}: hello")), "{out}");
     }
     assert!(out.stdout.contains("Actions: 1 invoked"), "{out}");
-    case.step(Step::invoke("sdktest_touch.bad").expect_error(Diag::error("Touch asked to fail")));
+    // Terraform reports an action's error under its own summary, the provider's summary and
+    // detail joined in the detail.
+    case.step(Step::invoke("sdktest_touch.bad").expect_error(
+        Diag::error("Error when invoking action").detail("Touch asked to fail: fail = true"),
+    ));
     let tf = case.tf();
     let log = std::fs::read_to_string(tf.dir().join("store").join("touched.log")).expect("log");
     assert_eq!(log, "hello\nboom\n", "each invocation ran once");
