@@ -175,6 +175,23 @@ pub fn signal(child: &Child, name: &str, whole_group: bool) {
     }
 }
 
+/// Stops a child this program started: SIGTERM (it can clean up: close a database, remove a
+/// socket), SIGKILL if it is still there after `grace`; then reaps it.
+pub fn terminate(child: &mut Child, grace: Duration) {
+    if let Ok(None) = child.try_wait() {
+        signal_pid(child.id(), "TERM");
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Sends signal `name` (`TERM`, `INT`, `KILL`) to one process this program started; true if
 /// `kill` succeeded.
 pub fn signal_pid(pid: u32, name: &str) -> bool {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub use api::Client;
 
 use crate::paths;
-use crate::process::signal_pid;
+use crate::process;
 use crate::version::ApiRevision;
 
 /// The line the emulator prints first: `agent37-emulator listening on http://127.0.0.1:PORT`.
@@ -405,18 +405,13 @@ impl Emulator {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        if let (Some(grace), Ok(None)) = (self.graceful_stop, child.try_wait()) {
-            signal_pid(child.id(), "TERM");
-            let deadline = Instant::now() + grace;
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+        match self.graceful_stop {
+            Some(grace) => process::terminate(&mut child, grace),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
             }
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 
