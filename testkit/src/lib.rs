@@ -31,7 +31,7 @@ pub mod process;
 pub mod terraform;
 pub mod version;
 
-pub use case::{Case, Diag, Expect, Import, Outcome, Step};
+pub use case::{Case, Diag, Expect, Outcome, Step};
 pub use emulator::Emulator;
 pub use http::Response;
 pub use paths::workspace_root;

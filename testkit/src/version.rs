@@ -167,12 +167,6 @@ impl Matrix {
     pub fn case(self, emulator: &Emulator) -> Case<'_> {
         Case::with_emulator(self, emulator)
     }
-
-    /// A [`Case`] of this point's Terraform with no emulator (validation, fake APIs).
-    #[track_caller]
-    pub fn case_without_emulator(self) -> Case<'static> {
-        Case::new(self)
-    }
 }
 
 /// The names [`matrix!`](crate::matrix!) accepts for each axis; they also name the generated

@@ -314,8 +314,8 @@ fn examples_and_action_trigger(m: Matrix) {
             "example.tf",
             example("ephemeral-resources/agent37_signed_url/ephemeral-resource.tf"),
         ))
-        .plan
-        .unwrap_or_else(|| unreachable!());
+        .plan()
+        .clone();
     assert_eq!(
         plan.actions().keys().cloned().collect::<Vec<_>>(),
         ["terraform_data.smoke_test"]

@@ -38,9 +38,9 @@ use crate::version::Matrix;
 
 use step::{After, Command, unmatched};
 
-/// How an import is verified by [`Case::verify_import`].
+/// The ways [`Case::verify_import`] imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Import {
+enum Import {
     /// `terraform import ADDRESS ID`.
     Cli,
     /// An `import { to = ADDRESS, id = ID }` block.
@@ -282,17 +282,13 @@ impl<'e> Case<'e> {
     /// Writes `main.tf` and plans it (applying nothing): the saved plan.
     #[track_caller]
     pub fn plan(&mut self, main_tf: impl Into<String>) -> Plan {
-        self.step(Step::plan(main_tf))
-            .plan
-            .unwrap_or_else(|| unreachable!())
+        self.step(Step::plan(main_tf)).plan().clone()
     }
 
     /// Plans the configuration as it is.
     #[track_caller]
     pub fn replan(&mut self) -> Plan {
-        self.step(Step::replan())
-            .plan
-            .unwrap_or_else(|| unreachable!())
+        self.step(Step::replan()).plan().clone()
     }
 
     /// `terraform import ADDRESS ID`; an empty plan must follow.
