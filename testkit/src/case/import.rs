@@ -29,8 +29,14 @@ impl Case<'_> {
             );
             ways.push(Import::Identity);
         }
+        // `state rm` once; each way then starts from a copy of that state.
+        let first = self.copy_without(address);
+        let without = first.workdir().read("terraform.tfstate");
+        let mut first = Some(first);
         for way in ways {
-            let fresh = self.copy_without(address);
+            let fresh = first
+                .take()
+                .unwrap_or_else(|| self.copy_with_state(&without));
             match way {
                 Import::Cli => {
                     fresh.run_ok(&["import", address, id]);
@@ -81,15 +87,19 @@ impl Case<'_> {
     /// A copy of the directory: configuration files and state, `address` removed from it.
     #[track_caller]
     fn copy_without(&self, address: &str) -> Terraform {
+        let fresh = self.copy_with_state(&self.tf.workdir().read("terraform.tfstate"));
+        fresh.run_ok(&["state", "rm", address]);
+        fresh
+    }
+
+    /// A copy of the directory's configuration files, with `state` as its state.
+    #[track_caller]
+    fn copy_with_state(&self, state: &str) -> Terraform {
         let fresh = self.tf.fork();
         for (name, text) in self.tf.workdir().config_files() {
             fresh.write_file(&name, &text);
         }
-        fresh.write_file(
-            "terraform.tfstate",
-            &self.tf.workdir().read("terraform.tfstate"),
-        );
-        fresh.run_ok(&["state", "rm", address]);
+        fresh.write_file("terraform.tfstate", state);
         fresh
     }
 }
