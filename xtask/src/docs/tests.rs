@@ -358,6 +358,9 @@ fn write_then_check_finds_nothing_stale_and_removes_leftovers() {
 
     root.write("docs/resources/old.md", "old");
     root.write("docs/index.md", "edited by hand");
+    // Hand-written pages beside the Registry's folders are not the generator's.
+    root.write("docs/contract/hosting-api.md", "the contract");
+    root.write("docs/performance.md", "figures");
     let mut found = stale(&root.0, &g).unwrap();
     found.sort();
     assert!(
@@ -368,10 +371,13 @@ fn write_then_check_finds_nothing_stale_and_removes_leftovers() {
         found.contains(&"docs/resources/old.md (no longer generated)".to_string()),
         "{found:?}"
     );
+    assert_eq!(found.len(), 2 + g.files.len() - 1, "{found:?}");
 
     write(&root.0, &g).unwrap();
     assert_eq!(stale(&root.0, &g).unwrap(), Vec::<String>::new());
     assert!(!root.0.join("docs/resources/old.md").exists());
+    assert!(root.0.join("docs/contract/hosting-api.md").is_file());
+    assert!(root.0.join("docs/performance.md").is_file());
     // Writing again touches nothing.
     assert_eq!(write(&root.0, &g).unwrap(), Vec::<String>::new());
 }
