@@ -180,7 +180,7 @@ impl Launch {
         let stderr_buf = Arc::new(Mutex::new(String::new()));
         let mut stderr = child.stderr.take().expect("piped stderr");
         let sink = Arc::clone(&stderr_buf);
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut chunk) {
                 if n == 0 {
@@ -195,6 +195,7 @@ impl Launch {
             started,
             stdout_lines,
             stderr: stderr_buf,
+            stderr_reader: Some(stderr_reader),
             socket: None,
         }
     }
@@ -206,6 +207,8 @@ pub struct PluginProcess {
     pub started: Instant,
     stdout_lines: mpsc::Receiver<(Instant, String)>,
     stderr: Arc<Mutex<String>>,
+    /// Done once the pipe is closed: all the process wrote is in `stderr`.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
     socket: Option<PathBuf>,
 }
 
@@ -239,17 +242,37 @@ impl PluginProcess {
             .clone()
     }
 
-    /// Waits up to `timeout` for the process to exit on its own.
+    /// Waits up to `timeout` for the process to exit on its own; once it has, what it wrote to
+    /// stderr is all in [`PluginProcess::stderr`] (the reader is given up to 2 s to drain the
+    /// pipe, which a child the process left behind may still hold open).
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => return Some(status),
+                Ok(Some(status)) => {
+                    self.drain_stderr(Duration::from_secs(2));
+                    return Some(status);
+                }
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
                 _ => return None,
             }
+        }
+    }
+
+    fn drain_stderr(&mut self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        while self
+            .stderr_reader
+            .as_ref()
+            .is_some_and(|r| !r.is_finished())
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(reader) = self.stderr_reader.take_if(|r| r.is_finished()) {
+            let _ = reader.join();
         }
     }
 
