@@ -2,8 +2,7 @@
 //! it, must complete go-plugin's handshake, speak gRPC over AutoMTLS with a
 //! pinned client certificate, and stop cleanly when asked.
 
-#[path = "support/plugin_client.rs"]
-mod plugin_client;
+use testkit::plugin as plugin_client;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use agent37_provider::proto::tfplugin6::provider_client::ProviderClient;
 use agent37_provider::proto::tfplugin6::{RawState, get_metadata, get_provider_schema};
 use agent37_provider::proto::tfplugin6::{upgrade_resource_state, validate_resource_config};
 use plugin_client::{
-    BIN, ClientIdentity, Handshake, KillOnDrop, Launch, PluginProcess, client_tls, connect,
+    ClientIdentity, Handshake, KillOnDrop, Launch, PluginProcess, client_tls, connect, provider_bin,
 };
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -237,7 +236,8 @@ async fn sigint_is_ignored_and_sigterm_stops() {
 async fn exits_when_terraform_dies() {
     let dir = tempfile::tempdir().unwrap();
     // A shell stands in for Terraform: it starts the plugin, then exits.
-    let script = format!("'{BIN}' & echo \"pid $!\"; sleep 1");
+    let bin = provider_bin();
+    let script = format!("'{}' & echo \"pid $!\"; sleep 1", bin.display());
     let mut terraform = Launch::managed(dir.path(), None)
         .env("PATH", &std::env::var("PATH").unwrap_or_default())
         .spawn_program("/bin/sh", &["-c".to_owned(), script]);

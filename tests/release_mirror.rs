@@ -6,16 +6,15 @@
 //! release, without a release build (minutes on CI, for nothing this test checks), and without
 //! a signing key. The registry protocol with a signed release is `registry_install.rs`.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use support::terraform::{hcl_string, provider_dir};
-use support::{Terraform, TfVersion, Workdir, workspace_root};
+use testkit::hcl;
+use testkit::paths::provider_dir;
+use testkit::{Terraform, TfVersion, Workdir, workspace_root};
 
 const PROVIDER: &str = "terraform-provider-agent37";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -88,7 +87,7 @@ fn release_from_debug_build(out: &Path) {
         .env_remove("AGENT37_RELEASE_GPG_KEY");
     let command = "cargo xtask release --from ... --out ...".to_string();
     // Long enough for cargo to build xtask first when the test runs on its own.
-    let out = support::process::run(
+    let out = testkit::process::run(
         cmd,
         command,
         Duration::from_secs(600),
@@ -160,10 +159,7 @@ fn check_artefacts(dist: &Path, names: &Names) {
 }
 
 fn mirror_config(mirror: &Path) -> String {
-    format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = {}\n    include = [\"agent37/agent37\"]\n  }}\n}}\n",
-        hcl_string(&mirror.to_string_lossy())
-    )
+    hcl::filesystem_mirror(mirror, "agent37/agent37")
 }
 
 /// `terraform init` from `mirror` (nothing else allowed) succeeds; returns the lock file.

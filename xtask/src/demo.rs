@@ -8,14 +8,15 @@
 use std::collections::hash_map::RandomState;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{ExitCode, Stdio};
+use std::time::Duration;
 
-use crate::setup::{self, TfVersion};
+use testkit::{Emulator, Terraform, TfVersion, Workdir};
+
+use crate::setup;
 use crate::util::{self, Paths};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,13 +89,14 @@ pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<Exit
     let port = load_or_pick_port(&dir.join("port"))?;
     // Ctrl-C reaches Terraform (or, with --serve, the emulator) directly; we stay to clean up.
     util::ignore_sigint();
-    let mut emulator = Emulator::start(paths, &dir, port, &key, mode != Mode::Serve, api_revision)?;
-    let root_url = emulator.root_url.clone();
-    let base_url = format!("{root_url}/v1");
+    let mut emulator = start_emulator(paths, &dir, port, &key, mode != Mode::Serve, api_revision)?;
+    let root_url = emulator.root_url().to_string();
 
     if mode == Mode::Serve {
         print_serve_help(paths, &dir, &work, &root_url);
-        let status = emulator.wait()?;
+        let status = emulator
+            .wait()
+            .map_err(|e| format!("waiting for the emulator: {e}"))?;
         eprintln!("xtask: the emulator stopped ({})", util::exit_text(status));
         return Ok(ExitCode::SUCCESS);
     }
@@ -103,23 +105,29 @@ pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<Exit
         return Err("internal error: no Terraform launcher".into());
     };
     let cli_config = dir.join("cli.tfrc");
-    util::write_if_changed(&cli_config, util::cli_config(&paths.debug_dir()).as_bytes())?;
-    let tf = DemoTerraform {
+    util::write_if_changed(
+        &cli_config,
+        util::dev_cli_config(&paths.debug_dir()).as_bytes(),
+    )?;
+    util::create_dir_all(&work)?;
+    let mut tf = Terraform::open(
+        TfVersion::V1_15,
         launcher,
+        Workdir::persistent(&work),
         cli_config,
-        work: work.clone(),
-        key: key.clone(),
-        base_url,
-    };
+    );
+    tf.use_emulator(&emulator)
+        .set_color(std::io::stdout().is_terminal());
 
     let result = match mode {
         Mode::Apply => apply(&example, &tf),
-        _ => destroy(&tf),
+        _ => terraform(&tf, &["destroy", "-auto-approve"]),
     };
-    drop(emulator);
+    emulator.stop();
+    eprintln!("xtask: emulator stopped");
     result?;
     match mode {
-        Mode::Apply => print_apply_help(paths, &tf),
+        Mode::Apply => print_apply_help(paths, &work, &root_url),
         _ => println!(
             "\nThe demo objects are destroyed. The emulator database {} remains (with the \
              workspace and its history); `rm -rf {}` starts over from nothing.",
@@ -130,11 +138,12 @@ pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn apply(example: &Path, tf: &DemoTerraform) -> Result<(), String> {
-    sync_example(example, &tf.work)?;
-    tf.run(&["apply", "-auto-approve"])?;
-    tf.run(&["output"])?;
+fn apply(example: &Path, tf: &Terraform) -> Result<(), String> {
+    sync_example(example, tf.dir())?;
+    terraform(tf, &["apply", "-auto-approve"])?;
+    terraform(tf, &["output"])?;
     let mut plan = tf.command(&["plan", "-detailed-exitcode"]);
+    plan.stdin(Stdio::null());
     util::step("terraform plan -detailed-exitcode (right after apply: expect no changes)");
     let status = util::status(&mut plan)?;
     match status.code() {
@@ -156,14 +165,26 @@ fn apply(example: &Path, tf: &DemoTerraform) -> Result<(), String> {
     Ok(())
 }
 
-fn destroy(tf: &DemoTerraform) -> Result<(), String> {
-    tf.run(&["destroy", "-auto-approve"])
+/// `terraform ARGS` in the demo directory, its output on the terminal.
+fn terraform(tf: &Terraform, args: &[&str]) -> Result<(), String> {
+    util::step(format!("terraform {}", args.join(" ")));
+    let mut cmd = tf.command(args);
+    cmd.stdin(Stdio::null());
+    let status = util::status(&mut cmd)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`terraform {}` failed ({})",
+            args.join(" "),
+            util::exit_text(status)
+        ))
+    }
 }
 
-fn print_apply_help(paths: &Paths, tf: &DemoTerraform) {
-    let work = paths.show(&tf.work);
-    let key_file = paths.show(&tf.work.with_file_name("api-key"));
-    let root_url = tf.base_url.trim_end_matches("/v1");
+fn print_apply_help(paths: &Paths, work: &Path, root_url: &str) {
+    let key_file = paths.show(&work.with_file_name("api-key"));
+    let work = paths.show(work);
     println!(
         "
 The quickstart is applied. Look around (from the repository root):
@@ -196,48 +217,6 @@ In another terminal, Terraform on the demo state:
   cargo xtask terraform -- -chdir={work} plan",
         db = paths.show(&dir.join("emulator.db")),
     );
-}
-
-/// Terraform 1.15 in the demo's work directory, with the emulator's key and URL.
-struct DemoTerraform {
-    launcher: PathBuf,
-    cli_config: PathBuf,
-    work: PathBuf,
-    key: String,
-    base_url: String,
-}
-
-impl DemoTerraform {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.launcher);
-        cmd.arg(format!("-chdir={}", self.work.display()))
-            .args(args)
-            .stdin(Stdio::null());
-        util::terraform_env(&mut cmd, &self.cli_config);
-        cmd.env("TF_INPUT", "0")
-            .env("TF_DATA_DIR", self.work.join(".terraform"))
-            .env("AGENT37_API_KEY", &self.key)
-            .env("AGENT37_BASE_URL", &self.base_url);
-        if !std::io::stdout().is_terminal() {
-            cmd.env("TF_CLI_ARGS", "-no-color");
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Result<(), String> {
-        util::step(format!("terraform {}", args.join(" ")));
-        let mut cmd = self.command(args);
-        let status = util::status(&mut cmd)?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`terraform {}` failed ({})",
-                args.join(" "),
-                util::exit_text(status)
-            ))
-        }
-    }
 }
 
 fn has_tf_files(dir: &Path) -> bool {
@@ -332,133 +311,42 @@ fn load_or_pick_port(path: &Path) -> Result<u16, String> {
     Ok(port)
 }
 
-/// The demo's emulator process: stopped (SIGTERM, then SIGKILL) when dropped.
-struct Emulator {
-    child: Option<Child>,
-    root_url: String,
-}
-
-impl Emulator {
-    fn start(
-        paths: &Paths,
-        dir: &Path,
-        port: u16,
-        key: &str,
-        own_process_group: bool,
-        api_revision: Option<&str>,
-    ) -> Result<Emulator, String> {
-        let log_path = dir.join("emulator.log");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-        let mut cmd = Command::new(paths.emulator_bin());
-        cmd.arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--db")
-            .arg(dir.join("emulator.db"))
-            .arg("--api-key")
-            .arg(key) // the default workspace (paid, 1000 USD) is made on first use
-            .args(
-                api_revision
-                    .map(|r| ["--api-revision", r])
-                    .into_iter()
-                    .flatten(),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_err);
-        #[cfg(unix)]
-        if own_process_group {
-            // Out of the terminal's process group: Ctrl-C stops Terraform gracefully while the
-            // emulator keeps answering it; we stop the emulator afterwards.
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        #[cfg(not(unix))]
-        let _ = own_process_group;
-        util::step(util::describe(&cmd));
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", paths.emulator_bin().display()))?;
-
-        // Its stdout goes to the log, and the first line (the URL) to us.
-        let stdout = child.stdout.take().ok_or("emulator stdout not captured")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut log = log;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = writeln!(log, "{line}");
-                let _ = tx.send(line);
-            }
-        });
-        let mut emulator = Emulator {
-            child: Some(child),
-            root_url: String::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let prefix = "agent37-emulator listening on ";
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(url) = line.trim().strip_prefix(prefix) {
-                        emulator.root_url = url.trim_end_matches('/').to_string();
-                        eprintln!(
-                            "xtask: emulator at {} (log: {})",
-                            emulator.root_url,
-                            paths.show(&log_path)
-                        );
-                        return Ok(emulator);
-                    }
-                }
-                Err(_) => {
-                    // Its own last words (e.g. a database of another layout) say why.
-                    let log = fs::read_to_string(&log_path).unwrap_or_default();
-                    let last = log
-                        .lines()
-                        .rev()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("");
-                    return Err(format!(
-                        "the emulator did not print `{prefix}...` (see {}): {last}",
-                        log_path.display()
-                    ));
-                }
-            }
-        }
+/// The demo's emulator on its persistent database, key and port, logging to
+/// `target/demo/emulator.log`; stopped with SIGTERM (then SIGKILL) when dropped.
+fn start_emulator(
+    paths: &Paths,
+    dir: &Path,
+    port: u16,
+    key: &str,
+    own_process_group: bool,
+    api_revision: Option<&str>,
+) -> Result<Emulator, String> {
+    let listen = format!("127.0.0.1:{port}");
+    let db = dir.join("emulator.db").to_string_lossy().into_owned();
+    let log = dir.join("emulator.log");
+    // The default workspace (paid, 1000 USD) is made with this key on first use. The revision is
+    // always named: the emulator stores it in its database, so a demo run under another
+    // revision would otherwise stick.
+    let mut args = vec!["--listen", &listen, "--db", &db, "--api-key", key];
+    if let Some(rev) = api_revision {
+        args.extend(["--api-revision", rev]);
     }
-
-    fn wait(&mut self) -> Result<std::process::ExitStatus, String> {
-        let mut child = self.child.take().ok_or("the emulator is not running")?;
-        child
-            .wait()
-            .map_err(|e| format!("waiting for the emulator: {e}"))
+    util::step(format!("agent37-emulator {}", args.join(" ")));
+    let mut builder = Emulator::builder()
+        .bin(paths.emulator_bin())
+        .args(&args)
+        .log_file(&log)
+        .graceful_stop(Duration::from_secs(5));
+    if own_process_group {
+        // Out of the terminal's process group: Ctrl-C stops Terraform gracefully while the
+        // emulator keeps answering it; we stop the emulator afterwards.
+        builder = builder.own_process_group();
     }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        if let Ok(None) = child.try_wait() {
-            util::signal(child.id(), "TERM");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    eprintln!("xtask: emulator stopped");
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-        }
-        let _ = child.wait();
-        eprintln!("xtask: emulator stopped");
-    }
+    let emulator = builder.start().map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: emulator at {} (log: {})",
+        emulator.root_url(),
+        paths.show(&log)
+    );
+    Ok(emulator)
 }

@@ -1,14 +1,13 @@
 //! Project tooling, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
 //!
-//! Only the standard library is used, plus the provider crate itself for `docs` (which reads
-//! the provider's schemas), so building xtask builds the provider library.
+//! Besides the standard library: the provider crate itself for `docs` (which reads the
+//! provider's schemas), so building xtask builds the provider library; `testkit` (the emulator
+//! launcher, HTTP client and Terraform runner the tests use) for `demo` and `bench`; serde_json.
 
 mod bench;
 mod cross;
 mod demo;
 mod docs;
-#[cfg(test)]
-mod docs_tests;
 mod fuzz;
 mod macos_sdk;
 mod release;

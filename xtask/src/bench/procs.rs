@@ -202,16 +202,7 @@ fn read_handshake(child: &mut Child, started: Instant) -> Result<Duration, Strin
 
 /// SIGTERM (the provider removes its socket), then SIGKILL after 2 s.
 fn stop(mut child: Child) {
-    util::signal(child.id(), "TERM");
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    testkit::process::terminate(&mut child, Duration::from_secs(2));
 }
 
 /// The Go providers to compare with: the paths in `AGENT37_BENCH_GO_PROVIDER` (a list, like

@@ -1,0 +1,27 @@
+//! Small helpers shared by the areas of the acceptance tests.
+
+use std::collections::BTreeMap;
+
+use testkit::Emulator;
+
+/// `[("agent37_instance.a", &["update"])]` as the map `Plan::actions` returns.
+pub fn actions(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(a, acts)| (a.to_string(), acts.iter().map(|s| s.to_string()).collect()))
+        .collect()
+}
+
+/// `examples/<path>`, as the Registry shows it.
+#[track_caller]
+pub fn example(path: &str) -> String {
+    let file = testkit::workspace_root().join("examples").join(path);
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Check-destroy of the instance tests: the workspace holds no instance.
+#[track_caller]
+pub fn no_instances_left(emu: &Emulator) {
+    let left = emu.instances();
+    assert!(left.is_empty(), "instances left after destroy: {left:#?}");
+}

@@ -1,0 +1,78 @@
+//! `agent37_signed_url` (ephemeral) through real Terraform against the emulator: the URL opens
+//! the instance's port, and it appears in no plan, state or output.
+
+use testkit::prelude::*;
+
+fn signed_url(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let id = emu.create_instance(&json!({"name": "eph"}));
+    let mut case = m.case(&emu);
+    let out = case.apply(format!(
+        r#"
+terraform {{
+  required_providers {{
+    agent37 = {{ source = "agent37/agent37" }}
+  }}
+}}
+
+ephemeral "agent37_signed_url" "chat" {{
+  instance_id = "{id}"
+  ttl_seconds = 120
+}}
+
+resource "terraform_data" "open" {{
+  provisioner "local-exec" {{
+    # The URL reaches the command only through its environment, never the state.
+    command     = "python3 -c \"import os, urllib.request; open('opened.json', 'w').write(urllib.request.urlopen(os.environ['URL']).read().decode())\""
+    environment = {{ URL = ephemeral.agent37_signed_url.chat.url }}
+  }}
+}}
+"#
+    )).output;
+    let tf = case.tf();
+    let opened: serde_json::Value =
+        serde_json::from_str(&tf.workdir().read("opened.json")).expect("the URL answered JSON");
+    assert_eq!(opened["instance"], id.as_str(), "{opened}");
+    assert_eq!(opened["port"], 3737, "the default port by default");
+
+    // The token is nowhere Terraform keeps things.
+    let state = tf.workdir().read("terraform.tfstate");
+    assert!(!state.contains("a37_token"), "state holds the signed URL");
+    let shown = tf.show_state_json().to_string();
+    assert!(
+        !shown.contains("a37_token"),
+        "show -json holds the signed URL"
+    );
+    assert!(
+        !out.stdout.contains("a37_token"),
+        "apply output shows the URL: {out}"
+    );
+
+    // An instance that does not exist gives the API's error.
+    case.step(
+        Step::apply(
+            r#"
+terraform {
+  required_providers {
+    agent37 = { source = "agent37/agent37" }
+  }
+}
+
+ephemeral "agent37_signed_url" "nope" {
+  instance_id = "zzzzzzzzzz"
+  port        = 3737
+}
+
+resource "terraform_data" "use" {
+  provisioner "local-exec" {
+    command     = "true"
+    environment = { URL = ephemeral.agent37_signed_url.nope.url }
+  }
+}
+"#,
+        )
+        .expect_error(Diag::error("Unable to mint a signed URL").detail_contains("not_found")),
+    );
+}
+
+matrix!(signed_url);
