@@ -13,9 +13,6 @@
 //! standard library needs on Windows; `cargo xtask test` puts a stand-in DLL into the test's
 //! Wine prefix (`AGENT37_WINEPREFIX`), see xtask/src/cross.rs.
 
-#[path = "support/plugin_client.rs"]
-mod plugin_client;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,7 +20,7 @@ use agent37_provider::proto::plugin::Empty;
 use agent37_provider::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use agent37_provider::proto::tfplugin6::get_provider_schema;
 use agent37_provider::proto::tfplugin6::provider_client::ProviderClient;
-use plugin_client::{ClientIdentity, Launch, PluginProcess, client_tls, connect};
+use testkit::plugin::{ClientIdentity, Launch, PluginProcess, client_tls, connect};
 
 /// Under emulation a debug-profile binary starts slower than natively.
 const EXIT_WAIT: Duration = Duration::from_secs(20);

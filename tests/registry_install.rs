@@ -20,11 +20,6 @@
 //!   release settings inside the test suite would cost many minutes of CI per run; the real
 //!   builds of every platform are what `cargo xtask release --all` makes (see README).
 
-mod support;
-
-#[path = "support/tls_server.rs"]
-mod tls_server;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,9 +28,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use support::terraform::provider_dir;
-use support::{Emulator, Terraform, TfVersion, workspace_root};
-use tls_server::{Pki, TlsServer};
+use testkit::paths::provider_dir;
+use testkit::tls_server::{Pki, TlsServer};
+use testkit::{Emulator, Terraform, TfVersion, workspace_root};
 
 const PROVIDER: &str = "terraform-provider-agent37";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -330,7 +325,7 @@ fn make_release(dir: &Path, keyring: &Keyring) -> Release {
             }
         );
     }
-    let out_text = support::process::run(
+    let out_text = testkit::process::run(
         cmd,
         "cargo xtask release --from ... (signed)".into(),
         Duration::from_secs(600),
@@ -465,13 +460,13 @@ struct Published {
     registry: Registry,
     /// The registry's CA, for `SSL_CERT_FILE`.
     ca_file: PathBuf,
-    _work: support::Workdir,
+    _work: testkit::Workdir,
 }
 
 impl Published {
     fn new() -> Published {
         let keyring = Keyring::new("Agent37 Release Test");
-        let work = support::Workdir::new();
+        let work = testkit::Workdir::new();
         let release = make_release(work.path(), &keyring);
         let pki = Pki::new("agent37 registry test CA");
         let ca_file = work.path().join("ca.pem");

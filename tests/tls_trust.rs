@@ -8,16 +8,11 @@
 //! on every platform, `ca_cert_pem` adds CAs (a corporate proxy's, a private API gateway's).
 //! The Linux behaviour and `ca_cert_pem` are proven here; README explains the others.
 
-mod support;
-
-#[path = "support/tls_server.rs"]
-mod tls_server;
-
 use std::net::SocketAddr;
 
-use support::terraform::hcl_string;
-use support::{Emulator, Terraform, TfVersion};
-use tls_server::{Pki, TlsServer, forward_to};
+use testkit::hcl::string as hcl_string;
+use testkit::tls_server::{Pki, TlsServer, forward_to};
+use testkit::{Emulator, Terraform, TfVersion};
 
 /// A template resource, and a provider block with `extra` settings; the key and base URL come
 /// from the environment.
@@ -46,7 +41,7 @@ struct Setup {
     emulator: Emulator,
     pki: Pki,
     front: TlsServer,
-    work: support::Workdir,
+    work: testkit::Workdir,
 }
 
 impl Setup {
@@ -59,7 +54,7 @@ impl Setup {
             .expect("emulator address");
         let pki = Pki::new("agent37 corporate test CA");
         let front = TlsServer::start(&pki, forward_to(upstream));
-        let work = support::Workdir::new();
+        let work = testkit::Workdir::new();
         work.write("ca.pem", &pki.ca_pem);
         work.write("other-ca.pem", &Pki::new("unrelated CA").ca_pem);
         Setup {

@@ -12,6 +12,7 @@
 //!   scenario under several Terraform versions and API revisions.
 //! - [`hcl`]: HCL string literals, values and CLI configurations.
 //! - `plugin` (feature `plugin`): a stand-in for Terraform's go-plugin client.
+//! - `tls_server` (feature `tls`): a throwaway CA and a TLS server on loopback.
 //!
 //! It shares no code with the provider's API client or with the emulator: the three are
 //! independent readings of the contract that meet on the wire.
@@ -29,6 +30,8 @@ pub mod paths;
 pub mod plugin;
 pub mod process;
 pub mod terraform;
+#[cfg(feature = "tls")]
+pub mod tls_server;
 pub mod version;
 
 pub use case::{Case, Diag, Expect, Outcome, Step};

@@ -1,6 +1,6 @@
 //! A TLS server on loopback with a throwaway CA, for the tests of what a user's TLS trust does:
 //! the provider registry of `registry_install.rs` and the TLS front of the emulator in
-//! `tls_trust.rs`. Include it with `#[path = "support/tls_server.rs"] mod tls_server;`.
+//! `tls_trust.rs` (feature `tls`).
 //!
 //! [`Pki`] makes a CA and a certificate for `localhost` (and 127.0.0.1) signed by it;
 //! [`TlsServer`] accepts on 127.0.0.1, does the TLS handshake and hands each connection to a

