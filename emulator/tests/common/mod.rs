@@ -118,15 +118,10 @@ impl Emulator {
         r.json()["wallet_micros"].as_i64().expect("wallet")
     }
 
-    /// Freezes the clock at the start of the next emulator-hour. The store-wide settle runs once
-    /// per started hour (contract, 2026-08-21), so a test that froze at whatever second the wall
-    /// clock showed would see an extra settle whenever its small advances crossed an hour: aligned,
-    /// the same advances give the same figures at any time of day.
     pub fn freeze_clock(&self) -> i64 {
         let r = self.control("POST", "/clock", json!({"frozen": true}));
         assert_eq!(r.status, 200, "{}", r.text());
-        let now = r.json()["now"].as_i64().expect("now");
-        self.advance(3600 - now.rem_euclid(3600))
+        r.json()["now"].as_i64().expect("now")
     }
 
     pub fn advance(&self, seconds: i64) -> i64 {
