@@ -3,7 +3,11 @@
 //! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`.
 
 mod create;
+mod domain;
 mod endpoints;
+mod public_port;
+mod resolve;
+mod ssh_key;
 mod transport;
 
 use std::fmt;
