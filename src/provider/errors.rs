@@ -35,7 +35,12 @@ pub fn api_attr_error(summary: &str, path: Path, err: &ApiError) -> Diagnostics 
 /// error, then how to manage the existing object instead: the import command and block for
 /// `import_id` (Terraform does not tell a provider the resource's address, so `<name>` stands
 /// for it).
-pub fn exists_error(summary: &str, err: &ApiError, type_name: &str, import_id: &str) -> Diagnostics {
+pub fn exists_error(
+    summary: &str,
+    err: &ApiError,
+    type_name: &str,
+    import_id: &str,
+) -> Diagnostics {
     let mut d = Diagnostics::new();
     d.error(
         summary,
@@ -77,7 +82,12 @@ mod tests {
             message: "bots-example.net is already registered".into(),
             retry_after: None,
         };
-        let d = exists_error("Unable to create domain", &e, "agent37_domain", "bots-example.net");
+        let d = exists_error(
+            "Unable to create domain",
+            &e,
+            "agent37_domain",
+            "bots-example.net",
+        );
         let detail = &d.0[0].detail;
         assert!(detail.starts_with("The Agent37 API answered HTTP 409, code domain_exists"));
         assert!(

@@ -9,6 +9,7 @@ pub mod functions;
 pub mod instance;
 pub mod list;
 pub mod money;
+pub mod newer_api;
 pub mod preview_url;
 pub mod public_port;
 pub mod signed_url;

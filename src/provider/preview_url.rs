@@ -74,11 +74,18 @@ pub fn preview_url(url: &str, port: i64) -> Result<String, PreviewError> {
             "the first label of its host is not an instance id (a preview or public-port URL already has a hyphen)",
         ));
     }
-    if domain.is_empty() || domain.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|c| c.is_ascii_digit())) {
+    if domain.is_empty()
+        || domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.bytes().all(|c| c.is_ascii_digit()))
+    {
         return Err(bad("its host is an address, not a name"));
     }
     let host_port = host_port.map(|p| format!(":{p}")).unwrap_or_default();
-    Ok(format!("{scheme}://{label}-{port}.{domain}{host_port}{tail}"))
+    Ok(format!(
+        "{scheme}://{label}-{port}.{domain}{host_port}{tail}"
+    ))
 }
 
 pub struct PreviewUrl;

@@ -357,10 +357,7 @@ impl Identity {
     pub fn import_id(&self, value: &Value) -> Result<String, &'static str> {
         let mut parts = Vec::with_capacity(self.attributes.len());
         for a in &self.attributes {
-            let part = value
-                .attr(a.name)
-                .and_then(|v| a.render(v))
-                .ok_or(a.name)?;
+            let part = value.attr(a.name).and_then(|v| a.render(v)).ok_or(a.name)?;
             parts.push(part);
         }
         Ok(parts.join(&Self::SEPARATOR.to_string()))

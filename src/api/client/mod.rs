@@ -2,11 +2,11 @@
 //! create-safety rule of `POST /instances` (and the claims every instance read makes) in
 //! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`.
 
+mod conflict;
 mod create;
 mod domain;
 mod endpoints;
 mod public_port;
-mod resolve;
 mod ssh_key;
 mod transport;
 

@@ -106,10 +106,9 @@ mod tests {
                 .expect("decodes");
         assert_eq!(v.status, DomainStatus::Other("revoked".into()));
         assert_eq!(v.status.to_string(), "revoked");
-        let no_dns: Domain = serde_json::from_value(
-            json!({"domain": "x.net", "status": "active", "created": 1}),
-        )
-        .expect("decodes");
+        let no_dns: Domain =
+            serde_json::from_value(json!({"domain": "x.net", "status": "active", "created": 1}))
+                .expect("decodes");
         assert_eq!(no_dns.dns, DomainDns::default());
     }
 }

@@ -60,7 +60,9 @@ impl CreatePublicPort {
     /// Whether `p` is what this body made (after an ambiguous create answered
     /// `public_port_exists` on the retry). An empty label may come back as null.
     pub fn matches(&self, p: &PublicPort) -> bool {
-        let label = |l: Option<&str>| l.filter(|l| !l.is_empty());
+        fn label(l: Option<&str>) -> Option<&str> {
+            l.filter(|l| !l.is_empty())
+        }
         p.port == self.port
             && p.prefix == self.prefix
             && label(p.label.as_deref()) == label(self.label.as_deref())

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
+use crate::provider::newer_api;
 use crate::sdk::{Action, Ctx, Outcome, Progress, Schema};
 
 use super::model;
@@ -37,7 +38,12 @@ impl Action<Agent37Data> for VerifyAction {
                 progress.send(model::verify_report(&v));
                 Outcome::ok(())
             }
-            Err(e) => api_error(&format!("Unable to verify domain {domain}"), &e).into(),
+            Err(e) => {
+                let d = api_error(&format!("Unable to verify domain {domain}"), &e);
+                newer_api::explain_not_found(ctx, "agent37_domain_verify", &e, d)
+                    .await
+                    .into()
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::newer_api;
 use crate::sdk::model::Attr;
 use crate::sdk::{Ctx, DataSource, Outcome, Path, Schema};
 
@@ -27,19 +28,27 @@ impl DataSource<Agent37Data> for DomainDataSource {
         schema::data_source_one()
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, config: DomainData) -> Outcome<Option<DomainData>> {
+    async fn read(
+        &self,
+        ctx: &Ctx<Agent37Data>,
+        config: DomainData,
+    ) -> Outcome<Option<DomainData>> {
         let domain = config.domain.as_str().unwrap_or_default().to_string();
         match ctx.client().get_domain(&ctx.op(), &domain).await {
             Ok(d) => Outcome::ok(Some(DomainData {
                 fields: model::fields(&d),
                 ..config
             })),
-            Err(e) => api_attr_error(
-                &format!("Unable to read domain {domain:?}"),
-                Path::attr(DomainData::DOMAIN),
-                &e,
-            )
-            .into(),
+            Err(e) => {
+                let d = api_attr_error(
+                    &format!("Unable to read domain {domain:?}"),
+                    Path::attr(DomainData::DOMAIN),
+                    &e,
+                );
+                newer_api::explain_not_found(ctx, "agent37_domain", &e, d)
+                    .await
+                    .into()
+            }
         }
     }
 }
@@ -66,7 +75,12 @@ impl DataSource<Agent37Data> for DomainsDataSource {
                 domains: Attr::Known(all.iter().map(model::item).collect()),
                 names: Attr::Known(all.iter().map(|d| d.domain.clone()).collect()),
             })),
-            Err(e) => api_error("Unable to list domains", &e).into(),
+            Err(e) => {
+                let d = api_error("Unable to list domains", &e);
+                newer_api::explain_not_found(ctx, "agent37_domains", &e, d)
+                    .await
+                    .into()
+            }
         }
     }
 }

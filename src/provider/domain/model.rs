@@ -129,7 +129,6 @@ pub fn status_matches(filter: &Attr<String>, d: &api::Domain) -> bool {
 mod tests {
     use super::*;
     use crate::api::DomainDns;
-    use crate::sdk::Model;
     use crate::sdk::model::conforms;
 
     use super::super::schema::{self, DomainData, DomainsData};

@@ -138,7 +138,7 @@ mod tests {
             assert_eq!(check(name), Err(want.clone()), "{name}");
             assert!(!want.text().is_empty());
         }
-        let long = format!("{}.net", ["a".repeat(60); 5].join("."));
+        let long = format!("{}.net", vec!["a".repeat(60); 5].join("."));
         assert!(matches!(check(&long), Err(NameProblem::TooLong(_))));
     }
 }

@@ -6,6 +6,7 @@ use crate::api::{CreateDomain, DeleteOutcome};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail, exists_error};
+use crate::provider::newer_api;
 use crate::sdk::{
     Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
 };
@@ -41,8 +42,12 @@ impl Resource<Agent37Data> for DomainResource {
         Some(Identity::single(Domain::DOMAIN, "The domain name."))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Domain>) {
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Domain>) {
         if plan.is_create() {
+            if let Err(d) = newer_api::require(ctx, TYPE).await {
+                plan.diags.extend(d);
+                return;
+            }
             model::plan_domain(&mut plan.planned);
         }
     }
@@ -132,7 +137,6 @@ impl Resource<Agent37Data> for DomainResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::core::upgrade_stored_state;
 
     #[test]

@@ -34,7 +34,8 @@ impl Validator for DomainRule {
 
 const DOMAIN_ARG: &str = "The domain (the apex, in lowercase), e.g. `bots-example.net`. Changing it replaces the resource.";
 const STATUS_DOC: &str = "`pending` until the domain's NS records point at `nameservers`, then `active` (only an active domain routes). Verify with `agent37_domain_verification` or the `agent37_domain_verify` action.";
-const NAMESERVERS_DOC: &str = "The name servers to delegate the domain to: set them as its NS records at the registrar.";
+const NAMESERVERS_DOC: &str =
+    "The name servers to delegate the domain to: set them as its NS records at the registrar.";
 const DNS_NAME_DOC: &str = "The name the NS records go on.";
 
 pub const RESOURCE: &str = "A custom domain of the workspace (API revision 2026-08-21). Once its NS records point at the platform's `nameservers` and it is verified, every instance URL, preview and public port is mirrored under it (`https://{label}.{domain}`). Registration needs at least $100 of top-ups in total; a workspace has at most 10 domains. Pair it with `agent37_domain_verification` to wait until the domain is active.";
@@ -55,10 +56,7 @@ pub struct Domain {
     pub nameservers: Attr<Vec<String>>,
     #[attr(computed, describe = DNS_NAME_DOC)]
     pub dns_name: Attr<String>,
-    #[attr(
-        computed,
-        describe = "When the domain was registered (epoch seconds)."
-    )]
+    #[attr(computed, describe = "When the domain was registered (epoch seconds).")]
     pub created: Attr<i64>,
     #[block]
     pub timeouts: Timeouts,
@@ -112,10 +110,7 @@ pub struct DomainFields {
     pub nameservers: Attr<Vec<String>>,
     #[attr(computed, describe = DNS_NAME_DOC)]
     pub dns_name: Attr<String>,
-    #[attr(
-        computed,
-        describe = "When the domain was registered (epoch seconds)."
-    )]
+    #[attr(computed, describe = "When the domain was registered (epoch seconds).")]
     pub created: Attr<i64>,
 }
 

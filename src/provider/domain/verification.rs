@@ -9,6 +9,7 @@ use crate::api::{ApiError, Client, DomainStatus, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail};
+use crate::provider::newer_api;
 use crate::sdk::{Create, Ctx, Delete, Diagnostics, Outcome, Plan, Read, Resource, Schema, Update};
 
 use super::model::{self, PollSchedule};
@@ -21,7 +22,10 @@ pub struct VerificationResource;
 /// Why a verification did not end with an active domain.
 enum Unverified {
     /// The deadline (or a stop) came first.
-    Pending { waited: Duration, cancelled: bool },
+    Pending {
+        waited: Duration,
+        cancelled: bool,
+    },
     Api(ApiError),
 }
 
@@ -78,8 +82,12 @@ impl Resource<Agent37Data> for VerificationResource {
         schema::verification_resource()
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, DomainVerification>) {
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, DomainVerification>) {
         if plan.is_create() {
+            if let Err(d) = newer_api::require(ctx, TYPE).await {
+                plan.diags.extend(d);
+                return;
+            }
             model::plan_verification(&mut plan.planned);
         }
     }
@@ -172,7 +180,6 @@ impl Resource<Agent37Data> for VerificationResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::core::upgrade_stored_state;
 
     #[test]

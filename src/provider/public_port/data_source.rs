@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_attr_error;
+use crate::provider::newer_api;
 use crate::sdk::model::Attr;
 use crate::sdk::{Ctx, DataSource, Outcome, Path, Schema};
 
@@ -36,12 +37,16 @@ impl DataSource<Agent37Data> for PublicPortsDataSource {
                 public_ports: Attr::Known(ports.iter().map(model::item).collect()),
                 ..config
             })),
-            Err(e) => api_attr_error(
-                &format!("Unable to list the public ports of instance {id}"),
-                Path::attr(PublicPortsData::INSTANCE_ID),
-                &e,
-            )
-            .into(),
+            Err(e) => {
+                let d = api_attr_error(
+                    &format!("Unable to list the public ports of instance {id}"),
+                    Path::attr(PublicPortsData::INSTANCE_ID),
+                    &e,
+                );
+                newer_api::explain_not_found(ctx, "agent37_instance_public_ports", &e, d)
+                    .await
+                    .into()
+            }
         }
     }
 }

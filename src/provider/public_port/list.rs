@@ -88,10 +88,15 @@ mod tests {
         };
         let l = listed("abc123defg", &p);
         assert_eq!(l.display_name, "abc123defg/9100");
-        let seed = PublicPortResource.import_seed("abc123defg/9100").expect("seed");
+        let seed = PublicPortResource
+            .import_seed("abc123defg/9100")
+            .expect("seed");
         assert_eq!(l.state, model::state(&p, "abc123defg", &seed));
-        conforms(&l.state.to_value(), &PublicPortResource.schema().value_type())
-            .unwrap_or_else(|e| panic!("agent37_instance_public_port (listed): {e}"));
+        conforms(
+            &l.state.to_value(),
+            &PublicPortResource.schema().value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_instance_public_port (listed): {e}"));
         let f = PublicPortFilter {
             instance_id: Attr::Null,
         };

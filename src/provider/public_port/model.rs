@@ -91,7 +91,6 @@ pub fn conflict(instance_id: &str, body: &CreatePublicPort, ports: &[api::Public
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::model::conforms;
 
     use super::super::schema::{self, PublicPortsData};

@@ -6,9 +6,10 @@ use crate::api::{ApiError, Client, CreatePublicPort, DeleteOutcome, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail, exists_error};
+use crate::provider::newer_api;
 use crate::sdk::traits::IdentityAttribute;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Read, Resource, Schema, Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
 };
 
 use super::model::{self, Conflict};
@@ -78,6 +79,14 @@ impl Resource<Agent37Data> for PublicPortResource {
         ]))
     }
 
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, PublicPort>) {
+        if plan.is_create()
+            && let Err(d) = newer_api::require(ctx, TYPE).await
+        {
+            plan.diags.extend(d);
+        }
+    }
+
     async fn create(
         &self,
         ctx: &Ctx<Agent37Data>,
@@ -105,9 +114,14 @@ impl Resource<Agent37Data> for PublicPortResource {
         ctx: &Ctx<Agent37Data>,
         req: Read<PublicPort, ()>,
     ) -> Outcome<Option<PublicPort>> {
-        let (Some(instance_id), Some(port)) = (req.state.instance_id.as_str(), model::port_of(&req.state))
+        let (Some(instance_id), Some(port)) =
+            (req.state.instance_id.as_str(), model::port_of(&req.state))
         else {
-            return provider_bug("Unable to read public port", "the state has no instance id or port").into();
+            return provider_bug(
+                "Unable to read public port",
+                "the state has no instance id or port",
+            )
+            .into();
         };
         match ctx.client().list_public_ports(&ctx.op(), instance_id).await {
             Ok(ports) => Outcome::ok(
@@ -139,7 +153,8 @@ impl Resource<Agent37Data> for PublicPortResource {
     }
 
     async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<PublicPort, ()>) -> Outcome<()> {
-        let (Some(instance_id), Some(port)) = (req.prior.instance_id.as_str(), model::port_of(&req.prior))
+        let (Some(instance_id), Some(port)) =
+            (req.prior.instance_id.as_str(), model::port_of(&req.prior))
         else {
             return Outcome::ok(());
         };
@@ -183,7 +198,6 @@ impl Resource<Agent37Data> for PublicPortResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::core::upgrade_stored_state;
 
     #[test]
@@ -194,7 +208,9 @@ mod tests {
         assert_eq!(seed.port.get(), Some(9100));
         let d = r.import_seed("abc123defg").expect_err("no port");
         assert!(
-            d.0[0].detail.contains("must have the form <instance_id>/<port>"),
+            d.0[0]
+                .detail
+                .contains("must have the form <instance_id>/<port>"),
             "{:?}",
             d.0
         );

@@ -134,10 +134,7 @@ pub struct PublicPort {
     pub url: Attr<String>,
     #[attr(computed, sensitive, describe = DOMAIN_URLS_DOC)]
     pub domain_urls: Attr<Vec<String>>,
-    #[attr(
-        computed,
-        describe = "When the port was made public (epoch seconds)."
-    )]
+    #[attr(computed, describe = "When the port was made public (epoch seconds).")]
     pub created: Attr<i64>,
     #[block]
     pub timeouts: Timeouts,
@@ -160,14 +157,12 @@ pub struct PublicPortItem {
     pub prefix: Attr<String>,
     #[attr(computed, describe = "The label, or null.")]
     pub label: Attr<String>,
-    #[attr(
-        computed,
-        describe = "When the port was made public (epoch seconds)."
-    )]
+    #[attr(computed, describe = "When the port was made public (epoch seconds).")]
     pub created: Attr<i64>,
 }
 
-pub const DATA: &str = "The public ports of one instance (API revision 2026-08-21), in creation order.";
+pub const DATA: &str =
+    "The public ports of one instance (API revision 2026-08-21), in creation order.";
 
 /// `agent37_instance_public_ports`.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
@@ -222,9 +217,15 @@ mod tests {
     fn static_rules_on_their_attribute() {
         assert!(errors(9100, Some("hooks"), Some("inbound".into())).is_empty());
         for p in RESERVED_PORTS {
-            assert_eq!(errors(p, None, None), [("port".into(), "Reserved port".into())]);
+            assert_eq!(
+                errors(p, None, None),
+                [("port".into(), "Reserved port".into())]
+            );
         }
-        assert_eq!(errors(0, None, None), [("port".into(), "Invalid number".into())]);
+        assert_eq!(
+            errors(0, None, None),
+            [("port".into(), "Invalid number".into())]
+        );
         assert_eq!(
             errors(9100, Some("Hooks"), None),
             [("prefix".into(), "Invalid prefix".into())]

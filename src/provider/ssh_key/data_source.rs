@@ -6,6 +6,7 @@ use crate::api;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
+use crate::provider::newer_api;
 use crate::sdk::model::Attr;
 use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema};
 
@@ -86,7 +87,12 @@ impl DataSource<Agent37Data> for SshKeyDataSource {
         };
         let keys = match ctx.client().list_ssh_keys(&ctx.op()).await {
             Ok(k) => k,
-            Err(e) => return api_error("Unable to list SSH keys", &e).into(),
+            Err(e) => {
+                let d = api_error("Unable to list SSH keys", &e);
+                return newer_api::explain_not_found(ctx, "agent37_ssh_key", &e, d)
+                    .await
+                    .into();
+            }
         };
         match find(keys, &lookup) {
             Ok(k) => Outcome::ok(Some(model::data(&k))),
@@ -121,7 +127,12 @@ impl DataSource<Agent37Data> for SshKeysDataSource {
                 keys: Attr::Known(keys.iter().map(model::item).collect()),
                 ids: Attr::Known(keys.iter().map(|k| k.id.clone()).collect()),
             })),
-            Err(e) => api_error("Unable to list SSH keys", &e).into(),
+            Err(e) => {
+                let d = api_error("Unable to list SSH keys", &e);
+                newer_api::explain_not_found(ctx, "agent37_ssh_keys", &e, d)
+                    .await
+                    .into()
+            }
         }
     }
 }
@@ -157,7 +168,10 @@ mod tests {
                 key("c", None, "SHA256:c"),
             ]
         };
-        assert_eq!(find(keys(), &Lookup::Id("c".into())).map(|k| k.id), Ok("c".into()));
+        assert_eq!(
+            find(keys(), &Lookup::Id("c".into())).map(|k| k.id),
+            Ok("c".into())
+        );
         assert_eq!(
             find(keys(), &Lookup::Fingerprint("SHA256:b".into())).map(|k| k.id),
             Ok("b".into())

@@ -220,7 +220,12 @@ pub(crate) mod tests {
             ),
             format!(
                 "sk-ecdsa-sha2-nistp256@openssh.com {}",
-                blob(&[b"sk-ecdsa-sha2-nistp256@openssh.com", b"nistp256", &pt, b"ssh:"])
+                blob(&[
+                    b"sk-ecdsa-sha2-nistp256@openssh.com",
+                    b"nistp256",
+                    &pt,
+                    b"ssh:"
+                ])
             ),
             ed25519(9, ""),
         ];
@@ -234,7 +239,8 @@ pub(crate) mod tests {
         let cases: Vec<(String, KeyProblem)> = vec![
             ("  \n".into(), KeyProblem::Empty),
             (
-                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----".into(),
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----"
+                    .into(),
                 KeyProblem::PrivateKey,
             ),
             (format!("{REAL}\n{REAL}"), KeyProblem::MultipleLines),

@@ -105,7 +105,6 @@ pub fn create_body(config: &SshKey) -> Result<(CreateSshKey, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::model::conforms;
     use crate::sdk::timeouts::Timeouts;
 
@@ -142,7 +141,10 @@ mod tests {
             ..cfg.clone()
         };
         assert!(!plan(None, &cfg, &mut planned));
-        assert_eq!(planned.fingerprint.as_str(), Some(parsed.fingerprint.as_str()));
+        assert_eq!(
+            planned.fingerprint.as_str(),
+            Some(parsed.fingerprint.as_str())
+        );
         assert_eq!(planned.key_type.as_str(), Some("ssh-ed25519"));
         assert_eq!(planned.name.as_str(), Some("ci-runner"));
 
@@ -206,13 +208,11 @@ mod tests {
     #[test]
     fn the_body_sends_the_trimmed_line_and_only_a_configured_name() {
         let line = ed25519(3, "laptop");
-        let (body, fp) =
-            create_body(&config(&format!("{line}\n"), None)).expect("body");
+        let (body, fp) = create_body(&config(&format!("{line}\n"), None)).expect("body");
         assert_eq!(body.public_key, line);
         assert_eq!(body.name, None);
         assert!(fp.starts_with("SHA256:"));
-        let (named, _) =
-            create_body(&config(&line, Some("ci"))).expect("body");
+        let (named, _) = create_body(&config(&line, Some("ci"))).expect("body");
         assert_eq!(named.name.as_deref(), Some("ci"));
         assert!(create_body(&config("nope", None)).is_err());
     }
@@ -231,8 +231,11 @@ mod tests {
         );
         conforms(&state.to_value(), &schema::resource().value_type())
             .unwrap_or_else(|e| panic!("agent37_ssh_key: {e}"));
-        conforms(&data(&k).to_value(), &schema::data_source_one().value_type())
-            .unwrap_or_else(|e| panic!("agent37_ssh_key (data source): {e}"));
+        conforms(
+            &data(&k).to_value(),
+            &schema::data_source_one().value_type(),
+        )
+        .unwrap_or_else(|e| panic!("agent37_ssh_key (data source): {e}"));
         let all = SshKeysData {
             keys: Attr::Known(vec![item(&k), item(&api_key(None))]),
             ids: Attr::Known(vec![k.id.clone()]),

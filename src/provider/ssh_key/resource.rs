@@ -6,6 +6,7 @@ use crate::api::DeleteOutcome;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_error, exists_error};
+use crate::provider::newer_api;
 use crate::sdk::{
     Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
 };
@@ -19,7 +20,10 @@ pub struct SshKeyResource;
 
 fn provider_bug(summary: &str, why: String) -> Diagnostics {
     let mut d = Diagnostics::new();
-    d.error(summary, format!("The planned SSH key is not usable: {why}."));
+    d.error(
+        summary,
+        format!("The planned SSH key is not usable: {why}."),
+    );
     d
 }
 
@@ -40,7 +44,13 @@ impl Resource<Agent37Data> for SshKeyResource {
         Some(Identity::single(SshKey::ID, "The key's id."))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, SshKey>) {
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, SshKey>) {
+        if plan.is_create()
+            && let Err(d) = newer_api::require(ctx, TYPE).await
+        {
+            plan.diags.extend(d);
+            return;
+        }
         if model::plan(plan.prior, plan.config, &mut plan.planned) {
             plan.replace_on(SshKey::FINGERPRINT);
         }
@@ -127,7 +137,6 @@ impl Resource<Agent37Data> for SshKeyResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::core::upgrade_stored_state;
     use crate::sdk::model::Attr;
 

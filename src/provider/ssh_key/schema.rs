@@ -244,7 +244,7 @@ mod tests {
             [("name".into(), "Invalid length".into())]
         );
         assert_eq!(
-            errors(good, Value::string(&"n".repeat(65))),
+            errors(good, Value::string("n".repeat(65))),
             [("name".into(), "Invalid length".into())]
         );
         assert!(errors(Value::unknown(), Value::unknown()).is_empty());
