@@ -5,7 +5,7 @@
 
 use testkit::prelude::*;
 
-use crate::common::actions;
+use crate::common::{actions, managed_actions};
 
 const D: &str = "agent37_domain.d";
 const V: &str = "agent37_domain_verification.v";
@@ -72,7 +72,7 @@ fn lifecycle(m: Matrix) {
     // Register and verify: the domain is pending when made, active once verified.
     let plan = case.plan(domain_config("bots-example.net"));
     assert_eq!(
-        plan.actions(),
+        managed_actions(&plan),
         actions(&[(D, &["create"]), (V, &["create"])])
     );
     assert_eq!(plan.change(D)["after"]["status"], "pending");
@@ -105,6 +105,10 @@ fn lifecycle(m: Matrix) {
         "{out}"
     );
 
+    // The verification activated the domain after it was made: a refresh shows it.
+    case.step(Step::refresh_only());
+    assert_eq!(case.tf().state_values(D)["status"], "active");
+
     // Imported again (CLI, block, identity): the same state, then an empty plan.
     case.verify_import(D, "bots-example.net", &[]);
 
@@ -112,7 +116,7 @@ fn lifecycle(m: Matrix) {
     emu.api_ok("DELETE", "/domains/bots-example.net", None);
     let plan = case.replan();
     assert_eq!(
-        plan.actions(),
+        managed_actions(&plan),
         actions(&[(D, &["create"]), (V, &["create"])])
     );
     case.reapply();
@@ -127,7 +131,7 @@ fn lifecycle(m: Matrix) {
     );
     let plan = case.plan(slow.clone());
     assert_eq!(
-        plan.actions(),
+        managed_actions(&plan),
         actions(&[(D, &["delete", "create"]), (V, &["delete", "create"])])
     );
     case.step(

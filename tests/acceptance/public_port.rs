@@ -7,7 +7,7 @@
 
 use testkit::prelude::*;
 
-use crate::common::actions;
+use crate::common::{actions, managed_actions};
 
 const A: &str = "agent37_instance_public_port.a";
 const B: &str = "agent37_instance_public_port.b";
@@ -18,6 +18,16 @@ pub fn public_ports(emu: &Emulator, id: &str) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+/// The entry of `port` among `entries`.
+#[track_caller]
+fn entry(entries: &[Value], port: u16) -> Value {
+    entries
+        .iter()
+        .find(|e| e["port"] == port)
+        .cloned()
+        .unwrap_or_else(|| panic!("no entry for port {port}: {entries:#?}"))
 }
 
 fn ports_config(id: &str, b_label: &str) -> String {
@@ -56,7 +66,7 @@ fn lifecycle(m: Matrix) {
     // Create both: the server's entries are in state, the slug URL too (sensitive).
     let plan = case.plan(ports_config(&id, "webhooks"));
     assert_eq!(
-        plan.actions(),
+        managed_actions(&plan),
         actions(&[(A, &["create"]), (B, &["create"])])
     );
     case.reapply();
@@ -64,21 +74,20 @@ fn lifecycle(m: Matrix) {
     assert_eq!(entries.len(), 2, "{entries:#?}");
     assert_eq!(
         (
-            &entries[1]["port"],
-            &entries[1]["prefix"],
-            &entries[1]["label"]
+            &entry(&entries, 9200)["prefix"],
+            &entry(&entries, 9200)["label"]
         ),
-        (&json!(9200), &json!("hooks"), &json!("webhooks"))
+        (&json!("hooks"), &json!("webhooks"))
     );
     let a = case.tf().state_values(A);
-    assert_eq!(a["url"], entries[0]["url"]);
+    assert_eq!(a["url"], entry(&entries, 9100)["url"]);
     assert!(a["prefix"].is_null() && a["label"].is_null(), "{a}");
     let b = case.tf().state_values(B);
     assert_eq!(
         b["url"],
         format!("http://hooks-{id}.localhost:{}", emu.port()).as_str()
     );
-    assert_eq!(b["created"], entries[1]["created"]);
+    assert_eq!(b["created"], entry(&entries, 9200)["created"]);
     assert_eq!(
         case.tf().output_json()["ports"]["value"],
         json!([9100, 9200])
@@ -90,20 +99,23 @@ fn lifecycle(m: Matrix) {
 
     // A new label replaces the entry (the API has no PATCH).
     let plan = case.plan(ports_config(&id, "hooks v2"));
-    assert_eq!(plan.actions(), actions(&[(B, &["delete", "create"])]));
+    assert_eq!(
+        managed_actions(&plan),
+        actions(&[(B, &["delete", "create"])])
+    );
     case.reapply();
     let entries = public_ports(&emu, &id);
-    assert_eq!(entries[1]["label"], "hooks v2");
+    assert_eq!(entry(&entries, 9200)["label"], "hooks v2");
 
     // Deleted out of band: planned and made again, with a new slug.
-    let old_url = entries[0]["url"].clone();
+    let old_url = entry(&entries, 9100)["url"].clone();
     emu.api_ok(
         "DELETE",
         &format!("/instances/{id}/public-ports/9100"),
         None,
     );
     let plan = case.replan();
-    assert_eq!(plan.actions(), actions(&[(A, &["create"])]));
+    assert_eq!(managed_actions(&plan), actions(&[(A, &["create"])]));
     case.reapply();
     let entries = public_ports(&emu, &id);
     assert_eq!(entries.len(), 2);
