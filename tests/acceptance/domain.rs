@@ -122,6 +122,20 @@ fn lifecycle(m: Matrix) {
     case.reapply();
     assert_eq!(domains(&emu)[0]["status"], "active");
 
+    // The same domain registered twice: the API's conflict, and how to import the domain.
+    let twice = format!(
+        "{}\nresource \"agent37_domain\" \"again\" {{\n  domain = \"bots-example.net\"\n}}\n",
+        domain_config("bots-example.net")
+    );
+    case.step(
+        Step::apply(twice).expect_error(
+            Diag::error("Unable to register domain")
+                .detail_contains("domain_exists")
+                .detail_contains("terraform import agent37_domain.<name> bots-example.net"),
+        ),
+    );
+    assert_eq!(domains(&emu).len(), 1);
+
     // Another domain replaces both; with verification by the control route only, the
     // verification runs out of `timeouts.create` and says where the NS records must point.
     emu.control_ok("POST", "config", Some(&json!({"domain_verify_polls": 0})));
