@@ -388,7 +388,8 @@ pub fn keep_state(current: i64, version: i64, state: RawState) -> Result<RawStat
     Ok(state)
 }
 
-fn capitalise_first(s: &str) -> String {
+/// `s` with its first letter in uppercase, to start a diagnostic's sentence.
+pub fn capitalise_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -8,6 +8,7 @@ use crate::provider::context::Api;
 use crate::provider::errors::api_error;
 use crate::provider::newer_api;
 use crate::sdk::model::Attr;
+use crate::sdk::traits::capitalise_first;
 use crate::sdk::{Ctx, DataSource, Diagnostics, Outcome, Path, Schema};
 
 use super::model;
@@ -65,7 +66,10 @@ impl DataSource<Agent37Data> for SshKeyDataSource {
 
     fn validate(&self, config: &SshKeyData, diags: &mut Diagnostics) {
         if let Err(why) = config.lookup() {
-            diags.error("Invalid SSH key lookup", format!("{}.", capitalise(&why)));
+            diags.error(
+                "Invalid SSH key lookup",
+                format!("{}.", capitalise_first(&why)),
+            );
         }
     }
 
@@ -134,14 +138,6 @@ impl DataSource<Agent37Data> for SshKeysDataSource {
                     .into()
             }
         }
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
