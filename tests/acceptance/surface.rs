@@ -261,3 +261,111 @@ output "preview" {{
 }
 
 matrix!(older_terraform: tf_1_11; api_2026_08_21);
+
+// ---------------------------------------------------------------------------------------------
+// Static rules at `terraform validate`, each on its attribute
+// ---------------------------------------------------------------------------------------------
+
+fn validation(m: Matrix) {
+    let tf = Terraform::new(m.tf);
+    tf.write_main(&config(&format!(
+        r#"
+resource "agent37_ssh_key" "dss" {{
+  public_key = "ssh-dss AAAAB3NzaC1kc3M="
+}}
+
+resource "agent37_ssh_key" "private" {{
+  public_key = "-----BEGIN OPENSSH PRIVATE KEY-----"
+}}
+
+resource "agent37_ssh_key" "unnamed" {{
+  public_key = "{REAL}"
+  name       = ""
+}}
+
+resource "agent37_domain" "upper" {{
+  domain = "Bots-Example.net"
+}}
+
+resource "agent37_domain" "platform" {{
+  domain = "mine.agent37.app"
+}}
+
+resource "agent37_domain_verification" "dot" {{
+  domain = "bots-example.net."
+}}
+
+resource "agent37_instance_public_port" "gateway" {{
+  instance_id = "k3x9q2m7pa"
+  port        = 3737
+}}
+
+resource "agent37_instance_public_port" "prefix" {{
+  instance_id = "k3x9q2m7pa"
+  port        = 9100
+  prefix      = "-hooks"
+  label       = "{long}"
+}}
+
+data "agent37_ssh_key" "both" {{
+  id   = "703eda28a72967dcfa7ba935"
+  name = "ci"
+}}
+
+resource "agent37_ssh_key" "fine" {{
+  public_key = "{OTHER}"
+  name       = "ok"
+}}
+
+resource "agent37_instance_public_port" "fine" {{
+  instance_id = "k3x9q2m7pa"
+  port        = 65535
+  prefix      = "a-1"
+}}
+"#,
+        long = "l".repeat(65)
+    )));
+    let v = tf.validate_json();
+    assert!(!v.valid, "{v:?}");
+    let expected: [(Option<&str>, &str, &str); 9] = [
+        (
+            Some("public_key"),
+            "Invalid SSH public key",
+            "\"ssh-dss\" is not a supported key type",
+        ),
+        (
+            Some("public_key"),
+            "Invalid SSH public key",
+            "it is a private key",
+        ),
+        (Some("name"), "Invalid length", "from 1 to 64 characters"),
+        (Some("domain"), "Invalid domain", "it has uppercase letters"),
+        (Some("domain"), "Invalid domain", "which the platform owns"),
+        (Some("domain"), "Invalid domain", "it ends with a dot"),
+        (Some("port"), "Reserved port", "3737"),
+        (Some("prefix"), "Invalid prefix", "\"-hooks\""),
+        (Some("label"), "Invalid length", "from 0 to 64 characters"),
+    ];
+    let errors = v.errors();
+    let mut unmatched: Vec<String> = Vec::new();
+    for (attr, summary, piece) in expected {
+        let n = errors
+            .iter()
+            .filter(|d| {
+                d.attribute().as_deref() == attr && d.summary == summary && d.detail.contains(piece)
+            })
+            .count();
+        if n != 1 {
+            unmatched.push(format!("{attr:?} {summary} ({piece}): found {n}"));
+        }
+    }
+    let lookup = errors
+        .iter()
+        .filter(|d| d.summary == "Invalid SSH key lookup")
+        .count();
+    assert_eq!(lookup, 1, "the data source's two lookups: {errors:#?}");
+    assert!(unmatched.is_empty(), "{unmatched:#?}\nall: {errors:#?}");
+    assert_eq!(errors.len(), expected.len() + 1, "{errors:#?}");
+}
+
+matrix!(validation: tf_1_15);
