@@ -66,6 +66,19 @@ pub async fn require(ctx: &Ctx<Agent37Data>, what: &str) -> Result<(), Diagnosti
     }
 }
 
+/// After a read of `what` answered 404: `None` when the object is really gone (the API serves
+/// 2026-08-21), else the diagnostics that keep it in state: the refusal naming the older
+/// revision (an API moved back must not make Terraform forget what it manages), or the probe's
+/// error.
+pub async fn confirm_gone(ctx: &Ctx<Agent37Data>, what: &str) -> Option<Diagnostics> {
+    let client = ctx.client();
+    match served(client, &ctx.op()).await {
+        Ok(Served::Newer) => None,
+        Ok(Served::Older) => Some(refusal(what, client.base_url())),
+        Err(e) => Some(api_error("Unable to tell the API revision", &e)),
+    }
+}
+
 /// The diagnostics of a data source or action call that failed with `err`: when it is a 404
 /// and the API turns out to serve the older revision, the refusal naming it; else `fallback`.
 pub async fn explain_not_found(

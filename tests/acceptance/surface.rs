@@ -67,6 +67,63 @@ data "agent37_ssh_keys" "all" {{}}
 
 matrix!(refused_on_the_older_revision: tf_1_15; api_2026_06_25);
 
+/// Objects made under 2026-08-21 stay in state when the API moves back to 2026-06-25: each
+/// read is refused naming the revision, none is dropped (and so none planned again).
+fn kept_when_the_api_moves_back(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let id = emu.create_instance(&json!({"name": "back"}));
+    let revision = |r: &str| {
+        emu.control_ok("POST", "config", Some(&json!({"api_revision": r})));
+    };
+    revision("2026-08-21");
+    allow_domains(&emu);
+    let mut case = m.case(&emu);
+    case.check_destroy(|| assert_eq!(keys(&emu), Vec::<Value>::new()));
+    let hcl = config(&format!(
+        r#"
+resource "agent37_ssh_key" "k" {{
+  public_key = "{REAL}"
+}}
+
+resource "agent37_domain" "d" {{
+  domain = "bots-example.net"
+}}
+
+resource "agent37_instance_public_port" "p" {{
+  instance_id = "{id}"
+  port        = 9100
+}}
+"#
+    ));
+    case.apply(hcl);
+    revision("2026-06-25");
+    let needs = |what: &str| {
+        Diag::error("Not available in this API revision")
+            .detail_contains(&format!("{what} needs API revision 2026-08-21"))
+    };
+    // A refresh that dropped them would write that to the state: it fails instead.
+    case.step(Step::refresh_only().expect_errors([
+        needs("agent37_ssh_key"),
+        needs("agent37_domain"),
+        needs("agent37_instance_public_port"),
+    ]));
+    for kept in [
+        "agent37_ssh_key.k",
+        "agent37_domain.d",
+        "agent37_instance_public_port.p",
+    ] {
+        assert!(
+            case.tf().state_values(kept).is_object(),
+            "{kept} left the state"
+        );
+    }
+    revision("2026-08-21");
+    case.destroy();
+    assert_eq!(public_ports(&emu, &id), Vec::<Value>::new());
+}
+
+matrix!(kept_when_the_api_moves_back: tf_1_15; api_2026_06_25);
+
 // ---------------------------------------------------------------------------------------------
 // terraform query and -generate-config-out
 // ---------------------------------------------------------------------------------------------

@@ -90,7 +90,10 @@ impl Resource<Agent37Data> for DomainResource {
         match ctx.client().get_domain(&ctx.op(), domain).await {
             Ok(d) => Outcome::ok(Some(model::domain_state(&d, &req.state))),
             // Deleted out of band: dropped from state, so the next plan registers it again.
-            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) if e.is_not_found() => match newer_api::confirm_gone(ctx, TYPE).await {
+                None => Outcome::ok(None),
+                Some(d) => d.into(),
+            },
             Err(e) => api_error(&format!("Unable to read domain {domain}"), &e).into(),
         }
     }

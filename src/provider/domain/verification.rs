@@ -153,7 +153,10 @@ impl Resource<Agent37Data> for VerificationResource {
         match ctx.client().get_domain(&ctx.op(), domain).await {
             Ok(d) => Outcome::ok(model::verification_state(&d, &req.state)),
             // The domain is gone: so is its verification.
-            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) if e.is_not_found() => match newer_api::confirm_gone(ctx, TYPE).await {
+                None => Outcome::ok(None),
+                Some(d) => d.into(),
+            },
             Err(e) => api_error(&format!("Unable to read domain {domain}"), &e).into(),
         }
     }

@@ -131,7 +131,10 @@ impl Resource<Agent37Data> for PublicPortResource {
                     .map(|p| model::state(p, instance_id, &req.state)),
             ),
             // The instance is gone, and its public ports with it.
-            Err(e) if e.is_not_found() => Outcome::ok(None),
+            Err(e) if e.is_not_found() => match newer_api::confirm_gone(ctx, TYPE).await {
+                None => Outcome::ok(None),
+                Some(d) => d.into(),
+            },
             Err(e) => api_error(
                 &format!(
                     "Unable to read public port {}",

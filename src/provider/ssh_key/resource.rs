@@ -90,7 +90,10 @@ impl Resource<Agent37Data> for SshKeyResource {
             Ok(Some(k)) => Outcome::ok(Some(model::resource_state(&k, &req.state))),
             // Deleted out of band: dropped from state, so the next plan creates it again.
             Ok(None) => Outcome::ok(None),
-            Err(e) => api_error(&format!("Unable to read SSH key {id}"), &e).into(),
+            Err(e) => {
+                let d = api_error(&format!("Unable to read SSH key {id}"), &e);
+                newer_api::explain_not_found(ctx, TYPE, &e, d).await.into()
+            }
         }
     }
 
