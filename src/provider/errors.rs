@@ -76,12 +76,14 @@ mod tests {
 
     #[test]
     fn an_existing_object_suggests_its_import() {
-        let e = ApiError::Api {
-            status: 409,
-            code: "domain_exists".into(),
-            message: "bots-example.net is already registered".into(),
-            retry_after: None,
-        };
+        let e = crate::api::error::error_from_answer(
+            "POST",
+            "/domains",
+            409,
+            br#"{"error": {"code": "domain_exists", "message": "bots-example.net is already registered"}}"#,
+            None,
+            "",
+        );
         let d = exists_error(
             "Unable to create domain",
             &e,

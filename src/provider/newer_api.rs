@@ -101,13 +101,10 @@ pub async fn explain_not_found(
 mod tests {
     use super::*;
 
+    /// The error of an answer with the API's envelope.
     fn api(status: u16, code: &str) -> ApiError {
-        ApiError::Api {
-            status,
-            code: code.into(),
-            message: "m".into(),
-            retry_after: None,
-        }
+        let body = format!(r#"{{"error": {{"code": "{code}", "message": "m"}}}}"#);
+        crate::api::error::error_from_answer("GET", "/domains", status, body.as_bytes(), None, "")
     }
 
     #[test]
