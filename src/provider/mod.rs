@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod errors;
 pub mod functions;
+pub mod ids;
 pub mod instance;
 pub mod list;
 pub mod money;
@@ -79,6 +80,7 @@ impl Provider for Agent37 {
     fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
         let mut v = instance::list_resources();
         v.extend(template::list_resources());
+        v.extend(budget::list_resources());
         v
     }
 

@@ -97,12 +97,12 @@ mod tests {
     fn budget_reads_either_headroom_name() {
         for field in ["topup_remaining_micros", "credit_remaining_micros"] {
             let b: Budget = serde_json::from_value(budget_json(field)).expect("decodes");
-            assert_eq!(b.topup_remaining_micros, 77, "{field}");
+            assert_eq!(b.credit_remaining_micros, 77, "{field}");
         }
         let mut both = budget_json("topup_remaining_micros");
         both["credit_remaining_micros"] = json!(1);
         let b: Budget = serde_json::from_value(both).expect("both names decode");
-        assert_eq!(b.topup_remaining_micros, 77);
+        assert_eq!(b.credit_remaining_micros, 1, "the current name wins");
         let mut neither = budget_json("topup_remaining_micros");
         neither
             .as_object_mut()
