@@ -60,7 +60,14 @@ mod tests {
         // What a mocked provider makes up passes validation, and only validation.
         assert!(check_alphabet("k3j9x0qa").is_ok());
         assert!(check("k3j9x0qa").is_err());
-        for bad in ["", "ABC123DEFG", "abc123defg1", "abc-23defg", "Not-An-Id", "é"] {
+        for bad in [
+            "",
+            "ABC123DEFG",
+            "abc123defg1",
+            "abc-23defg",
+            "Not-An-Id",
+            "é",
+        ] {
             assert!(check_alphabet(bad).is_err(), "{bad}");
             assert!(check(bad).is_err(), "{bad}");
         }

@@ -54,8 +54,8 @@ impl ListResource<Agent37Data> for BudgetList {
 mod tests {
     use super::*;
     use crate::api;
-    use crate::provider::budget::resource::BudgetResource;
     use crate::provider::budget::credit::credit_after_read;
+    use crate::provider::budget::resource::BudgetResource;
     use crate::sdk::Resource;
 
     /// What the list shows is what an import (the seed) followed by a read stores.

@@ -53,19 +53,13 @@ pub fn settled(planned: &Budget, b: &api::Budget) -> Budget {
         monthly_cap_micros: keep(&planned.monthly_cap_micros, b.monthly_cap_micros),
         credit_micros: planned.credit_micros.clone(),
         topup_micros: planned.topup_micros.clone(),
-        monthly_consumed_micros: keep(
-            &planned.monthly_consumed_micros,
-            b.monthly_consumed_micros,
-        ),
+        monthly_consumed_micros: keep(&planned.monthly_consumed_micros, b.monthly_consumed_micros),
         monthly_remaining_micros: keep(
             &planned.monthly_remaining_micros,
             b.monthly_remaining_micros,
         ),
         monthly_period: keep(&planned.monthly_period, b.monthly_period.clone()),
-        credit_remaining_micros: keep(
-            &planned.credit_remaining_micros,
-            b.credit_remaining_micros,
-        ),
+        credit_remaining_micros: keep(&planned.credit_remaining_micros, b.credit_remaining_micros),
         topup_remaining_micros: keep(&planned.topup_remaining_micros, b.credit_remaining_micros),
         updated_at: keep(&planned.updated_at, b.updated_at),
         timeouts: planned.timeouts.clone(),
@@ -173,7 +167,10 @@ mod tests {
         assert_eq!(s.instance_id.as_str(), Some("abc123defg"));
         assert_eq!(s.monthly_cap_micros.get(), Some(5));
         // Both names hold the one value.
-        assert_eq!((s.credit_micros.get(), s.topup_micros.get()), (Some(2), Some(2)));
+        assert_eq!(
+            (s.credit_micros.get(), s.topup_micros.get()),
+            (Some(2), Some(2))
+        );
         assert_eq!(
             (
                 s.credit_remaining_micros.get(),

@@ -227,7 +227,10 @@ impl Resource<Agent37Data> for BudgetResource {
         if version < 1 {
             for (old, new) in [
                 (Budget::TOPUP_MICROS, Budget::CREDIT_MICROS),
-                (Budget::TOPUP_REMAINING_MICROS, Budget::CREDIT_REMAINING_MICROS),
+                (
+                    Budget::TOPUP_REMAINING_MICROS,
+                    Budget::CREDIT_REMAINING_MICROS,
+                ),
             ] {
                 if let Some(v) = state.get(old).cloned() {
                     state.set(new, v);
@@ -242,11 +245,8 @@ impl Resource<Agent37Data> for BudgetResource {
         if let Some(id) = plan.config.instance_id.as_str()
             && let Err(msg) = ids::check(id)
         {
-            plan.diags.attr_error(
-                Path::attr(Budget::INSTANCE_ID),
-                "Invalid instance id",
-                msg,
-            );
+            plan.diags
+                .attr_error(Path::attr(Budget::INSTANCE_ID), "Invalid instance id", msg);
         }
         // A static default: removed from the configuration, the cap goes back to 0.
         if plan.config.monthly_cap_micros.is_null() {
@@ -379,7 +379,6 @@ impl Resource<Agent37Data> for BudgetResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdk::Model;
     use crate::sdk::core::upgrade_stored_state;
 
     /// State as Terraform stored it for each released schema version (committed fixtures).
@@ -418,7 +417,10 @@ mod tests {
         let seed = r.import_seed("abc123defg").expect("seed");
         assert_eq!(
             ident.of(&seed.to_value()),
-            Some(Value::object([("instance_id", Value::string("abc123defg"))]))
+            Some(Value::object([(
+                "instance_id",
+                Value::string("abc123defg")
+            )]))
         );
     }
 
@@ -436,7 +438,10 @@ mod tests {
                 credit_remaining_micros: credit,
                 updated_at: 1,
             };
-            r.generate_config(&r.schema(), &model::listed_state("abc123defg", &b).to_value())
+            r.generate_config(
+                &r.schema(),
+                &model::listed_state("abc123defg", &b).to_value(),
+            )
         };
         let cfg = listed(5, 40);
         let get = |c: &Value, n: &str| c.attr(n).cloned().unwrap_or(Value::Null);

@@ -136,7 +136,8 @@ fn plan_warns_when_a_change_grants_nothing() {
     let w = w.expect("warning");
     let detail = w.detail(CreditName::Topup);
     assert!(
-        detail.starts_with("topup_micros goes from 8 to 3") && detail.contains("no credit is removed"),
+        detail.starts_with("topup_micros goes from 8 to 3")
+            && detail.contains("no credit is removed"),
         "{detail}"
     );
     // Raising again, not above the highest.
