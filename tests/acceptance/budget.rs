@@ -580,3 +580,64 @@ fn list_and_plural_data_source(m: Matrix) {
 }
 
 matrix!(list_and_plural_data_source: tf_1_15; api_2026_06_25, api_2026_08_21);
+
+/// The files of the testing guide, as written: its fenced blocks whose first line is
+/// `# <file name>`, in order.
+fn guide_files() -> Vec<(String, String)> {
+    let path = testkit::workspace_root().join("templates/guides/testing.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut files = Vec::new();
+    let mut block: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        match (&mut block, line.starts_with("```")) {
+            (None, true) => block = Some(Vec::new()),
+            (Some(lines), true) => {
+                if let Some(name) = lines.first().and_then(|l| l.strip_prefix("# "))
+                    && (name.ends_with(".tf") || name.ends_with(".tftest.hcl"))
+                {
+                    files.push((name.to_string(), lines[1..].join("\n") + "\n"));
+                }
+                block = None;
+            }
+            (Some(lines), false) => lines.push(line),
+            (None, false) => {}
+        }
+    }
+    files
+}
+
+/// The testing guide runs as written: the instance → budget pattern under
+/// `mock_provider "agent37" {}` (whose made-up 8-character instance id used to fail the
+/// `instance_id` check), and the same module against the emulator.
+fn testing_guide(m: Matrix) {
+    let files = guide_files();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "main.tf",
+            "tests/mocked.tftest.hcl",
+            "tests/emulator.tftest.hcl"
+        ]
+    );
+    let emu = m.emulator(&[]);
+    let mut tf = Terraform::new(m.tf);
+    for (name, text) in &files {
+        tf.write_file(name, text);
+    }
+    // Mocked: no emulator, no key.
+    let out = tf.run(&["test", "-no-color", "-filter=tests/mocked.tftest.hcl"]);
+    out.assert_success();
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
+    assert!(emu.instances().is_empty());
+
+    tf.use_emulator(&emu);
+    let out = tf.run(&["test", "-no-color", "-filter=tests/emulator.tftest.hcl"]);
+    out.assert_success();
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
+    // terraform test destroys what it made: the instance is gone.
+    assert!(emu.instances().is_empty(), "{:#?}", emu.instances());
+    assert_eq!(emu.count(TOPUP_ROUTE), 1);
+}
+
+matrix!(testing_guide: tf_1_15, tf_1_11; api_2026_08_21);
