@@ -24,4 +24,5 @@ mod sdk;
 mod security;
 mod signed_url;
 mod template;
+mod template_revisions;
 mod validation;

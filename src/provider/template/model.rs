@@ -153,6 +153,28 @@ fn own_default_port(t: &api::Template) -> Attr<i64> {
     }
 }
 
+/// The `default_port` a plan knows when the configuration leaves it out: the port of the
+/// default `ports` entry (how 2026-06-25 reads it), else null (2026-08-21's answer for a
+/// template registered without one). Unknown while the ports are.
+pub fn derived_default_port(ports: &Attr<Vec<TemplatePort>>) -> Attr<i64> {
+    match ports {
+        Attr::Unknown(_) => Attr::unknown(),
+        Attr::Null => Attr::Null,
+        Attr::Known(items) => {
+            if items
+                .iter()
+                .any(|p| p.default.is_unknown() || p.port.is_unknown())
+            {
+                return Attr::unknown();
+            }
+            items
+                .iter()
+                .find(|p| p.default.get() == Some(true))
+                .map_or(Attr::Null, |p| p.port.clone())
+        }
+    }
+}
+
 fn revisions(t: &api::Template) -> Vec<RevisionEntry> {
     t.revisions
         .iter()
@@ -272,7 +294,10 @@ pub fn patch_body(prior: &Template, planned: &Template) -> Result<PatchTemplate,
     if prior.description != planned.description {
         body.description = Patch::set(planned.description.known().cloned());
     }
-    if prior.ports != planned.ports {
+    // A template whose state has a `revision` is served by 2026-08-21, which refuses `ports`:
+    // they only ever change in state there (the plan refuses new ones).
+    let served_by_2026_08_21 = prior.revision.get().is_some();
+    if prior.ports != planned.ports && !served_by_2026_08_21 {
         body.ports = Some(ports_body(&planned.ports)?);
     }
     if prior.default_port != planned.default_port {
@@ -477,6 +502,24 @@ mod tests {
     }
 
     #[test]
+    fn a_left_out_default_port_follows_the_default_entry() {
+        let ports = |v: Vec<TemplatePort>| Attr::Known(v);
+        assert_eq!(
+            derived_default_port(&ports(vec![
+                typed_port(8001, None),
+                typed_port(8000, Some(true))
+            ])),
+            Attr::Known(8000)
+        );
+        assert_eq!(
+            derived_default_port(&ports(vec![typed_port(8001, None)])),
+            Attr::Null
+        );
+        assert_eq!(derived_default_port(&Attr::Null), Attr::Null);
+        assert!(derived_default_port(&Attr::unknown()).is_unknown());
+    }
+
+    #[test]
     fn revision_only_attributes_are_checked_when_sent() {
         use RevisionProblem::*;
         // 2026-08-21: ports sent → error; ports only kept in state → warning.
@@ -524,5 +567,32 @@ mod tests {
         assert!(is_empty_patch(
             &patch_body(&planned, &planned).expect("patch")
         ));
+
+        // Ports dropped from the configuration of a template served by 2026-08-21 (it has a
+        // revision): nothing is sent.
+        let with_ports = Template {
+            ports: Attr::Known(vec![typed_port(8000, Some(true))]),
+            revision: 1.into(),
+            ..planned.clone()
+        };
+        let dropped = Template {
+            ports: Attr::Null,
+            ..with_ports.clone()
+        };
+        assert!(is_empty_patch(
+            &patch_body(&with_ports, &dropped).expect("patch")
+        ));
+        let older = Template {
+            revision: Attr::Null,
+            ..with_ports
+        };
+        let dropped = Template {
+            ports: Attr::Null,
+            ..older.clone()
+        };
+        assert_eq!(
+            patch_body(&older, &dropped).expect("patch").ports,
+            Some(Vec::new())
+        );
     }
 }

@@ -111,6 +111,12 @@ impl Resource<Agent37Data> for TemplateResource {
             plan.planned.image_digest = Attr::unknown();
             plan.planned.revisions = Attr::unknown();
         }
+        // Left out of the configuration, `default_port` follows the ports on a create or a
+        // change of them (2026-06-25 reads it from the default entry); else it keeps its value.
+        let ports_change = plan.prior.is_none_or(|p| p.ports != plan.planned.ports);
+        if plan.config.default_port.is_null() && ports_change {
+            plan.planned.default_port = model::derived_default_port(&plan.planned.ports);
+        }
         plan_revision_rules(ctx, plan).await;
     }
 
