@@ -148,3 +148,88 @@ fn upgrade_plans_no_change(m: Matrix) {
 }
 
 matrix!(upgrade_plans_no_change: tf_1_15; api_2026_06_25);
+
+/// A template a cloud build published has no `image_ref` (2026-08-21). Published through the
+/// emulator's build routes directly, from a context (a gzipped tar with a root `Dockerfile`)
+/// made by the system's `tar` in `dir`.
+#[track_caller]
+fn build_born(emu: &Emulator, dir: &std::path::Path, name: &str) {
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM ghcr.io/acme/base:v1\nRUN true\n",
+    )
+    .expect("Dockerfile");
+    let tar = std::process::Command::new("tar")
+        .args(["-czf", "-", "-C"])
+        .arg(dir)
+        .arg("Dockerfile")
+        .output()
+        .expect("tar runs");
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
+    let context = tar.stdout;
+    let made = emu.api_ok(
+        "POST",
+        "/template-builds",
+        Some(&json!({"name": name, "size_bytes": context.len(), "default_port": 8081})),
+    );
+    let id = made["id"].as_str().expect("build id").to_string();
+    let url = made["upload_url"].as_str().expect("upload_url");
+    let put = testkit::http::request("PUT", url, &[], Some(&context)).expect("upload");
+    assert!(put.is_success(), "{}", put.text());
+    emu.api_ok("POST", &format!("/template-builds/{id}/start"), None);
+    emu.control_ok(
+        "POST",
+        &format!("template-builds/{id}/finish"),
+        Some(&json!({"status": "succeeded"})),
+    );
+}
+
+/// One build-born template breaks neither data source nor the list: `image_ref` reads as null,
+/// the revision attributes are set (the list used to fail on the whole workspace).
+fn build_born_templates_are_read(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let mut case = m.case(&emu);
+    build_born(&emu, case.tf().workdir().path(), "crawler");
+    assert!(emu.template("crawler").get("image_ref").is_none());
+    case.apply(config(
+        r#"
+data "agent37_template" "c" {
+  name = "crawler"
+}
+
+data "agent37_templates" "mine" {
+  scope = "workspace"
+}
+
+output "one" { value = data.agent37_template.c }
+output "names" { value = data.agent37_templates.mine.names }
+"#,
+    ));
+    let out = case.tf().output_json();
+    let one = &out["one"]["value"];
+    assert!(one["image_ref"].is_null(), "{one:#}");
+    assert_eq!(
+        (one["default_port"].as_i64(), one["revision"].as_i64()),
+        (Some(8081), Some(1)),
+        "{one:#}"
+    );
+    assert_eq!(out["names"]["value"], json!(["crawler"]));
+
+    let tf = case.tf();
+    tf.write_file(
+        "all.tfquery.hcl",
+        "list \"agent37_template\" \"all\" {\n  provider = agent37\n}\n",
+    );
+    let found = crate::newer::query(tf);
+    assert_eq!(
+        found.get("list.agent37_template.all"),
+        Some(&crate::newer::set(&["crawler"])),
+        "{found:?}"
+    );
+}
+
+matrix!(build_born_templates_are_read: tf_1_15; api_2026_08_21);
