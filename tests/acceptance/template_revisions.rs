@@ -219,7 +219,24 @@ output "names" { value = data.agent37_templates.mine.names }
     );
     assert_eq!(out["names"]["value"], json!(["crawler"]));
 
+    // name@version: a published revision reads as of it; an unpublished one says so.
+    case.apply(config(
+        "data \"agent37_template\" \"v1\" {\n  name = \"crawler@1\"\n}\noutput \"v1\" { value = data.agent37_template.v1.revision }\n",
+    ));
+    assert_eq!(case.tf().output_json()["v1"]["value"], 1);
+    case.step(
+        Step::apply(config(
+            "data \"agent37_template\" \"v7\" {\n  name = \"crawler@7\"\n}\n",
+        ))
+        .expect_error(
+            Diag::error("Template version not published")
+                .attribute("name")
+                .detail_contains("\"crawler\" has no published version \"7\""),
+        ),
+    );
+
     let tf = case.tf();
+    tf.write_main(&config(""));
     tf.write_file(
         "all.tfquery.hcl",
         "list \"agent37_template\" \"all\" {\n  provider = agent37\n}\n",

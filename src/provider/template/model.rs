@@ -175,6 +175,21 @@ pub fn derived_default_port(ports: &Attr<Vec<TemplatePort>>) -> Attr<i64> {
     }
 }
 
+/// `name@version` (API revision 2026-08-21): the name and the version, when one is given.
+pub fn version_of(name: &str) -> Option<(&str, &str)> {
+    name.split_once('@')
+}
+
+/// Why `GET /templates/{name}@{version}` found nothing.
+pub fn unpublished_detail(base: &str, version: &str) -> String {
+    format!(
+        "{base:?} has no published version {version:?} (or no template is named {base:?}). \
+         System templates publish tags, workspace templates revision numbers (read the \
+         template without a version: its `revision` is the newest); `@latest` is not a version. \
+         Versions exist on API revision 2026-08-21 only."
+    )
+}
+
 fn revisions(t: &api::Template) -> Vec<RevisionEntry> {
     t.revisions
         .iter()
@@ -499,6 +514,17 @@ mod tests {
         let s = resource_state(&old, &Template::default());
         assert_eq!((s.default_port.get(), s.revision.get()), (Some(8001), None));
         assert_eq!(s.revisions, Attr::Known(Vec::new()));
+    }
+
+    #[test]
+    fn versions_in_names() {
+        assert_eq!(version_of("crawler@3"), Some(("crawler", "3")));
+        assert_eq!(version_of("crawler"), None);
+        let d = unpublished_detail("crawler", "latest");
+        assert!(
+            d.starts_with("\"crawler\" has no published version \"latest\""),
+            "{d}"
+        );
     }
 
     #[test]

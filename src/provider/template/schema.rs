@@ -580,7 +580,7 @@ pub const TEMPLATE_DATA: &str = "One template by name: a system template (`agent
 pub struct TemplateData {
     #[attr(
         required,
-        describe = "The template's name, system (`agent37-hermes`…) or workspace."
+        describe = "The template's name, system (`agent37-hermes`…) or workspace. On API revision 2026-08-21 also `name@version`: a published tag (system) or revision number (workspace), read as of that version; an unpublished one is an error saying so (`@latest` is not a version)."
     )]
     pub name: Attr<String>,
     #[flatten]
