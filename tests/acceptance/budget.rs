@@ -108,6 +108,21 @@ fn lifecycle(m: Matrix) {
         warnings[0].detail
     );
     assert_eq!(warnings[0].attribute().as_deref(), Some("credit_micros"));
+    // The lowering calls nothing, so the counters keep their values in the plan (issue 15: on
+    // main every change marked them unknown).
+    let plan = case.replan();
+    let unknown = &plan.change(ADDR)["after_unknown"];
+    for counter in [
+        "credit_remaining_micros",
+        "monthly_remaining_micros",
+        "monthly_consumed_micros",
+        "updated_at",
+    ] {
+        assert_ne!(
+            unknown[counter], true,
+            "{counter} must stay known: {unknown:#}"
+        );
+    }
     let applied = case.reapply().output;
     assert!(
         applied.combined().contains("Credit is not taken back"),
