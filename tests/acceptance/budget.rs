@@ -430,6 +430,24 @@ data "agent37_usage" "u" {
         detail("instance_id").contains("10 lowercase letters or digits"),
         "{found:#?}"
     );
+
+    // The credit under both names at once: one error, on the deprecated one.
+    tf.write_main(&budget_config("abc123defg", 0, 5).replace(
+        "credit_micros      = 5",
+        "credit_micros      = 5\n  topup_micros       = 5",
+    ));
+    let v = tf.validate_json();
+    let errors: Vec<_> = v
+        .errors()
+        .iter()
+        .map(|d| (d.summary.clone(), d.attribute().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        errors,
+        [("Credit set twice".to_string(), "topup_micros".to_string())],
+        "{:#}",
+        v.json
+    );
 }
 
 matrix!(validation: tf_1_15);

@@ -144,6 +144,9 @@ impl CreateTemplate {
             && empty_str_is_none(t.description.as_deref())
                 == empty_str_is_none(self.description.as_deref())
             && t.ports.as_slice() == self.ports.as_deref().unwrap_or(&[])
+            && self
+                .default_port
+                .is_none_or(|p| t.default_port.get() == Some(p))
     }
 }
 
