@@ -250,3 +250,27 @@ output "names" { value = data.agent37_templates.mine.names }
 }
 
 matrix!(build_born_templates_are_read: tf_1_15; api_2026_08_21);
+
+/// 2026-08-21 copies the image before it answers a template write: a copy slower than
+/// `request_timeout` is waited for within the resource's timeouts, sent once (it used to
+/// time out after `request_timeout` and re-send).
+fn slow_registration_waits_for_the_copy(m: Matrix) {
+    let emu = m.emulator(&[]);
+    emu.control_ok("POST", "config", Some(&json!({"ingest_delay_ms": 2500})));
+    let mut case = m.case(&emu);
+    let body = |image: &str| {
+        provider_config(
+            "request_timeout = \"1s\"",
+            &format!(
+                "resource \"agent37_template\" \"t\" {{\n  name      = \"slow\"\n  image_ref = \"ghcr.io/acme/slow:{image}\"\n}}\n"
+            ),
+        )
+    };
+    case.apply(body("v1"));
+    case.apply(body("v2"));
+    assert_eq!(emu.template("slow")["revision"], 2);
+    assert_eq!(emu.count("POST /v1/templates"), 1);
+    assert_eq!(emu.count("PATCH /v1/templates/{name}"), 1);
+}
+
+matrix!(slow_registration_waits_for_the_copy: tf_1_15; api_2026_08_21);
