@@ -22,7 +22,7 @@ resource "agent37_instance" "support" {
 resource "agent37_budget" "support" {
   instance_id        = agent37_instance.support.id
   monthly_cap_micros = provider::agent37::usd_to_micros("5")
-  topup_micros       = 1000000
+  credit_micros      = 1000000
 }
 
 output "instance_id" {
@@ -41,6 +41,6 @@ output "monthly_cap_usd" {
   value = provider::agent37::micros_to_usd(agent37_budget.support.monthly_cap_micros)
 }
 
-output "topup_remaining_usd" {
-  value = provider::agent37::micros_to_usd(agent37_budget.support.topup_remaining_micros)
+output "credit_remaining_usd" {
+  value = provider::agent37::micros_to_usd(agent37_budget.support.credit_remaining_micros)
 }

@@ -6,6 +6,7 @@ pub mod context;
 pub mod domain;
 pub mod errors;
 pub mod functions;
+pub mod ids;
 pub mod instance;
 pub mod list;
 pub mod money;
@@ -93,6 +94,7 @@ impl Provider for Agent37 {
     fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
         let mut v = instance::list_resources();
         v.extend(template::list_resources());
+        v.extend(budget::list_resources());
         v.extend(ssh_key::list_resources());
         v.extend(domain::list_resources());
         v.extend(public_port::list_resources());

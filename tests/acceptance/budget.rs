@@ -1,5 +1,9 @@
-//! `agent37_budget` and the `agent37_budget` / `agent37_usage` data sources. Instances are made
-//! through the emulator's API directly, so these tests depend on no other resource.
+//! `agent37_budget`, its list resource and the `agent37_budget` / `agent37_budgets` /
+//! `agent37_usage` data sources, against both API revisions (the budget's credit is called
+//! `topup_*` on 2026-06-25 and `credit_*` on 2026-08-21). Instances are made through the
+//! emulator's API directly, so these tests depend on no other resource.
+
+use std::collections::BTreeSet;
 
 use testkit::prelude::*;
 
@@ -8,25 +12,37 @@ use crate::common::example;
 const ADDR: &str = "agent37_budget.b";
 const TOPUP_ROUTE: &str = "POST /v1/instances/{id}/budget/top-up";
 
-fn budget_config(instance_id: &str, cap: i64, topup: i64) -> String {
+fn budget_config(instance_id: &str, cap: i64, credit: i64) -> String {
     config(&format!(
         r#"
 resource "agent37_budget" "b" {{
   instance_id        = "{instance_id}"
   monthly_cap_micros = {cap}
-  topup_micros       = {topup}
+  credit_micros      = {credit}
 }}
 "#
     ))
 }
 
-/// A new instance made through the API (with an initial budget), returning its id.
+/// A new instance made through the API (with an initial budget), returning its id. The create
+/// names the credit `credit_micros`, which both revisions take.
 #[track_caller]
-fn new_instance(emu: &Emulator, cap: i64, topup: i64) -> String {
-    emu.create_instance(&json!({"budget": {"monthly_cap_micros": cap, "topup_micros": topup}}))
+fn new_instance(emu: &Emulator, cap: i64, credit: i64) -> String {
+    emu.create_instance(&json!({"budget": {"monthly_cap_micros": cap, "credit_micros": credit}}))
 }
 
-/// The one-time headroom, under whichever name the emulator serves.
+/// The warnings of a `plan -json` of the configuration as it is.
+#[track_caller]
+fn plan_warnings(case: &Case<'_>, summary: &str) -> Vec<testkit::terraform::Diagnostic> {
+    let (out, lines) = case.tf().run_json_lines(&["plan", "-json"]);
+    out.assert_success();
+    testkit::terraform::diagnostics_in_stream(&lines)
+        .into_iter()
+        .filter(|d| d.severity == "warning" && d.summary == summary)
+        .collect()
+}
+
+/// The one-time credit left, under whichever name the emulator serves.
 #[track_caller]
 fn headroom(b: &Value) -> i64 {
     b["topup_remaining_micros"]
@@ -54,8 +70,11 @@ fn lifecycle(m: Matrix) {
         (b["monthly_cap_micros"].as_i64(), headroom(&b)),
         (Some(1_000_000), 2_000)
     );
+    // Both names hold the one value, whatever the revision calls it.
     let state = case.tf().state_values(ADDR);
+    assert_eq!(state["credit_remaining_micros"], 2_000, "{state:#}");
     assert_eq!(state["topup_remaining_micros"], 2_000, "{state:#}");
+    assert_eq!(state["topup_micros"], 2_000, "{state:#}");
     assert_eq!(state["monthly_remaining_micros"], 1_000_000, "{state:#}");
 
     // A cap changed elsewhere is drift that the next apply puts back.
@@ -79,31 +98,39 @@ fn lifecycle(m: Matrix) {
     assert_eq!(headroom(&emu.budget(&id)), 5_000);
     assert_eq!(emu.count(TOPUP_ROUTE), 2);
 
-    // Lowering: a warning on topup_micros, no call, the headroom stays.
+    // Lowering: a warning on credit_micros, no call, the credit stays.
     case.tf().write_main(&budget_config(&id, 2_500_000, 1_000));
-    let (out, lines) = case.tf().run_json_lines(&["plan", "-json"]);
-    out.assert_success();
-    let warnings: Vec<_> = testkit::terraform::diagnostics_in_stream(&lines)
-        .into_iter()
-        .filter(|d| d.severity == "warning" && d.summary == "Top-up headroom is not taken back")
-        .collect();
-    assert_eq!(warnings.len(), 1, "{}", out.stdout);
+    let warnings = plan_warnings(&case, "Credit is not taken back");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
-        warnings[0].detail.contains("no headroom is removed"),
+        warnings[0].detail.contains("no credit is removed"),
         "{}",
         warnings[0].detail
     );
-    assert_eq!(warnings[0].attribute().as_deref(), Some("topup_micros"));
+    assert_eq!(warnings[0].attribute().as_deref(), Some("credit_micros"));
+    // The lowering calls nothing, so the counters keep their values in the plan (issue 15: on
+    // main every change marked them unknown).
+    let plan = case.replan();
+    let unknown = &plan.change(ADDR)["after_unknown"];
+    for counter in [
+        "credit_remaining_micros",
+        "monthly_remaining_micros",
+        "monthly_consumed_micros",
+        "updated_at",
+    ] {
+        assert_ne!(
+            unknown[counter], true,
+            "{counter} must stay known: {unknown:#}"
+        );
+    }
     let applied = case.reapply().output;
     assert!(
-        applied
-            .combined()
-            .contains("Top-up headroom is not taken back"),
+        applied.combined().contains("Credit is not taken back"),
         "{applied}"
     );
     assert_eq!(headroom(&emu.budget(&id)), 5_000);
     assert_eq!(emu.count(TOPUP_ROUTE), 2, "lowering must not call top-up");
-    assert_eq!(case.tf().state_values(ADDR)["topup_micros"], 1_000);
+    assert_eq!(case.tf().state_values(ADDR)["credit_micros"], 1_000);
 
     // Raising again grants only what exceeds the highest value (5000).
     case.apply(budget_config(&id, 2_500_000, 4_000));
@@ -130,7 +157,7 @@ fn lifecycle(m: Matrix) {
     );
 }
 
-matrix!(lifecycle);
+matrix!(lifecycle: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 /// A top-up whose answer is lost after the server committed it: the failed apply and its
 /// re-run add the headroom exactly once, on create and on update, with and without retries.
@@ -145,7 +172,7 @@ fn topup_is_never_added_twice(m: Matrix) {
         provider_config(
             "max_retries = 0",
             &format!(
-                "resource \"agent37_budget\" \"b\" {{\n  instance_id = \"{id}\"\n  topup_micros = {topup}\n}}\n"
+                "resource \"agent37_budget\" \"b\" {{\n  instance_id = \"{id}\"\n  credit_micros = {topup}\n}}\n"
             ),
         )
     };
@@ -184,7 +211,7 @@ fn topup_is_never_added_twice(m: Matrix) {
     assert_eq!(headroom(&emu.budget(&id)), 9_000);
 }
 
-matrix!(topup_is_never_added_twice);
+matrix!(topup_is_never_added_twice: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 /// CLI import: the next plan is empty when the configuration matches the budget, and a later
 /// raise grants only the difference. Import block: the configured value is the baseline, no call.
@@ -193,13 +220,14 @@ fn import(m: Matrix) {
     let id = new_instance(&emu, 1_000, 3_000);
     let mut case = m.case(&emu);
     case.step(Step::import(ADDR, &id).config(budget_config(&id, 1_000, 3_000)));
-    assert_eq!(case.tf().state_values(ADDR)["topup_micros"], 3_000);
+    assert_eq!(case.tf().state_values(ADDR)["credit_micros"], 3_000);
     case.apply(budget_config(&id, 1_000, 5_000));
     assert_eq!(headroom(&emu.budget(&id)), 5_000);
     assert_eq!(emu.count(TOPUP_ROUTE), 1);
 
-    // An import block, on a budget whose headroom was partly spent (3000 granted, 1000 left):
-    // the configured 3000 is taken as it is, nothing is granted; a raise grants the difference.
+    // An import block, on a budget whose credit was partly spent (3000 granted, 1000 left):
+    // the configured 3000 is taken as it is, nothing is granted, and the plan says so (it
+    // used to plan the change silently); a raise grants the difference.
     let other = new_instance(&emu, 0, 3_000);
     emu.spend(&other, &json!({"service": "llm", "micros": 2_000}));
     let mut case2 = m.case(&emu);
@@ -207,6 +235,12 @@ fn import(m: Matrix) {
     let plan = case2.plan(format!("{}{block}", budget_config(&other, 0, 3_000)));
     assert_eq!(plan.actions_of(ADDR), actions(&["update"]));
     assert_eq!(plan.change(ADDR)["importing"]["id"], other.as_str());
+    let warnings = plan_warnings(&case2, "Imported credit: nothing is granted");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].attribute().as_deref(), Some("credit_micros"));
+    for piece in ["1000 micros of credit left", "no top-up is made now"] {
+        assert!(warnings[0].detail.contains(piece), "{}", warnings[0].detail);
+    }
     case2.reapply();
     assert_eq!(headroom(&emu.budget(&other)), 1_000);
     assert_eq!(
@@ -239,7 +273,7 @@ fn import(m: Matrix) {
     }
 }
 
-matrix!(import);
+matrix!(import: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 /// instance_id change replaces; an instance deleted out of band leaves the state on refresh,
 /// and destroying a budget whose instance is gone succeeds even without a refresh.
@@ -270,7 +304,7 @@ fn replace_and_instance_gone(m: Matrix) {
     case.destroy();
 }
 
-matrix!(replace_and_instance_gone);
+matrix!(replace_and_instance_gone: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 /// Spend shows in both data sources and in the resource's counters, against an emulator that
 /// serves the later revision's field names (`credit_remaining_micros`).
@@ -285,7 +319,7 @@ fn spend_shows_in_data_sources(m: Matrix) {
     case.apply(budget_config(&id, 10_000, 5_000));
     assert_eq!(emu.budget(&id)["credit_remaining_micros"], 5_000);
     assert_eq!(
-        case.tf().state_values(ADDR)["topup_remaining_micros"],
+        case.tf().state_values(ADDR)["credit_remaining_micros"],
         5_000
     );
 
@@ -321,6 +355,7 @@ output "then" {{ value = data.agent37_usage.then }}
     assert_eq!(b["monthly_cap_micros"], 10_000, "{b:#}");
     assert_eq!(b["monthly_consumed_micros"], 10_000, "{b:#}");
     assert_eq!(b["monthly_remaining_micros"], 0, "{b:#}");
+    assert_eq!(b["credit_remaining_micros"], 3_000, "{b:#}");
     assert_eq!(b["topup_remaining_micros"], 3_000, "{b:#}");
     assert_eq!(b["monthly_period"], month.as_str(), "{b:#}");
     let now = &out["now"]["value"];
@@ -338,11 +373,11 @@ output "then" {{ value = data.agent37_usage.then }}
 
     // The refreshed resource shows the spend too (and the plan after the apply was quiet).
     let state = case.tf().state_values(ADDR);
-    assert_eq!(state["topup_remaining_micros"], 3_000, "{state:#}");
+    assert_eq!(state["credit_remaining_micros"], 3_000, "{state:#}");
     assert_eq!(state["monthly_consumed_micros"], 10_000, "{state:#}");
 }
 
-matrix!(spend_shows_in_data_sources);
+matrix!(spend_shows_in_data_sources: tf_1_15);
 
 /// Static rules fail validation on the attribute at fault, saying what is allowed.
 fn validation(m: Matrix) {
@@ -353,7 +388,7 @@ fn validation(m: Matrix) {
 resource "agent37_budget" "b" {
   instance_id        = "Not-An-Id"
   monthly_cap_micros = -1
-  topup_micros       = -5
+  credit_micros      = -5
 }
 
 data "agent37_usage" "u" {
@@ -373,7 +408,12 @@ data "agent37_usage" "u" {
     let attrs: Vec<&str> = found.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(
         attrs,
-        ["instance_id", "month", "monthly_cap_micros", "topup_micros"],
+        [
+            "credit_micros",
+            "instance_id",
+            "month",
+            "monthly_cap_micros"
+        ],
         "{found:#?}"
     );
     let detail = |a: &str| &found.iter().find(|(n, _)| n == a).expect(a).1;
@@ -382,7 +422,7 @@ data "agent37_usage" "u" {
         "{found:#?}"
     );
     assert!(
-        detail("topup_micros").contains("whole number ≥ 0"),
+        detail("credit_micros").contains("whole number ≥ 0"),
         "{found:#?}"
     );
     assert!(detail("month").contains("YYYY-MM"), "{found:#?}");
@@ -390,9 +430,27 @@ data "agent37_usage" "u" {
         detail("instance_id").contains("10 lowercase letters or digits"),
         "{found:#?}"
     );
+
+    // The credit under both names at once: one error, on the deprecated one.
+    tf.write_main(&budget_config("abc123defg", 0, 5).replace(
+        "credit_micros      = 5",
+        "credit_micros      = 5\n  topup_micros       = 5",
+    ));
+    let v = tf.validate_json();
+    let errors: Vec<_> = v
+        .errors()
+        .iter()
+        .map(|d| (d.summary.clone(), d.attribute().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        errors,
+        [("Credit set twice".to_string(), "topup_micros".to_string())],
+        "{:#}",
+        v.json
+    );
 }
 
-matrix!(validation);
+matrix!(validation: tf_1_15);
 
 /// The examples of the docs, applied as they are written.
 fn examples(m: Matrix) {
@@ -409,7 +467,7 @@ fn examples(m: Matrix) {
     };
     let out = run("data-sources/agent37_budget/data-source.tf");
     assert_eq!(out["monthly_left_usd"]["value"], "0.00", "{out:#}");
-    assert_eq!(out["headroom_left_usd"]["value"], "0.25", "{out:#}");
+    assert_eq!(out["credit_left_usd"]["value"], "0.25", "{out:#}");
     let out = run("data-sources/agent37_usage/data-source.tf");
     assert_eq!(out["spend_this_month_usd"]["value"], "2.25", "{out:#}");
     assert_eq!(out["llm_tokens_this_month"]["value"], 1_234, "{out:#}");
@@ -429,4 +487,190 @@ fn examples(m: Matrix) {
     );
 }
 
-matrix!(examples);
+// The Terraform 1.11 smoke of the budget, on both revisions.
+matrix!(examples: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
+
+/// `create_before_destroy`, then `-replace`: Terraform creates the replacement (which sets the
+/// cap) before destroying the deposed object, on the same one budget of the instance. The
+/// destroy must leave the cap of its replacement alone: the server ends at the configured
+/// cap, and the plan after the apply is empty (it used to end at 0, with the state at 5 USD).
+fn create_before_destroy_keeps_the_cap(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let id = new_instance(&emu, 0, 0);
+    let mut case = m.case(&emu);
+    let cbd = config(&format!(
+        r#"
+resource "agent37_budget" "b" {{
+  instance_id        = "{id}"
+  monthly_cap_micros = 5000000
+  credit_micros      = 1000
+
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+"#
+    ));
+    case.apply(cbd.clone());
+    assert_eq!(emu.budget(&id)["monthly_cap_micros"], 5_000_000);
+    case.step(Step::apply(cbd).args(&[&format!("-replace={ADDR}")]));
+    let b = emu.budget(&id);
+    assert_eq!(
+        (b["monthly_cap_micros"].as_i64(), headroom(&b)),
+        (Some(5_000_000), 1_000),
+        "the replacement grants nothing new"
+    );
+    // The replacement's create grants from zero under the same idempotency key as the first
+    // grant (instance id + highest value), which the API answers without adding.
+    assert_eq!(emu.count(TOPUP_ROUTE), 2);
+    // A plain destroy still sets the cap back to 0.
+    case.destroy();
+    assert_eq!(emu.budget(&id)["monthly_cap_micros"], 0);
+}
+
+matrix!(create_before_destroy_keeps_the_cap: tf_1_15; api_2026_06_25, api_2026_08_21);
+
+/// The `agent37_budgets` data source and the `agent37_budget` list resource: filtered like the
+/// instances, and `terraform query -generate-config-out` adopts the budgets with an import
+/// that plans no change (the generated credit is what the budget has left).
+fn list_and_plural_data_source(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let a = emu.create_instance(&json!({"name": "a", "user": "cust_4411",
+        "budget": {"monthly_cap_micros": 700_000, "credit_micros": 300_000}}));
+    let b = emu.create_instance(&json!({"name": "b", "user": "cust_4411",
+        "budget": {"monthly_cap_micros": 0, "credit_micros": 0}}));
+    let other = emu.create_instance(&json!({"name": "c", "user": "other"}));
+    emu.spend(&a, &json!({"service": "llm", "micros": 800_000}));
+
+    let mut case = m.case(&emu);
+    case.apply(config(&example(
+        "data-sources/agent37_budgets/data-source.tf",
+    )));
+    let out = case.tf().output_json();
+    assert_eq!(
+        out["credit_left_usd"]["value"],
+        json!({ a.as_str(): "0.20", b.as_str(): "0.00" }),
+        "{out:#}"
+    );
+    case.apply(config(
+        "data \"agent37_budgets\" \"all\" {}\noutput \"all\" { value = data.agent37_budgets.all }\n",
+    ));
+    let all = &case.tf().output_json()["all"]["value"];
+    let ids: BTreeSet<String> = all["instance_ids"]
+        .as_array()
+        .expect("instance_ids")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(ids, crate::newer::set(&[&a, &b, &other]));
+    let of_a = all["budgets"]
+        .as_array()
+        .and_then(|v| v.iter().find(|x| x["instance_id"] == a.as_str()))
+        .expect("a's budget");
+    assert_eq!(
+        (
+            of_a["monthly_cap_micros"].as_i64(),
+            of_a["monthly_consumed_micros"].as_i64(),
+            of_a["credit_remaining_micros"].as_i64()
+        ),
+        (Some(700_000), Some(700_000), Some(200_000)),
+        "{of_a:#}"
+    );
+
+    // terraform query, then the generated configuration imports with no change.
+    let tf = case.tf();
+    tf.write_main(&config(""));
+    tf.write_file(
+        "budgets.tfquery.hcl",
+        &example("list-resources/agent37_budget/list-resource.tfquery.hcl"),
+    );
+    let found = crate::newer::query(tf);
+    assert_eq!(
+        found.get("list.agent37_budget.customer"),
+        Some(&crate::newer::set(&[&a, &b])),
+        "{found:?}"
+    );
+    tf.run_ok(&["query", "-generate-config-out=generated.tf"]);
+    let generated = tf.workdir().read("generated.tf");
+    let lines: BTreeSet<String> = generated.lines().map(|l| l.replace(' ', "")).collect();
+    for present in [
+        "monthly_cap_micros=700000",
+        "credit_micros=200000",
+        "identity={",
+    ] {
+        assert!(lines.contains(present), "{present} not in:\n{generated}");
+    }
+    assert!(!generated.contains("topup_micros"), "{generated}");
+    let plan = case.replan();
+    assert!(
+        plan.actions().is_empty(),
+        "import only: {:?}",
+        plan.actions()
+    );
+    assert_eq!(plan.imported().len(), 2, "{:?}", plan.imported());
+    case.reapply();
+    assert_eq!(emu.count(TOPUP_ROUTE), 0, "adopting grants nothing");
+}
+
+matrix!(list_and_plural_data_source: tf_1_15; api_2026_06_25, api_2026_08_21);
+
+/// The files of the testing guide, as written: its fenced blocks whose first line is
+/// `# <file name>`, in order.
+fn guide_files() -> Vec<(String, String)> {
+    let path = testkit::workspace_root().join("templates/guides/testing.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut files = Vec::new();
+    let mut block: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        match (&mut block, line.starts_with("```")) {
+            (None, true) => block = Some(Vec::new()),
+            (Some(lines), true) => {
+                if let Some(name) = lines.first().and_then(|l| l.strip_prefix("# "))
+                    && (name.ends_with(".tf") || name.ends_with(".tftest.hcl"))
+                {
+                    files.push((name.to_string(), lines[1..].join("\n") + "\n"));
+                }
+                block = None;
+            }
+            (Some(lines), false) => lines.push(line),
+            (None, false) => {}
+        }
+    }
+    files
+}
+
+/// The testing guide runs as written: the instance → budget pattern under
+/// `mock_provider "agent37" {}` (whose made-up 8-character instance id used to fail the
+/// `instance_id` check), and the same module against the emulator.
+fn testing_guide(m: Matrix) {
+    let files = guide_files();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "main.tf",
+            "tests/mocked.tftest.hcl",
+            "tests/emulator.tftest.hcl"
+        ]
+    );
+    let emu = m.emulator(&[]);
+    let mut tf = Terraform::new(m.tf);
+    for (name, text) in &files {
+        tf.write_file(name, text);
+    }
+    // Mocked: no emulator, no key.
+    let out = tf.run(&["test", "-no-color", "-filter=tests/mocked.tftest.hcl"]);
+    out.assert_success();
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
+    assert!(emu.instances().is_empty());
+
+    tf.use_emulator(&emu);
+    let out = tf.run(&["test", "-no-color", "-filter=tests/emulator.tftest.hcl"]);
+    out.assert_success();
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
+    // terraform test destroys what it made: the instance is gone.
+    assert!(emu.instances().is_empty(), "{:#?}", emu.instances());
+    assert_eq!(emu.count(TOPUP_ROUTE), 1);
+}
+
+matrix!(testing_guide: tf_1_15, tf_1_11; api_2026_08_21);

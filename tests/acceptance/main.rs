@@ -28,4 +28,5 @@ mod signed_url;
 mod ssh_key;
 mod surface;
 mod template;
+mod template_revisions;
 mod validation;

@@ -340,7 +340,7 @@ matrix!(examples_and_action_trigger: tf_1_15);
 
 /// `terraform query -json`: list address → the identities found.
 #[track_caller]
-fn query(tf: &Terraform) -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) fn query(tf: &Terraform) -> BTreeMap<String, BTreeSet<String>> {
     let (out, lines) = tf.run_json_lines(&["query", "-json"]);
     out.assert_success();
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -360,7 +360,7 @@ fn query(tf: &Terraform) -> BTreeMap<String, BTreeSet<String>> {
     found
 }
 
-fn set(items: &[&str]) -> BTreeSet<String> {
+pub(crate) fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 

@@ -10,6 +10,6 @@ output "monthly_left_usd" {
   value = provider::agent37::micros_to_usd(data.agent37_budget.support.monthly_remaining_micros)
 }
 
-output "headroom_left_usd" {
-  value = provider::agent37::micros_to_usd(data.agent37_budget.support.topup_remaining_micros)
+output "credit_left_usd" {
+  value = provider::agent37::micros_to_usd(data.agent37_budget.support.credit_remaining_micros)
 }

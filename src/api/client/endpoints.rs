@@ -239,13 +239,15 @@ impl Client {
 
     /// `POST /templates`. A retry after an ambiguous attempt that answers `template_conflict`
     /// is resolved by reading the template: if it is exactly what was sent, the first attempt
-    /// made it.
+    /// made it. Bounded by the operation's deadline (the resource's timeouts), not
+    /// `request_timeout`: revision 2026-08-21 copies the image before it answers.
     pub async fn create_template(
         &self,
         op: &Op,
         body: &CreateTemplate,
     ) -> Result<Template, ApiError> {
-        let req = self.req(Method::POST, &["templates"], &[], Some(body), OpKind::Write)?;
+        let mut req = self.req(Method::POST, &["templates"], &[], Some(body), OpKind::Write)?;
+        req.blocking = true;
         let mut stats = RunStats::default();
         let err = match self.run(op, &req, &mut stats).await {
             Ok(answer) => return self.decode(&req, &answer),
@@ -261,20 +263,23 @@ impl Client {
         }
     }
 
-    /// `PATCH /templates/{name}`.
+    /// `PATCH /templates/{name}`: bounded by the operation's deadline, as a create (a new
+    /// `image_ref` is copied before the answer). Re-sending the same body is harmless: the same
+    /// `image_ref` string makes no new revision.
     pub async fn patch_template(
         &self,
         op: &Op,
         name: &str,
         body: &PatchTemplate,
     ) -> Result<Template, ApiError> {
-        let req = self.req(
+        let mut req = self.req(
             Method::PATCH,
             &["templates", name],
             &[],
             Some(body),
             OpKind::Write,
         )?;
+        req.blocking = true;
         self.call(op, &req).await
     }
 

@@ -308,6 +308,7 @@ async fn template_create_conflict_after_a_drop_is_resolved_by_reading() {
             port: 9000,
             default: true,
         }]),
+        default_port: None,
     };
     let t = c
         .create_template(&op(), &body)

@@ -85,7 +85,7 @@ async fn keyed_top_up_is_retried_with_the_same_key() {
         .await
         .expect("topped up");
     assert_eq!(
-        b.topup_remaining_micros, 1_000_000,
+        b.credit_remaining_micros, 1_000_000,
         "read from the later field name"
     );
     let reqs = server.requests();

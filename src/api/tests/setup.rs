@@ -103,6 +103,7 @@ fn futures_are_send(c: &Client, o: &Op) {
             image_ref: String::new(),
             description: None,
             ports: None,
+            default_port: None,
         },
     ));
     send(c.top_up(

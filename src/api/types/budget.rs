@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 // Budgets and usage
 // ---------------------------------------------------------------------------------------------
 
-/// An instance's budget. The one-time headroom is read from `topup_remaining_micros` or from
-/// its later name `credit_remaining_micros`.
+/// An instance's budget. The one-time headroom (credit) is read from `credit_remaining_micros`
+/// (revision 2026-08-21's name, also served by some 2026-06-25 deployments) or from its older
+/// name `topup_remaining_micros`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "BudgetWire")]
 pub struct Budget {
@@ -15,7 +16,7 @@ pub struct Budget {
     pub monthly_consumed_micros: i64,
     pub monthly_remaining_micros: i64,
     pub monthly_period: String,
-    pub topup_remaining_micros: i64,
+    pub credit_remaining_micros: i64,
     pub updated_at: i64,
 }
 
@@ -38,18 +39,18 @@ impl TryFrom<BudgetWire> for Budget {
     type Error = String;
 
     fn try_from(w: BudgetWire) -> Result<Self, Self::Error> {
-        let topup = w
-            .topup_remaining_micros
-            .or(w.credit_remaining_micros)
+        let credit = w
+            .credit_remaining_micros
+            .or(w.topup_remaining_micros)
             .ok_or_else(|| {
-                "missing field `topup_remaining_micros` (or `credit_remaining_micros`)".to_owned()
+                "missing field `credit_remaining_micros` (or `topup_remaining_micros`)".to_owned()
             })?;
         Ok(Self {
             monthly_cap_micros: w.monthly_cap_micros,
             monthly_consumed_micros: w.monthly_consumed_micros,
             monthly_remaining_micros: w.monthly_remaining_micros,
             monthly_period: w.monthly_period,
-            topup_remaining_micros: topup,
+            credit_remaining_micros: credit,
             updated_at: w.updated_at,
         })
     }

@@ -23,7 +23,8 @@ pub use public_port::*;
 pub use ssh_key::*;
 pub use template::*;
 
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
 
 /// The default template of an instance create that names none.
 pub const DEFAULT_TEMPLATE: &str = "agent37-hermes";
@@ -40,6 +41,67 @@ pub(crate) struct ListPage<T> {
     pub has_more: bool,
     #[serde(default)]
     pub next_cursor: Option<String>,
+}
+
+/// A field decoded leniently: a value of another type than expected reads as the default (null,
+/// empty) instead of failing the whole object. For optional fields one revision added or
+/// changed, so that an object is never lost over one of them: use with
+/// `#[serde(default, deserialize_with = "lenient")]`.
+pub(crate) fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+/// A field whose presence matters: absent (the revision does not have it), null, or a value.
+/// Use with `#[serde(default)]`; a value of another type reads as [`Field::Null`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Field<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Field<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Field::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Copy> Field<T> {
+    pub fn get(&self) -> Option<T> {
+        self.value().copied()
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<serde_json::Value>::deserialize(d)? {
+            None => Field::Null,
+            Some(v) => serde_json::from_value(v).map_or(Field::Null, Field::Value),
+        })
+    }
+}
+
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Absent | Field::Null => s.serialize_none(),
+            Field::Value(v) => v.serialize(s),
+        }
+    }
 }
 
 /// The API treats `""` like null for names and users.
@@ -103,12 +165,12 @@ mod tests {
     fn budget_reads_either_headroom_name() {
         for field in ["topup_remaining_micros", "credit_remaining_micros"] {
             let b: Budget = serde_json::from_value(budget_json(field)).expect("decodes");
-            assert_eq!(b.topup_remaining_micros, 77, "{field}");
+            assert_eq!(b.credit_remaining_micros, 77, "{field}");
         }
         let mut both = budget_json("topup_remaining_micros");
         both["credit_remaining_micros"] = json!(1);
         let b: Budget = serde_json::from_value(both).expect("both names decode");
-        assert_eq!(b.topup_remaining_micros, 77);
+        assert_eq!(b.credit_remaining_micros, 1, "the current name wins");
         let mut neither = budget_json("topup_remaining_micros");
         neither
             .as_object_mut()
@@ -186,6 +248,7 @@ mod tests {
             image_ref: "acme/agent:v1".into(),
             description: None,
             ports: None,
+            default_port: None,
         };
         let t: Template = serde_json::from_value(json!({
             "name": "mine", "scope": "workspace", "image_ref": "acme/agent:v1",

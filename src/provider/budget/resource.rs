@@ -1,4 +1,4 @@
-//! The `agent37_budget` resource: I/O only; the decisions live in `model`.
+//! The `agent37_budget` resource: I/O only; the decisions live in `credit` and `model`.
 
 use async_trait::async_trait;
 
@@ -6,11 +6,17 @@ use crate::api::{self, Client, Op, PatchBudget, TopUp};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
+use crate::provider::ids;
+use crate::sdk::raw_state::RawState;
+use crate::sdk::traits::keep_state;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema, Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
+    Update, Value, plan as sdk_plan,
 };
 
-use super::model::{self, Desired, Private, TopupStep};
+use super::credit::{self, CreditStep, Private};
+use super::model::{self, Desired};
+use super::owners;
 use super::schema::{self, Budget};
 
 pub struct BudgetResource;
@@ -25,9 +31,24 @@ fn desired(instance_id: &str, planned: &Budget) -> Desired {
     Desired {
         instance_id: instance_id.to_string(),
         monthly_cap_micros: planned.monthly_cap_micros.get().unwrap_or(0),
-        topup_micros: planned.topup_micros.get().unwrap_or(0),
+        credit_micros: planned.credit_micros.get().unwrap_or(0),
         timeouts: planned.timeouts.clone(),
     }
+}
+
+/// The credit a state holds, under either name.
+fn state_credit(state: &Budget) -> Option<i64> {
+    state.credit_micros.get().or(state.topup_micros.get())
+}
+
+/// Whether a planned state still has values only the API can fill in.
+fn has_unknown_counters(planned: &Budget) -> bool {
+    planned.monthly_consumed_micros.is_unknown()
+        || planned.monthly_remaining_micros.is_unknown()
+        || planned.monthly_period.is_unknown()
+        || planned.credit_remaining_micros.is_unknown()
+        || planned.topup_remaining_micros.is_unknown()
+        || planned.updated_at.is_unknown()
 }
 
 /// Grants one top-up of `amount` under the key of `new_highest`: every retry of this change
@@ -55,6 +76,9 @@ impl BudgetResource {
             Ok(b) => b,
             Err(e) => return api_error(summary, &e).into(),
         };
+        // This object takes charge of the budget from here on (see credit::destroy_resets_cap).
+        let owner = owners::new_owner();
+        owners::record(id, owner);
         if budget.monthly_cap_micros != want.monthly_cap_micros {
             let body = PatchBudget {
                 monthly_cap_micros: want.monthly_cap_micros,
@@ -65,8 +89,8 @@ impl BudgetResource {
                 Err(e) => return api_error(summary, &e).into(),
             };
         }
-        let step = model::topup_step(0, want.topup_micros);
-        if let TopupStep::Grant {
+        let step = credit::credit_step(0, want.credit_micros);
+        if let CreditStep::Grant {
             amount,
             new_highest,
         } = step
@@ -77,17 +101,17 @@ impl BudgetResource {
                     // Kept in state (tainted) with nothing granted on record; the retry sends
                     // the same key, so a top-up that did land is not added again.
                     let partial = Desired {
-                        topup_micros: 0,
+                        credit_micros: 0,
                         ..want
                     };
                     return Outcome::ok(Some(model::resource_state(&partial, &budget)))
-                        .with_private(Private::with_highest(0))
+                        .with_private(Private::with_highest(0).owned_by(owner))
                         .with_diags(api_error("Unable to create budget: top-up failed", &e));
                 }
             }
         }
-        Outcome::ok(Some(model::resource_state(&want, &budget)))
-            .with_private(Private::with_highest(step.highest_after()))
+        Outcome::ok(Some(model::settled(planned, &budget)))
+            .with_private(Private::with_highest(step.highest_after()).owned_by(owner))
     }
 
     async fn update_budget(
@@ -100,11 +124,23 @@ impl BudgetResource {
     ) -> Applied {
         let id = prior.instance_id.as_str().unwrap_or_default();
         let want = desired(id, planned);
-        let prior_topup = prior.topup_micros.get();
+        let prior_credit = state_credit(prior);
         let summary = "Unable to update budget";
+        let step = credit::update_step(private, prior_credit, want.credit_micros);
+        let cap_changes = prior.monthly_cap_micros.get() != Some(want.monthly_cap_micros);
+        let mut owner = private.owner;
+        if cap_changes || matches!(step, CreditStep::Grant { .. }) {
+            let me = *owner.get_or_insert_with(owners::new_owner);
+            owners::record(id, me);
+        }
+        let done = |highest: i64| Private {
+            highest: Some(highest),
+            imported: false,
+            owner,
+        };
 
         let mut latest: Option<api::Budget> = None;
-        if prior.monthly_cap_micros.get() != Some(want.monthly_cap_micros) {
+        if cap_changes {
             let body = PatchBudget {
                 monthly_cap_micros: want.monthly_cap_micros,
             };
@@ -114,8 +150,7 @@ impl BudgetResource {
             }
         }
 
-        let step = model::update_step(private, prior_topup, want.topup_micros);
-        if let TopupStep::Grant {
+        if let CreditStep::Grant {
             amount,
             new_highest,
         } = step
@@ -123,12 +158,12 @@ impl BudgetResource {
             match grant(client, op, id, amount, new_highest).await {
                 Ok(b) => latest = Some(b),
                 Err(e) => {
-                    // The cap may be applied; the top-up is not on record, so the next apply
+                    // The cap may be applied; the credit is not on record, so the next apply
                     // plans it again and resends the same key.
                     let state = match &latest {
                         Some(b) => model::resource_state(
                             &Desired {
-                                topup_micros: prior_topup.unwrap_or(0),
+                                credit_micros: prior_credit.unwrap_or(0),
                                 ..want
                             },
                             b,
@@ -136,22 +171,25 @@ impl BudgetResource {
                         None => prior.clone(),
                     };
                     return Outcome::ok(Some(state))
-                        .with_private(private)
+                        .with_private(Private { owner, ..private })
                         .with_diags(api_error("Unable to update budget: top-up failed", &e));
                 }
             }
         }
 
+        let highest = step.highest_after();
         let budget = match latest {
             Some(b) => b,
-            // Nothing was called (a lowered top-up): the counters still need reading.
+            // Nothing was called and the plan knew every value: it is the new state.
+            None if !has_unknown_counters(planned) => {
+                return Outcome::ok(Some(planned.clone())).with_private(done(highest));
+            }
             None => match client.get_budget(op, id).await {
                 Ok(b) => b,
                 Err(e) => return api_error(summary, &e).into(),
             },
         };
-        Outcome::ok(Some(model::resource_state(&want, &budget)))
-            .with_private(Private::with_highest(step.highest_after()))
+        Outcome::ok(Some(model::settled(planned, &budget))).with_private(done(highest))
     }
 }
 
@@ -176,21 +214,74 @@ impl Resource<Agent37Data> for BudgetResource {
         ))
     }
 
+    fn validate(&self, config: &Budget, diags: &mut Diagnostics) {
+        if let Some((summary, detail)) = credit::both_names_problem(config) {
+            diags.attr_error(Path::attr(Budget::TOPUP_MICROS), summary, detail);
+        }
+    }
+
+    /// Version 0 knew the credit only as `topup_micros` / `topup_remaining_micros`: the new
+    /// names take the same values.
+    fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
+        let mut state = keep_state(schema::VERSION, version, state)?;
+        if version < 1 {
+            for (old, new) in [
+                (Budget::TOPUP_MICROS, Budget::CREDIT_MICROS),
+                (
+                    Budget::TOPUP_REMAINING_MICROS,
+                    Budget::CREDIT_REMAINING_MICROS,
+                ),
+            ] {
+                if let Some(v) = state.get(old).cloned() {
+                    state.set(new, v);
+                }
+            }
+        }
+        Ok(state)
+    }
+
     async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Budget, Private>) {
+        // The whole id rule, before any call (validation checks its alphabet only: see ids).
+        if let Some(id) = plan.config.instance_id.as_str()
+            && let Err(msg) = ids::check(id)
+        {
+            plan.diags
+                .attr_error(Path::attr(Budget::INSTANCE_ID), "Invalid instance id", msg);
+        }
+        // A static default: removed from the configuration, the cap goes back to 0.
+        if plan.config.monthly_cap_micros.is_null() {
+            plan.planned.monthly_cap_micros = 0.into();
+        }
+        let (credit, name) = credit::configured_credit(plan.config);
+        plan.planned.credit_micros = credit.clone();
+        plan.planned.topup_micros = credit;
         // A create (or the create half of a replacement) grants from zero: nothing to decide.
         if plan.is_create() || !plan.requires_replace.is_empty() {
             return;
         }
-        let (after, warning) = model::plan_topup(
+        let Some(prior) = plan.prior else {
+            return;
+        };
+        let prior_credit = state_credit(prior);
+        let planned_credit = plan.planned.credit_micros.get();
+        let (after, warning) = credit::plan_credit(
             *plan.prior_private,
-            plan.prior.and_then(|p| p.topup_micros.get()),
-            plan.planned.topup_micros.get(),
+            prior_credit,
+            planned_credit,
+            prior.credit_remaining_micros.get(),
         );
         plan.private = after;
         if let Some(w) = warning {
             plan.diags
-                .attr_warning(Path::attr(Budget::TOPUP_MICROS), w.summary(), w.detail());
+                .attr_warning(Path::attr(name.attr()), w.summary(), w.detail(name));
         }
+        let may_grant = planned_credit.is_none_or(|to| {
+            matches!(
+                credit::update_step(after, prior_credit, to),
+                CreditStep::Grant { .. }
+            )
+        });
+        credit::plan_counters(&mut plan.planned, prior, may_grant);
     }
 
     async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget>) -> Applied {
@@ -207,16 +298,16 @@ impl Resource<Agent37Data> for BudgetResource {
             Err(e) if e.is_not_found() => return Outcome::ok(None),
             Err(e) => return api_error("Unable to read budget", &e).into(),
         };
-        let state_topup = state.topup_micros.get();
+        let known = state_credit(state);
         let now = Desired {
             instance_id: id.to_string(),
             // The cap is the server's: a change made elsewhere shows as drift.
             monthly_cap_micros: budget.monthly_cap_micros,
-            topup_micros: model::topup_after_read(state_topup, &budget),
+            credit_micros: credit::credit_after_read(known, budget.credit_remaining_micros),
             timeouts: state.timeouts.clone(),
         };
         Outcome::ok(Some(model::resource_state(&now, &budget)))
-            .with_private(model::private_after_read(req.private, state_topup))
+            .with_private(credit::private_after_read(req.private, known))
     }
 
     async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Budget, Private>) -> Applied {
@@ -232,7 +323,15 @@ impl Resource<Agent37Data> for BudgetResource {
 
     async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Budget, Private>) -> Outcome<()> {
         let id = req.prior.instance_id.as_str().unwrap_or_default();
-        // The budget cannot be removed: destroy sets the cap to 0 and keeps granted headroom.
+        if !credit::destroy_resets_cap(req.private.owner, owners::latest(id)) {
+            // create_before_destroy: the replacement already holds this budget.
+            tracing::info!(
+                instance_id = id,
+                "another agent37_budget wrote this budget in this run; its cap is left as it is"
+            );
+            return Outcome::ok(());
+        }
+        // The budget cannot be removed: destroy sets the cap to 0 and keeps granted credit.
         let body = PatchBudget {
             monthly_cap_micros: 0,
         };
@@ -248,8 +347,21 @@ impl Resource<Agent37Data> for BudgetResource {
         }
     }
 
+    /// `-generate-config-out`: the credit under its current name only (never both), left out
+    /// when 0, as the cap is.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
+        let mut config = sdk_plan::config_from_state(&schema.block, state);
+        if let Value::Object(m) = &mut config {
+            m.insert(Budget::TOPUP_MICROS.into(), Value::Null);
+            if m.get(Budget::CREDIT_MICROS) == Some(&Value::number(0)) {
+                m.insert(Budget::CREDIT_MICROS.into(), Value::Null);
+            }
+        }
+        config
+    }
+
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
-        if let Err(msg) = schema::check_instance_id(id) {
+        if let Err(msg) = ids::check(id) {
             let mut d = Diagnostics::new();
             d.error(
                 "Invalid import id",
@@ -269,32 +381,77 @@ mod tests {
     use super::*;
     use crate::sdk::core::upgrade_stored_state;
 
+    /// State as Terraform stored it for each released schema version (committed fixtures).
+    const VERSION_0: &[u8] = include_bytes!("fixtures/state_v0.json");
+    const VERSION_1: &[u8] = include_bytes!("fixtures/state_v1.json");
+
     /// Committed state of every released schema version upgrades into the current typed
-    /// state; state of a newer provider is refused.
+    /// state (the credit under both names); state of a newer provider is refused.
     #[test]
     fn released_state_fixtures_upgrade_into_the_current_model() {
-        // State as Terraform stores it for schema version 0.
-        const VERSION_0: &[u8] = br#"{
-            "instance_id": "abc123defg", "monthly_cap_micros": 5000000, "topup_micros": 1000000,
-            "monthly_consumed_micros": 12, "monthly_remaining_micros": 4999988,
-            "monthly_period": "2026-06", "topup_remaining_micros": 1000000,
-            "updated_at": 1790000000, "timeouts": null
-        }"#;
         let r = BudgetResource;
-        assert_eq!(r.schema().version, 0);
+        assert_eq!(r.schema().version, 1);
         let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
         let state = Budget::from_value(&v).expect("fits the current model");
         assert_eq!(state.monthly_cap_micros.get(), Some(5_000_000));
         assert_eq!(state.monthly_period.as_str(), Some("2026-06"));
-        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
+        assert_eq!(
+            (state.credit_micros.get(), state.topup_micros.get()),
+            (Some(1_000_000), Some(1_000_000))
+        );
+        assert_eq!(
+            (
+                state.credit_remaining_micros.get(),
+                state.topup_remaining_micros.get()
+            ),
+            (Some(1_000_000), Some(1_000_000))
+        );
+
+        let v = upgrade_stored_state(&r, 1, VERSION_1).expect("version 1 upgrades");
+        let state = Budget::from_value(&v).expect("fits the current model");
+        assert_eq!(state.credit_micros.get(), Some(2_000_000));
+        assert_eq!(state.credit_remaining_micros.get(), Some(1_500_000));
+        assert!(upgrade_stored_state(&r, 2, VERSION_1).is_err());
+
         let ident = r.identity().expect("identity");
         let seed = r.import_seed("abc123defg").expect("seed");
         assert_eq!(
             ident.of(&seed.to_value()),
-            Some(crate::sdk::Value::object([(
+            Some(Value::object([(
                 "instance_id",
-                crate::sdk::Value::string("abc123defg")
+                Value::string("abc123defg")
             )]))
         );
+    }
+
+    /// Generated configuration names the credit once, under its current name, and leaves out
+    /// the defaults.
+    #[test]
+    fn generated_config_uses_one_name() {
+        let r = BudgetResource;
+        let listed = |cap: i64, credit: i64| {
+            let b = api::Budget {
+                monthly_cap_micros: cap,
+                monthly_consumed_micros: 0,
+                monthly_remaining_micros: cap,
+                monthly_period: "2026-08".into(),
+                credit_remaining_micros: credit,
+                updated_at: 1,
+            };
+            r.generate_config(
+                &r.schema(),
+                &model::listed_state("abc123defg", &b).to_value(),
+            )
+        };
+        let cfg = listed(5, 40);
+        let get = |c: &Value, n: &str| c.attr(n).cloned().unwrap_or(Value::Null);
+        assert_eq!(get(&cfg, "instance_id"), Value::string("abc123defg"));
+        assert_eq!(get(&cfg, "monthly_cap_micros"), Value::number(5));
+        assert_eq!(get(&cfg, "credit_micros"), Value::number(40));
+        assert_eq!(get(&cfg, "topup_micros"), Value::Null);
+        assert_eq!(get(&cfg, "credit_remaining_micros"), Value::Null);
+        let zero = listed(0, 0);
+        assert_eq!(get(&zero, "monthly_cap_micros"), Value::Null);
+        assert_eq!(get(&zero, "credit_micros"), Value::Null);
     }
 }

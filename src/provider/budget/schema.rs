@@ -2,24 +2,12 @@
 //! sources: their schemas, declared once. Every attribute carries a description: the docs are
 //! generated from them.
 
+use crate::provider::ids;
+use crate::provider::instance::schema::InstanceFilters;
 use crate::sdk::model::Attr;
 use crate::sdk::timeouts::Timeouts;
 use crate::sdk::validate::{IntRange, Validator, check};
 use crate::sdk::{Model, Schema, Value};
-
-/// Instance ids are 10 characters of `[a-z0-9]` (hosting API, conventions).
-pub fn check_instance_id(s: &str) -> Result<(), String> {
-    let ok = s.chars().count() == 10
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not an instance id: an id is 10 lowercase letters or digits."
-        ))
-    }
-}
 
 /// A month as `YYYY-MM` with a month from 01 to 12.
 pub fn check_month(s: &str) -> Result<(), String> {
@@ -40,13 +28,10 @@ pub fn check_month(s: &str) -> Result<(), String> {
 }
 
 /// Schema version of the resource; state written by every earlier version must upgrade.
-pub const VERSION: i64 = 0;
-
-fn instance_id_rule() -> impl Validator + 'static {
-    check("An instance id: 10 lowercase letters or digits.", |v| {
-        v.as_str().map_or(Ok(()), check_instance_id)
-    })
-}
+/// 0: `topup_micros`, `topup_remaining_micros`. 1: adds `credit_micros` and
+/// `credit_remaining_micros` (the API's names from revision 2026-08-21 on), the `topup_*` ones
+/// kept as deprecated aliases.
+pub const VERSION: i64 = 1;
 
 fn month_rule() -> impl Validator + 'static {
     check("A month as `YYYY-MM` (month 01 to 12).", |v| {
@@ -55,11 +40,24 @@ fn month_rule() -> impl Validator + 'static {
 }
 
 pub const RESOURCE: &str = "The budget of one instance: its monthly cap on managed spend (LLM, web search and \
-         app-integration calls, billed at cost from the workspace wallet) and one-time top-up \
+         app-integration calls, billed at cost from the workspace wallet) and one-time credit \
          headroom. A budget is a ceiling, not money: raising it moves no funds. Every instance \
          has exactly one budget, so this resource manages the existing budget of `instance_id` \
          instead of creating one; destroying it sets the monthly cap back to 0 and leaves the \
-         headroom already granted. Import with the instance id.";
+         credit already granted. Import with the instance id. Works the same on API revisions \
+         2026-06-25 and 2026-08-21 (the credit is called a top-up in 2026-06-25's field names).";
+
+/// What `credit_micros` and its alias say about the headroom granted.
+const CREDIT_DOC: &str = "One-time headroom (credit) granted through this resource, in micros, cumulative: it \
+     survives months and is used once the monthly part is exhausted. Raising it above the highest \
+     value ever applied grants the difference in one top-up call, made idempotent so a retried or \
+     repeated apply never adds twice. Lowering it cannot take headroom back: the plan warns, \
+     nothing is called, and raising it again grants only what exceeds the highest value. After \
+     an import the state holds the headroom the budget has left, so a configuration with that \
+     value plans no change; in the run of an `import` block the configured value is taken as the \
+     baseline of what was granted, without a call (the plan warns when it differs from what is \
+     left). Default 0; removing it from the configuration plans 0 (which grants nothing and \
+     takes nothing back). Same on API revisions 2026-06-25 and 2026-08-21.";
 
 /// The state of `agent37_budget`.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
@@ -67,9 +65,10 @@ pub struct Budget {
     #[attr(
         required,
         requires_replace,
-        describe = "Id of the instance whose budget this is. Changing it replaces the resource (the \
-                 old instance's cap goes back to 0).",
-        validate = instance_id_rule()
+        describe = "Id of the instance whose budget this is (10 lowercase letters or digits, \
+                 checked in full at plan). Changing it replaces the resource (the old \
+                 instance's cap goes back to 0).",
+        validate = ids::rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(
@@ -77,53 +76,56 @@ pub struct Budget {
         validate = IntRange::at_least(0),
         describe = "Monthly ceiling of managed spend, in micros (1 USD = 1,000,000; \
                      `provider::agent37::usd_to_micros(\"5\")` converts). Resets every UTC month. \
-                     Default 0, which refuses managed calls once the top-up headroom is used."
+                     Default 0, which refuses managed calls once the credit is used; removing \
+                     it from the configuration sets the cap back to 0. Same on both API \
+                     revisions."
     )]
     pub monthly_cap_micros: Attr<i64>,
+    #[attr(optional, computed, validate = IntRange::at_least(0), describe = CREDIT_DOC)]
+    pub credit_micros: Attr<i64>,
     #[attr(
-        default = Value::number(0),
+        optional,
+        computed,
         validate = IntRange::at_least(0),
-        describe = "One-time headroom granted through this resource, in micros, cumulative: it \
-                     survives months and is used once the monthly part is exhausted. Raising it \
-                     above the highest value ever applied grants the difference in one top-up, \
-                     made idempotent so a retried or repeated apply never adds twice. Lowering \
-                     it cannot take headroom back: the plan warns, nothing is called, and raising \
-                     it again grants only what exceeds the highest value. After an import, the \
-                     state holds the headroom the budget has left, so a configuration with that \
-                     value plans no change, and later raises grant the difference; in the run of \
-                     an `import` block, the configured value is taken as the baseline without a \
-                     call, whatever it is. Default 0."
+        deprecated = "Use `credit_micros` (the API's name since revision 2026-08-21). `topup_micros` is an alias sharing the same highest-value record; set one of the two, not both.",
+        describe = "Deprecated alias of `credit_micros` (set one of the two, not both): the same \
+                     value, the same highest-value record, the same rules."
     )]
     pub topup_micros: Attr<i64>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "Spend counted against the monthly cap in `monthly_period`, in micros."
+        describe = "Spend counted against the monthly cap in `monthly_period`, in micros. Read \
+                     at every refresh; a plan marks it unknown only when it calls the API."
     )]
     pub monthly_consumed_micros: Attr<i64>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "What is left of the monthly cap: `max(cap − consumed, 0)`, in micros."
+        describe = "What is left of the monthly cap: `max(cap − consumed, 0)`, in micros; \
+                     unknown in a plan that changes the cap."
     )]
     pub monthly_remaining_micros: Attr<i64>,
     #[attr(
         computed,
-        unknown_on_update,
         describe = "The UTC month (`YYYY-MM`) the monthly counters cover."
     )]
     pub monthly_period: Attr<String>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "One-time headroom left on the instance, in micros (whoever granted it). \
-                     Read from `credit_remaining_micros` on API revisions that use that name."
+        describe = "One-time credit left on the instance, in micros (whoever granted it); \
+                     unknown in a plan that grants credit. Read from `credit_remaining_micros` \
+                     (revision 2026-08-21) or `topup_remaining_micros` (2026-06-25)."
+    )]
+    pub credit_remaining_micros: Attr<i64>,
+    #[attr(
+        computed,
+        deprecated = "Use `credit_remaining_micros`.",
+        describe = "Deprecated alias of `credit_remaining_micros`: the same value."
     )]
     pub topup_remaining_micros: Attr<i64>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "Last write of the budget (cap change, top-up, spend), epoch seconds."
+        describe = "Last write of the budget (cap change, top-up, spend), epoch seconds; \
+                     unknown in a plan that calls the API."
     )]
     pub updated_at: Attr<i64>,
     #[block]
@@ -134,14 +136,9 @@ pub fn resource() -> Schema {
     Budget::schema(RESOURCE).version(VERSION)
 }
 
-pub const BUDGET_DATA: &str = "Reads the budget of an instance: its monthly cap and counters, and the one-time \
-         top-up headroom left.";
-
-/// `agent37_budget` (data source).
+/// The fields of one budget as the data sources and the list show them (all computed).
 #[derive(Clone, Debug, Default, PartialEq, Model)]
-pub struct BudgetData {
-    #[attr(required, describe = "Id of the instance.", validate = instance_id_rule())]
-    pub instance_id: Attr<String>,
+pub struct BudgetFields {
     #[attr(computed, describe = "Monthly ceiling of managed spend, in micros.")]
     pub monthly_cap_micros: Attr<i64>,
     #[attr(
@@ -161,10 +158,10 @@ pub struct BudgetData {
     pub monthly_period: Attr<String>,
     #[attr(
         computed,
-        describe = "One-time headroom left, in micros (read from `credit_remaining_micros` on \
-                     API revisions that use that name)."
+        describe = "One-time credit left, in micros (read from `credit_remaining_micros` on API \
+                     revision 2026-08-21, `topup_remaining_micros` on 2026-06-25)."
     )]
-    pub topup_remaining_micros: Attr<i64>,
+    pub credit_remaining_micros: Attr<i64>,
     #[attr(
         computed,
         describe = "Last write of the budget (cap change, top-up, spend), epoch seconds."
@@ -172,9 +169,74 @@ pub struct BudgetData {
     pub updated_at: Attr<i64>,
 }
 
+pub const BUDGET_DATA: &str = "Reads the budget of an instance: its monthly cap and counters, and the one-time \
+         credit left. The same on API revisions 2026-06-25 and 2026-08-21.";
+
+/// `agent37_budget` (data source).
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct BudgetData {
+    #[attr(
+        required,
+        describe = "Id of the instance (10 lowercase letters or digits).",
+        validate = ids::rule()
+    )]
+    pub instance_id: Attr<String>,
+    #[flatten]
+    pub fields: BudgetFields,
+    #[attr(
+        computed,
+        deprecated = "Use `credit_remaining_micros`.",
+        describe = "Deprecated alias of `credit_remaining_micros`: the same value."
+    )]
+    pub topup_remaining_micros: Attr<i64>,
+}
+
 pub fn budget_data_source() -> Schema {
     BudgetData::schema(BUDGET_DATA)
 }
+
+/// One budget of `agent37_budgets`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct BudgetItem {
+    #[attr(computed, describe = "Id of the instance whose budget this is.")]
+    pub instance_id: Attr<String>,
+    #[flatten]
+    pub fields: BudgetFields,
+}
+
+pub const BUDGETS_DATA: &str = "Reads the budgets of the workspace's instances (newest instance first), optionally \
+         filtered like the `agent37_instances` data source; every filter given must match. One \
+         budget read per matching instance.";
+
+/// `agent37_budgets`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct BudgetsData {
+    #[flatten]
+    pub filters: InstanceFilters,
+    #[attr(
+        computed,
+        describe = "The budgets of the matching instances (an instance deleted while they are \
+                     read is left out)."
+    )]
+    pub budgets: Attr<Vec<BudgetItem>>,
+    #[attr(
+        computed,
+        describe = "The instance ids of `budgets`, in the same order."
+    )]
+    pub instance_ids: Attr<Vec<String>>,
+}
+
+pub fn budgets_data_source() -> Schema {
+    BudgetsData::schema(BUDGETS_DATA)
+}
+
+pub const LIST: &str = "Finds the budgets of the workspace's instances for `terraform query` (newest instance \
+     first), optionally filtered like the `agent37_instances` data source; every filter given must \
+     match. Each result is named by its instance's `name` (or id), carries its identity \
+     `{ instance_id }`, and `terraform query -generate-config-out=FILE` turns it into an \
+     `agent37_budget` with an import block: the generated `credit_micros` is the credit the \
+     budget has left, so the import plans no change. Together with the `agent37_instance` list \
+     this adopts a whole fleet.";
 
 pub const USAGE_DATA: &str = "Reads the managed spend of an instance in one UTC month, in total and per integration \
          (LLM, Brave web search, Composio app integrations).";
@@ -182,7 +244,11 @@ pub const USAGE_DATA: &str = "Reads the managed spend of an instance in one UTC 
 /// `agent37_usage`.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct UsageData {
-    #[attr(required, describe = "Id of the instance.", validate = instance_id_rule())]
+    #[attr(
+        required,
+        describe = "Id of the instance (10 lowercase letters or digits).",
+        validate = ids::rule()
+    )]
     pub instance_id: Attr<String>,
     #[attr(optional, describe = "The UTC month to read, as `YYYY-MM`. Default: the current month.", validate = month_rule())]
     pub month: Attr<String>,
@@ -217,11 +283,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn static_checks() {
-        assert!(check_instance_id("abc123defg").is_ok());
-        for bad in ["", "abc", "ABC123DEFG", "abc123defg1", "abc-23defg"] {
-            assert!(check_instance_id(bad).is_err(), "{bad}");
-        }
+    fn months() {
         for good in ["2026-07", "1999-12", "2026-01"] {
             assert!(check_month(good).is_ok(), "{good}");
         }
@@ -242,7 +304,13 @@ mod tests {
 
     #[test]
     fn every_attribute_is_described() {
-        for s in [resource(), budget_data_source(), usage_data_source()] {
+        for s in [
+            resource(),
+            budget_data_source(),
+            budgets_data_source(),
+            usage_data_source(),
+            InstanceFilters::schema(LIST),
+        ] {
             assert!(!s.block.description.is_empty());
             for a in &s.block.attributes {
                 assert!(!a.description.is_empty(), "{} has no description", a.name);
@@ -251,26 +319,37 @@ mod tests {
     }
 
     #[test]
-    fn volatile_counters_and_replacing_instance_id() {
+    fn counters_are_quiet_and_aliases_deprecated() {
         let s = resource();
         let a = |n: &str| s.block.attribute(n).expect(n);
         assert!(a("instance_id").requires_replace && a("instance_id").required);
+        // The plan decides which counters a change can move (model::plan_counters).
         for n in [
             "monthly_consumed_micros",
             "monthly_remaining_micros",
             "monthly_period",
+            "credit_remaining_micros",
             "topup_remaining_micros",
             "updated_at",
         ] {
-            assert_eq!(a(n).on_update, crate::sdk::schema::OnUpdate::Unknown, "{n}");
-        }
-        for n in ["monthly_cap_micros", "topup_micros"] {
-            assert!(
-                a(n).optional && a(n).computed && a(n).default.is_some(),
+            assert_eq!(
+                a(n).on_update,
+                crate::sdk::schema::OnUpdate::KeepPrior,
                 "{n}"
             );
         }
-        assert_eq!(s.version, 0);
+        assert!(a("monthly_cap_micros").default.is_some());
+        for n in ["credit_micros", "topup_micros"] {
+            assert!(
+                a(n).optional && a(n).computed && a(n).default.is_none(),
+                "{n}"
+            );
+        }
+        for n in ["topup_micros", "topup_remaining_micros"] {
+            assert!(a(n).deprecated.is_some(), "{n}");
+        }
+        assert!(a("credit_micros").deprecated.is_none());
+        assert_eq!(s.version, 1);
         assert!(s.block.blocks.iter().any(|b| b.name == "timeouts"));
     }
 }

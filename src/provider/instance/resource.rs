@@ -201,7 +201,7 @@ async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) 
     };
     let prior_image = plan.prior.and_then(|p| p.image_ref.as_str());
     match ctx.client().get_template(&ctx.op(), template).await {
-        Ok(t) if Some(t.image_ref.as_str()) != prior_image => {
+        Ok(t) if t.image_ref.as_deref() != prior_image => {
             model::mark_image_pull(&mut plan.planned);
         }
         Ok(_) => {}
@@ -290,7 +290,7 @@ async fn pull_if_outdated(
         Err(e) if e.is_not_found() => return Ok(false),
         Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
     };
-    if Some(current.as_str()) == prior.image_ref.as_str() {
+    if current.as_deref() == prior.image_ref.as_str() {
         return Ok(false);
     }
     client

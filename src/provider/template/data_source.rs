@@ -48,6 +48,16 @@ impl DataSource<Agent37Data> for TemplateDataSource {
                 fields: model::template_fields(&t),
                 ..config
             })),
+            Err(e) if e.is_not_found() && model::version_of(name).is_some() => {
+                let mut d = Diagnostics::new();
+                let (base, version) = model::version_of(name).unwrap_or((name, ""));
+                d.attr_error(
+                    Path::attr(TemplateData::NAME),
+                    "Template version not published",
+                    model::unpublished_detail(base, version),
+                );
+                d.into()
+            }
             Err(e) => api_attr_error(
                 &format!("Unable to read template {name:?}"),
                 Path::attr(TemplateData::NAME),

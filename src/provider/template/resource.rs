@@ -9,8 +9,8 @@ use crate::provider::errors::api_error;
 use crate::sdk::model::Attr;
 use crate::sdk::plan;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
-    Value,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
+    Update, Value,
 };
 
 use super::model;
@@ -26,6 +26,53 @@ fn bad_plan(summary: &str, why: String) -> Diagnostics {
         format!("The planned template is not usable: {why}."),
     );
     d
+}
+
+/// The revision-only attributes: `ports` (2026-06-25) and `default_port` (2026-08-21) are
+/// refused at plan against the other revision when the plan would send them; `ports` already in
+/// state under 2026-08-21 only warns. The revision comes from the prior state when it says
+/// (a refreshed template of 2026-08-21 has a `revision`), else from one `GET /templates`, made
+/// only when something revision-only is about to be sent.
+async fn plan_revision_rules(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
+    let (config, planned, prior) = (plan.config, &plan.planned, plan.prior);
+    let sends_ports = !config.ports.is_null() && prior.map(|p| &p.ports) != Some(&planned.ports);
+    let keeps_ports = !config.ports.is_null() && !sends_ports;
+    let sends_default_port = !config.default_port.is_null()
+        && prior.map(|p| &p.default_port) != Some(&planned.default_port);
+    let known_from_state = prior
+        .filter(|p| p.revision.get().is_some())
+        .map(|_| model::Shape::DefaultPort);
+    let shape = match known_from_state {
+        Some(s) => s,
+        None if sends_ports || sends_default_port => {
+            match ctx.client().list_templates(&ctx.op()).await {
+                Ok(all)
+                    if all
+                        .iter()
+                        .any(|t| model::shape(t) == model::Shape::DefaultPort) =>
+                {
+                    model::Shape::DefaultPort
+                }
+                Ok(_) => model::Shape::Ports,
+                Err(e) => {
+                    plan.diags.extend(api_error(
+                        "Unable to read the templates to learn the API revision",
+                        &e,
+                    ));
+                    return;
+                }
+            }
+        }
+        None => return,
+    };
+    for p in model::revision_problems(shape, sends_ports, keeps_ports, sends_default_port) {
+        let at = Path::attr(p.attr());
+        if p.is_error() {
+            plan.diags.attr_error(at, p.summary(), p.detail());
+        } else {
+            plan.diags.attr_warning(at, p.summary(), p.detail());
+        }
+    }
 }
 
 #[async_trait]
@@ -49,13 +96,28 @@ impl Resource<Agent37Data> for TemplateResource {
         ))
     }
 
-    async fn plan(&self, _ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
         if plan.is_create() {
             plan.planned.scope = "workspace".into();
             plan.planned.agents = Attr::Known(Vec::new());
+        } else if plan
+            .prior
+            .is_some_and(|p| p.image_ref != plan.planned.image_ref)
+        {
+            // A new image publishes a new revision (2026-08-21); anything else keeps them.
+            plan.planned.revision = Attr::unknown();
+            plan.planned.image_digest = Attr::unknown();
+            plan.planned.revisions = Attr::unknown();
         }
+        // Left out of the configuration, `default_port` follows the ports on a create or a
+        // change of them (2026-06-25 reads it from the default entry); else it keeps its value.
+        let ports_change = plan.prior.is_none_or(|p| p.ports != plan.planned.ports);
+        if plan.config.default_port.is_null() && ports_change {
+            plan.planned.default_port = model::derived_default_port(&plan.planned.ports);
+        }
+        plan_revision_rules(ctx, plan).await;
     }
 
     async fn create(
@@ -137,6 +199,13 @@ impl Resource<Agent37Data> for TemplateResource {
     /// also without the default `default = false` of each port.
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
+        // On 2026-06-25 `default_port` is read from the default entry of `ports`: only `ports`
+        // is configuration there.
+        if let Value::Object(m) = &mut config
+            && matches!(m.get(Template::PORTS), Some(Value::List(p)) if !p.is_empty())
+        {
+            m.insert(Template::DEFAULT_PORT.into(), Value::Null);
+        }
         if let Value::Object(m) = &mut config
             && let Some(Value::List(ports)) = m.get_mut(Template::PORTS)
         {
@@ -186,6 +255,10 @@ mod tests {
             ("agents", Value::list(Vec::new())),
             ("created", Value::number(1)),
             ("updated", Value::number(2)),
+            ("default_port", Value::number(8000)),
+            ("revision", Value::Null),
+            ("image_digest", Value::Null),
+            ("revisions", Value::list(Vec::new())),
             ("timeouts", Value::Null),
         ]);
         let cfg = r.generate_config(&r.schema(), &state);
@@ -206,6 +279,11 @@ mod tests {
                 ("agents", Value::Null),
                 ("created", Value::Null),
                 ("updated", Value::Null),
+                // Read from the default entry of `ports` (2026-06-25): not configuration.
+                ("default_port", Value::Null),
+                ("revision", Value::Null),
+                ("image_digest", Value::Null),
+                ("revisions", Value::Null),
                 ("timeouts", Value::Null),
             ])
         );
@@ -215,17 +293,28 @@ mod tests {
     /// state; state of a newer provider is refused.
     #[test]
     fn released_state_fixtures_upgrade_into_the_current_model() {
-        const VERSION_0: &[u8] =
-            br#"{"name": "support-agent", "image_ref": "ghcr.io/acme/agent:v1",
-                "description": null, "ports": [{"port": 8000, "default": true}],
-                "scope": "workspace", "agents": [], "created": 1790000000,
-                "updated": 1790000001, "timeouts": null}"#;
+        const VERSION_0: &[u8] = include_bytes!("fixtures/state_v0.json");
+        const VERSION_1: &[u8] = include_bytes!("fixtures/state_v1.json");
         let r = TemplateResource;
-        assert_eq!(r.schema().version, 0);
+        assert_eq!(r.schema().version, 1);
         let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
         let state = Template::from_value(&v).expect("fits the current model");
         assert_eq!(state.name.as_str(), Some("support-agent"));
         assert_eq!(state.agents, Attr::Known(Vec::new()));
-        assert!(upgrade_stored_state(&r, 1, VERSION_0).is_err());
+        // What version 0 did not know reads as null until the next refresh.
+        assert_eq!(
+            (state.default_port.get(), state.revision.get()),
+            (None, None)
+        );
+        assert!(state.revisions.is_null());
+
+        let v = upgrade_stored_state(&r, 1, VERSION_1).expect("version 1 upgrades");
+        let state = Template::from_value(&v).expect("fits the current model");
+        assert_eq!(
+            (state.default_port.get(), state.revision.get()),
+            (Some(8000), Some(2))
+        );
+        assert_eq!(state.revisions.known().map(Vec::len), Some(2));
+        assert!(upgrade_stored_state(&r, 2, VERSION_1).is_err());
     }
 }

@@ -12,6 +12,8 @@ use crate::sdk::{Model, Path, Schema, Value};
 pub const SYSTEM_PREFIX: &str = "agent37-";
 /// Ports the platform itself uses inside every instance.
 pub const RESERVED_PORTS: [i64; 7] = [3737, 7681, 8080, 6080, 7890, 6969, 9119];
+/// Ports `default_port` may not be (API revision 2026-08-21; 3737, the fallback, is allowed).
+pub const DEFAULT_PORT_RESERVED: [i64; 6] = [7681, 8080, 6080, 7890, 9119, 22022];
 pub const MAX_PORTS: usize = 20;
 pub const MAX_IMAGE_REF_CHARS: usize = 255;
 pub const MAX_TAG_CHARS: usize = 128;
@@ -294,8 +296,10 @@ pub fn port_list_problems(ports: &[Value], path: &Path) -> Vec<Problem> {
 // Validators and models
 // ---------------------------------------------------------------------------------------------
 
-/// The resource's schema version; `upgrade_state` is the identity until it moves.
-pub const VERSION: i64 = 0;
+/// The resource's schema version. 0: up to `ports`. 1: adds `default_port`, `revision`,
+/// `image_digest` and `revisions` (API revision 2026-08-21); version 0 state reads them as null
+/// until the next refresh.
+pub const VERSION: i64 = 1;
 
 /// `name`: the pattern, and the `agent37-` prefix pointing to the data source.
 struct NameRule;
@@ -367,6 +371,46 @@ impl Validator for PortListRule {
     }
 }
 
+/// `default_port`: none of the ports API revision 2026-08-21 reserves.
+struct DefaultPortRule;
+
+impl Validator for DefaultPortRule {
+    fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
+        if let Some(p) = value.as_i64()
+            && DEFAULT_PORT_RESERVED.contains(&p)
+        {
+            diags.attr_error(
+                path.clone(),
+                "Reserved port",
+                format!(
+                    "{path} is {p}, which the platform reserves for itself (reserved: {}); choose another port (3737 is allowed).",
+                    DEFAULT_PORT_RESERVED.map(|p| p.to_string()).join(", ")
+                ),
+            );
+        }
+    }
+    fn description(&self) -> String {
+        "Not 7681, 8080, 6080, 7890, 9119 or 22022.".to_string()
+    }
+}
+
+/// One published revision of a workspace template (API revision 2026-08-21).
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct RevisionEntry {
+    #[attr(computed, describe = "The revision number (1, 2, …).")]
+    pub revision: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "`sha256:` digest of the image snapshot of that revision."
+    )]
+    pub image_digest: Attr<String>,
+    #[attr(
+        computed,
+        describe = "When the revision was published (epoch seconds)."
+    )]
+    pub created: Attr<i64>,
+}
+
 /// One port of a template the workspace manages.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct TemplatePort {
@@ -400,7 +444,7 @@ pub struct Template {
     pub name: Attr<String>,
     #[attr(
         required,
-        describe = "The image the platform pulls, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components. Updated in place; existing instances keep their image until they are updated.",
+        describe = "The image of the template, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components; public and linux/amd64. On API revision 2026-06-25 the platform pulls it at each instance create; on 2026-08-21 it is copied once at registration (a new value publishes a new `revision`). Updated in place; existing instances keep their image until they are updated.",
         validate = ImageRefRule
     )]
     pub image_ref: Attr<String>,
@@ -411,10 +455,33 @@ pub struct Template {
     pub description: Attr<String>,
     #[attr(
         optional,
-        describe = "The ports the image serves, in order; instances built from the template get one URL per port. At most 20 entries, each port once. Changing the list updates the template in place (it is replaced whole); removing it from the configuration clears the ports. Existing instances keep the ports they were created with.",
+        describe = "API revision 2026-06-25 only: the ports the image serves, in order; instances built from the template get one URL per port. At most 20 entries, each port once. Changing the list updates the template in place (it is replaced whole); removing it from the configuration clears the ports. Existing instances keep the ports they were created with. On revision 2026-08-21 templates have no ports (the API refuses them): setting or changing `ports` there is an error at plan pointing to `default_port`; a list already in state is kept as it is (with a warning) so an upgrade of the service plans no change.",
         validate = PortListRule
     )]
     pub ports: Attr<Vec<TemplatePort>>,
+    #[attr(
+        optional,
+        computed,
+        describe = "API revision 2026-08-21 only: the port the instances' `url` routes to and the create-time boot probe; the API falls back to 3737 when it is null. 1–65535, not 7681, 8080, 6080, 7890, 9119 or 22022. Updated in place (instances follow at their next `update`). Left out of the configuration, the value on the server is kept (a template registered under revision 2026-06-25 shows the port of its default `ports` entry). Setting it against revision 2026-06-25 is an error at plan (use `ports` with `default = true` there).",
+        validate = IntRange::between(1, 65_535),
+        validate = DefaultPortRule
+    )]
+    pub default_port: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "API revision 2026-08-21: the template's current revision; registering a new `image_ref` (or a build) publishes the next one. Null on revision 2026-06-25. Unknown in a plan that changes `image_ref`."
+    )]
+    pub revision: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "API revision 2026-08-21: `sha256:` digest of the private image snapshot the current revision runs. Null on revision 2026-06-25. Unknown in a plan that changes `image_ref`."
+    )]
+    pub image_digest: Attr<String>,
+    #[attr(
+        computed,
+        describe = "API revision 2026-08-21: the published revisions, newest first (pin an instance to one with `template = \"<name>@<revision>\"`). Empty on revision 2026-06-25. Unknown in a plan that changes `image_ref`."
+    )]
+    pub revisions: Attr<Vec<RevisionEntry>>,
     #[attr(computed, describe = "Always `workspace` for templates managed here.")]
     pub scope: Attr<String>,
     #[attr(
@@ -468,13 +535,31 @@ pub struct TemplateFields {
     pub agents: Attr<Vec<String>>,
     #[attr(
         computed,
-        describe = "The image the platform pulls for new instances and updates."
+        describe = "The image of the template; null for a template a cloud build published (API revision 2026-08-21)."
     )]
     pub image_ref: Attr<String>,
     #[attr(computed, describe = "Free text describing the template, or null.")]
     pub description: Attr<String>,
-    #[attr(computed, describe = "The ports the template serves, in order.")]
+    #[attr(
+        computed,
+        describe = "API revision 2026-06-25: the ports the template serves, in order. Empty on 2026-08-21 (see `default_port`)."
+    )]
     pub ports: Attr<Vec<ComputedPort>>,
+    #[attr(
+        computed,
+        describe = "The port an instance's `url` serves: on API revision 2026-08-21 the template's `default_port` (3737 when it names none); on 2026-06-25 the default entry of `ports`, or null."
+    )]
+    pub default_port: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "API revision 2026-08-21: the current revision of a workspace template; null for system templates and on 2026-06-25."
+    )]
+    pub revision: Attr<i64>,
+    #[attr(
+        computed,
+        describe = "API revision 2026-08-21: `sha256:` digest of a workspace template's image snapshot; null otherwise."
+    )]
+    pub image_digest: Attr<String>,
     #[attr(
         computed,
         describe = "When the template was registered (epoch seconds); null for system templates."
@@ -495,7 +580,7 @@ pub const TEMPLATE_DATA: &str = "One template by name: a system template (`agent
 pub struct TemplateData {
     #[attr(
         required,
-        describe = "The template's name, system (`agent37-hermes`…) or workspace."
+        describe = "The template's name, system (`agent37-hermes`…) or workspace. On API revision 2026-08-21 also `name@version`: a published tag (system) or revision number (workspace), read as of that version; an unpublished one is an error saying so (`@latest` is not a version)."
     )]
     pub name: Attr<String>,
     #[flatten]
@@ -702,6 +787,10 @@ mod tests {
             ("agents", Value::Null),
             ("created", Value::Null),
             ("updated", Value::Null),
+            ("default_port", Value::Null),
+            ("revision", Value::Null),
+            ("image_digest", Value::Null),
+            ("revisions", Value::Null),
             ("timeouts", Value::Null),
         ];
         for (k, v) in pairs {
@@ -766,6 +855,14 @@ mod tests {
                 ("ports[2].port".into(), "Reserved port".into()),
             ]
         );
+        // default_port: 3737 (the fallback) is fine, 22022 and 8080 are the platform's.
+        assert!(errors(&config(vec![("default_port", Value::number(3737))])).is_empty());
+        for reserved in [22022, 8080] {
+            assert_eq!(
+                errors(&config(vec![("default_port", Value::number(reserved))])),
+                vec![("default_port".into(), "Reserved port".into())]
+            );
+        }
         // Unknown values are skipped.
         assert!(
             errors(&config(vec![
