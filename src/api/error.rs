@@ -11,16 +11,20 @@ use super::retry::{self, OpKind, Verdict};
 
 /// Longest body excerpt carried by an error, in characters.
 const SNIPPET_CHARS: usize = 200;
+/// Longest `error.detail` kept (the contract caps it at 2,000 characters).
+const DETAIL_CHARS: usize = 4000;
 
 /// What can go wrong in a call to the hosting API.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The API answered with its error envelope `{"error": {"code", "message"}}`.
+    /// The API answered with its error envelope `{"error": {"code", "message", "detail"?}}`.
     #[error("the Agent37 API answered HTTP {status} with code `{code}`: {message}")]
     Api {
         status: u16,
         code: String,
         message: String,
+        /// 2026-08-21: the container console's last lines of a failed create.
+        detail: Option<String>,
         /// `Retry-After` of the answer, when it carried one.
         retry_after: Option<Duration>,
     },
@@ -37,6 +41,8 @@ pub enum ApiError {
         status: u16,
         /// A short description of the body ("an HTML page", "a flat error `x`", ...).
         what: String,
+        /// The code of a flat `{"error": "<code>"}` body (the instance plane's errors).
+        flat_code: Option<String>,
         snippet: String,
         retry_after: Option<Duration>,
     },
@@ -107,6 +113,22 @@ impl ApiError {
             Self::Api { status, .. }
             | Self::UnexpectedResponse { status, .. }
             | Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API's `detail` (a failed create's console tail, 2026-08-21), when it sent one.
+    pub fn api_detail(&self) -> Option<&str> {
+        match self {
+            Self::Api { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The code of a flat `{"error": "<code>"}` answer (the instance plane's edge).
+    pub fn flat_code(&self) -> Option<&str> {
+        match self {
+            Self::UnexpectedResponse { flat_code, .. } => flat_code.as_deref(),
             _ => None,
         }
     }
@@ -211,6 +233,8 @@ struct EnvelopeError {
     code: String,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default, deserialize_with = "super::types::lenient")]
+    detail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -233,18 +257,23 @@ pub fn error_from_answer(
             status,
             code: scrub(&env.error.code, secret),
             message: scrub(&env.error.message.unwrap_or_default(), secret),
+            detail: env.error.detail.map(|d| scrub(&clip(&d, DETAIL_CHARS), secret)),
             retry_after,
         };
     }
-    let what = match serde_json::from_slice::<FlatError>(body) {
-        Ok(flat) => format!("a flat error `{}`", clip(&scrub(&flat.error, secret), 60)),
-        Err(_) => describe_body(body).to_owned(),
+    let flat_code = serde_json::from_slice::<FlatError>(body)
+        .ok()
+        .map(|flat| clip(&scrub(&flat.error, secret), 60));
+    let what = match &flat_code {
+        Some(code) => format!("a flat error `{code}`"),
+        None => describe_body(body).to_owned(),
     };
     ApiError::UnexpectedResponse {
         method: method.to_owned(),
         path: path.to_owned(),
         status,
         what,
+        flat_code,
         snippet: snippet(body, secret),
         retry_after,
     }

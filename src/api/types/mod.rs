@@ -1,8 +1,10 @@
-//! Serde models of the hosting API's objects and request bodies (see `docs/contract/hosting-api.md`).
+//! Serde models of the hosting API's objects and request bodies, for both API revisions
+//! (`docs/contract/hosting-api.md`, and the delta `docs/contract/hosting-api-2026-08.md`).
 //!
-//! Decoding is lenient where the contract may grow (unknown statuses and scopes, unknown fields,
-//! missing optional arrays) and strict where a missing value would be a lie (ids, times, money).
-
+//! Every object decodes the union of both revisions. Decoding is lenient where the contract may
+//! grow or differ between revisions (unknown statuses and scopes, unknown fields, fields one
+//! revision lacks or makes nullable, new optional fields of a type this client does not expect:
+//! see [`lenient`]) and strict where a missing value would be a lie (ids, times, money).
 //!
 //! One file per object: `instance`, `template`, `budget`; the wire-only shapes shared by every
 //! list and the tests stay here.
@@ -17,7 +19,8 @@ pub use instance::*;
 pub use patch::Patch;
 pub use template::*;
 
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
 
 /// The default template of an instance create that names none.
 pub const DEFAULT_TEMPLATE: &str = "agent37-hermes";
@@ -34,6 +37,67 @@ pub(crate) struct ListPage<T> {
     pub has_more: bool,
     #[serde(default)]
     pub next_cursor: Option<String>,
+}
+
+/// A field decoded leniently: a value of another type than expected reads as the default (null,
+/// empty) instead of failing the whole object. For optional fields one revision added or
+/// changed, so that an object is never lost over one of them: use with
+/// `#[serde(default, deserialize_with = "lenient")]`.
+pub(crate) fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+/// A field whose presence matters: absent (the revision does not have it), null, or a value.
+/// Use with `#[serde(default)]`; a value of another type reads as [`Field::Null`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Field<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Field<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Field::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Copy> Field<T> {
+    pub fn get(&self) -> Option<T> {
+        self.value().copied()
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<serde_json::Value>::deserialize(d)? {
+            None => Field::Null,
+            Some(v) => serde_json::from_value(v).map_or(Field::Null, Field::Value),
+        })
+    }
+}
+
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Absent | Field::Null => s.serialize_none(),
+            Field::Value(v) => v.serialize(s),
+        }
+    }
 }
 
 /// The API treats `""` like null for names and users.

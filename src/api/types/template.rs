@@ -6,28 +6,84 @@ use serde::de::Deserializer;
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use super::{Patch, empty_str_is_none};
+use super::{Field, Patch, empty_str_is_none, lenient};
+use crate::api::revision::{ApiRevision, RevisionHint};
 
 // ---------------------------------------------------------------------------------------------
 // Templates
 // ---------------------------------------------------------------------------------------------
 
-/// A template: a named image and the ports it serves.
+/// A template under either revision: 2026-06-25 sends `image_ref` and `ports`; 2026-08-21
+/// sends `default_port`, `revision`, `image_digest` (and `revisions` on a single GET), no
+/// `ports`, and no `image_ref` on a template a cloud build published.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Template {
     pub name: String,
     pub scope: TemplateScope,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub agents: Vec<String>,
-    pub image_ref: String,
+    /// Absent on a build-born template (2026-08-21).
+    #[serde(default, deserialize_with = "lenient")]
+    pub image_ref: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
+    /// 2026-06-25 only.
+    #[serde(default, deserialize_with = "lenient")]
     pub ports: Vec<TemplatePort>,
     #[serde(default)]
     pub created: Option<i64>,
     #[serde(default)]
     pub updated: Option<i64>,
+    /// 2026-08-21: the port `url` routes to; null → 3737. Absent under 2026-06-25.
+    #[serde(default, skip_serializing_if = "Field::is_absent")]
+    pub default_port: Field<u16>,
+    /// 2026-08-21: the workspace revision (null for system templates). Absent under 2026-06-25.
+    #[serde(default, skip_serializing_if = "Field::is_absent")]
+    pub revision: Field<i64>,
+    /// 2026-08-21, single GET of a workspace template: newest first.
+    #[serde(default, deserialize_with = "lenient")]
+    pub revisions: Vec<TemplateRevision>,
+    /// 2026-08-21, workspace templates: `sha256:` of the private snapshot.
+    #[serde(default, deserialize_with = "lenient")]
+    pub image_digest: Option<String>,
+}
+
+/// The port a 2026-08-21 instance's `url` serves when its template names none.
+pub const FALLBACK_DEFAULT_PORT: u16 = 3737;
+
+impl Template {
+    /// The port an instance of this template serves at its `url`: 2026-08-21's `default_port`
+    /// (null → 3737), else 2026-06-25's default entry of `ports` (none → no default port).
+    pub fn default_port(&self) -> Option<u16> {
+        match &self.default_port {
+            Field::Value(p) => Some(*p),
+            Field::Null => Some(FALLBACK_DEFAULT_PORT),
+            Field::Absent => self.ports.iter().find(|p| p.default).map(|p| p.port),
+        }
+    }
+}
+
+impl RevisionHint for Template {
+    /// Only 2026-08-21 sends `default_port` and `revision` (system templates included).
+    fn revision_hint(&self) -> Option<ApiRevision> {
+        Some(
+            if self.default_port.is_absent() && self.revision.is_absent() {
+                ApiRevision::R2026_06_25
+            } else {
+                ApiRevision::R2026_08_21
+            },
+        )
+    }
+}
+
+/// One published revision of a workspace template (2026-08-21).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRevision {
+    pub revision: i64,
+    #[serde(default, deserialize_with = "lenient")]
+    pub image_digest: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub created: Option<i64>,
 }
 
 /// A template's port (no URL: URLs exist only on instances).
@@ -95,7 +151,7 @@ impl CreateTemplate {
     /// by `template_conflict` on the retry).
     pub fn matches(&self, t: &Template) -> bool {
         t.name == self.name
-            && t.image_ref == self.image_ref
+            && t.image_ref.as_deref() == Some(self.image_ref.as_str())
             && empty_str_is_none(t.description.as_deref())
                 == empty_str_is_none(self.description.as_deref())
             && t.ports.as_slice() == self.ports.as_deref().unwrap_or(&[])

@@ -193,7 +193,7 @@ impl Resource<Agent37Data> for BudgetResource {
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget>) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget, Private>) -> Applied {
         self.create_budget(ctx.client(), &ctx.op(), &req.planned)
             .await
     }

@@ -238,7 +238,7 @@ impl Instance {
             auto_update: base.auto_update.get().unwrap_or(false).into(),
             wait_for_healthy: base.wait_for_healthy.get().unwrap_or(true).into(),
             status: inst.status.as_str().to_string().into(),
-            image_ref: inst.image_ref.clone().into(),
+            image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
             ports: ports_from_api(&inst.ports).into(),
             paid_through: Attr::from_option(inst.paid_through),
@@ -246,6 +246,19 @@ impl Instance {
             created: inst.created.into(),
             timeouts: base.timeouts.clone(),
         }
+    }
+
+    /// The state of an instance known only by its id (a create whose answer could not be
+    /// read): the planned values, with whatever the plan left unknown null. Terraform keeps it
+    /// (tainted, with the create's error); the next refresh reads the rest, a destroy deletes it.
+    pub fn id_only(id: &str, planned: &Instance) -> Instance {
+        let mut state = Instance::from_value(&unknowns_to_null(&planned.to_value()))
+            .unwrap_or_else(|_| Instance {
+                timeouts: planned.timeouts.clone(),
+                ..Instance::default()
+            });
+        state.id = id.to_owned().into();
+        state
     }
 
     /// The body of `POST /instances` from a planned state: only known, set values are sent, and
@@ -423,6 +436,19 @@ pub fn urls_from_api(ports: &[api::Port]) -> BTreeMap<String, Option<String>> {
         .iter()
         .map(|p| (p.port.to_string(), Some(p.url.clone())))
         .collect()
+}
+
+/// `v` with every unknown value, at any depth, made null.
+fn unknowns_to_null(v: &Value) -> Value {
+    match v {
+        Value::Unknown(_) => Value::Null,
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), unknowns_to_null(v))).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), unknowns_to_null(v))).collect()),
+        Value::List(l) => Value::List(l.iter().map(unknowns_to_null).collect()),
+        Value::Set(l) => Value::Set(l.iter().map(unknowns_to_null).collect()),
+        Value::Tuple(l) => Value::Tuple(l.iter().map(unknowns_to_null).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A metadata value as text: strings as they are, other JSON as its text.

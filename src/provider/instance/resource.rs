@@ -75,10 +75,18 @@ impl Resource<Agent37Data> for InstanceResource {
             Err(e) => return api_error("Unable to create instance", &e).into(),
         };
         if created.adopted {
-            tracing::info!(id = %created.instance.id, "adopted the instance an interrupted create made");
+            tracing::info!(id = %created.id, "adopted the instance an interrupted create made");
         }
-        let mut inst = created.instance;
         let mut diags = Diagnostics::new();
+        if let Some(e) = &created.failure {
+            diags.extend(api_error("Unable to create instance", e));
+        }
+        let Some(mut inst) = created.instance else {
+            return Outcome::ok(Some(Instance::id_only(&created.id, planned))).with_diags(diags);
+        };
+        if created.failure.is_some() {
+            return Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags);
+        }
         // From here on the instance exists: every failure still returns its state (tainted).
         if planned.state.as_str() == Some(STOPPED) {
             match client.stop_instance(&op, &inst.id).await {
@@ -201,7 +209,7 @@ async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) 
     };
     let prior_image = plan.prior.and_then(|p| p.image_ref.as_str());
     match ctx.client().get_template(&ctx.op(), template).await {
-        Ok(t) if Some(t.image_ref.as_str()) != prior_image => {
+        Ok(t) if t.image_ref.as_deref() != prior_image => {
             model::mark_image_pull(&mut plan.planned);
         }
         Ok(_) => {}
@@ -232,7 +240,7 @@ async fn run_update(
                 .map_err(|e| api_error("Unable to update instance name, user or metadata", &e))?;
         }
         if steps.repair {
-            client.update_instance(op, id).await.map_err(|e| {
+            client.update_instance(op, id, None).await.map_err(|e| {
                 api_attr_error("Unable to repair failed instance", state_path(), &e)
             })?;
         } else if steps.start {
@@ -290,11 +298,11 @@ async fn pull_if_outdated(
         Err(e) if e.is_not_found() => return Ok(false),
         Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
     };
-    if Some(current.as_str()) == prior.image_ref.as_str() {
+    if current.as_deref() == prior.image_ref.as_str() {
         return Ok(false);
     }
     client
-        .update_instance(op, id)
+        .update_instance(op, id, None)
         .await
         .map_err(|e| api_error("Unable to update instance to the template's image", &e))?;
     Ok(true)

@@ -70,7 +70,7 @@ impl InstanceFields {
             user: Attr::from_option(inst.user.clone()),
             metadata: metadata_from_api(inst.metadata.as_ref()),
             status: inst.status.as_str().to_string().into(),
-            image_ref: inst.image_ref.clone().into(),
+            image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
             ports: ports_from_api(&inst.ports).into(),
             paid_through: Attr::from_option(inst.paid_through),

@@ -26,7 +26,7 @@ pub fn template_fields(t: &api::Template) -> TemplateFields {
     TemplateFields {
         scope: t.scope.as_str().to_string().into(),
         agents: t.agents.clone().into(),
-        image_ref: t.image_ref.clone().into(),
+        image_ref: Attr::from_option(t.image_ref.clone()),
         description: Attr::from_option(t.description.clone()),
         ports: t
             .ports
@@ -55,7 +55,7 @@ pub fn template_item(t: &api::Template) -> TemplateItem {
 pub fn resource_state(t: &api::Template, form: &Template) -> Template {
     Template {
         name: t.name.clone().into(),
-        image_ref: t.image_ref.clone().into(),
+        image_ref: Attr::from_option(t.image_ref.clone()),
         description: keep_empty_form(Attr::from_option(t.description.clone()), &form.description),
         // The API reports "no ports" as `[]`: the form the configuration used (null or `[]`)
         // stays.
