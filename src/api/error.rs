@@ -3,6 +3,7 @@
 //! Every message is safe to show to a user: the API key is scrubbed from anything that came
 //! from the network, and bodies are cut to a short snippet.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -39,10 +40,8 @@ pub enum ApiError {
         method: String,
         path: String,
         status: u16,
-        /// A short description of the body ("an HTML page", "a flat error `x`", ...).
-        what: String,
-        /// The code of a flat `{"error": "<code>"}` body (the instance plane's errors).
-        flat_code: Option<String>,
+        /// What the body looked like ("an HTML page", "a flat error `x`", ...).
+        what: BodyShape,
         snippet: String,
         retry_after: Option<Duration>,
     },
@@ -128,7 +127,10 @@ impl ApiError {
     /// The code of a flat `{"error": "<code>"}` answer (the instance plane's edge).
     pub fn flat_code(&self) -> Option<&str> {
         match self {
-            Self::UnexpectedResponse { flat_code, .. } => flat_code.as_deref(),
+            Self::UnexpectedResponse {
+                what: BodyShape::Flat(code),
+                ..
+            } => Some(code),
             _ => None,
         }
     }
@@ -257,25 +259,42 @@ pub fn error_from_answer(
             status,
             code: scrub(&env.error.code, secret),
             message: scrub(&env.error.message.unwrap_or_default(), secret),
-            detail: env.error.detail.map(|d| scrub(&clip(&d, DETAIL_CHARS), secret)),
+            detail: env
+                .error
+                .detail
+                .map(|d| scrub(&clip(&d, DETAIL_CHARS), secret)),
             retry_after,
         };
     }
-    let flat_code = serde_json::from_slice::<FlatError>(body)
-        .ok()
-        .map(|flat| clip(&scrub(&flat.error, secret), 60));
-    let what = match &flat_code {
-        Some(code) => format!("a flat error `{code}`"),
-        None => describe_body(body).to_owned(),
+    let what = match serde_json::from_slice::<FlatError>(body) {
+        Ok(flat) => BodyShape::Flat(clip(&scrub(&flat.error, secret), 60)),
+        Err(_) => BodyShape::Other(describe_body(body)),
     };
     ApiError::UnexpectedResponse {
         method: method.to_owned(),
         path: path.to_owned(),
         status,
         what,
-        flat_code,
         snippet: snippet(body, secret),
         retry_after,
+    }
+}
+
+/// What the body of an error answer that is not the API's envelope looked like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyShape {
+    /// A flat `{"error": "<code>"}` (the instance plane's edge answers so), with its code.
+    Flat(String),
+    /// Anything else: "an HTML page", "an empty body", ...
+    Other(&'static str),
+}
+
+impl fmt::Display for BodyShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyShape::Flat(code) => write!(f, "a flat error `{code}`"),
+            BodyShape::Other(what) => f.write_str(what),
+        }
     }
 }
 

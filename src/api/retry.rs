@@ -248,8 +248,7 @@ mod tests {
             method: "GET".into(),
             path: "/".into(),
             status,
-            what: "an HTML page".into(),
-            flat_code: None,
+            what: crate::api::error::BodyShape::Other("an HTML page"),
             snippet: String::new(),
             retry_after: None,
         }

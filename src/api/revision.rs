@@ -55,7 +55,9 @@ impl fmt::Display for ApiRevision {
 
 /// A revision name this client does not know.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an API revision this provider knows; use \"auto\", \"2026-06-25\" or \"2026-08-21\"")]
+#[error(
+    "{0:?} is not an API revision this provider knows; use \"auto\", \"2026-06-25\" or \"2026-08-21\""
+)]
 pub struct UnknownRevision(pub String);
 
 impl FromStr for ApiRevision {
@@ -152,7 +154,10 @@ mod tests {
             Ok(RevisionSetting::Fixed(ApiRevision::R2026_08_21))
         );
         let e = RevisionSetting::parse("v2").expect_err("aliases are the emulator's");
-        assert!(e.to_string().contains("\"auto\", \"2026-06-25\" or \"2026-08-21\""));
+        assert!(
+            e.to_string()
+                .contains("\"auto\", \"2026-06-25\" or \"2026-08-21\"")
+        );
     }
 
     #[test]

@@ -320,7 +320,8 @@ mod tests {
 
     #[test]
     fn api_revision_from_config_or_env() {
-        let key = |k: &str| (k == ENV_API_KEY).then(|| "sk_live_fromenvfromenvfromenvxx".to_string());
+        let key =
+            |k: &str| (k == ENV_API_KEY).then(|| "sk_live_fromenvfromenvfromenvxx".to_string());
         assert_eq!(
             resolve(&config(&[]), &key).unwrap().api_revision,
             RevisionSetting::Auto
@@ -347,6 +348,10 @@ mod tests {
             other => key(other),
         };
         let err = resolve(&config(&[]), &bad).unwrap_err();
-        assert!(err.0[0].detail.contains("AGENT37_API_REVISION"), "{}", err.0[0].detail);
+        assert!(
+            err.0[0].detail.contains("AGENT37_API_REVISION"),
+            "{}",
+            err.0[0].detail
+        );
     }
 }

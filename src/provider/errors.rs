@@ -15,8 +15,13 @@ pub fn detail(err: &ApiError) -> String {
             detail,
             ..
         } => {
-            let mut text = format!("The Agent37 API answered HTTP {status}, code {code}: {message}");
-            if let Some(d) = detail.as_deref().map(str::trim_end).filter(|d| !d.is_empty()) {
+            let mut text =
+                format!("The Agent37 API answered HTTP {status}, code {code}: {message}");
+            if let Some(d) = detail
+                .as_deref()
+                .map(str::trim_end)
+                .filter(|d| !d.is_empty())
+            {
                 text.push_str("\n\nThe API's detail (the end of the container console):\n");
                 text.push_str(d);
             }

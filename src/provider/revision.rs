@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(s.encode(), br#"{"api_revision":"2026-08-21"}"#);
         assert_eq!(Stamp::decode(&s.encode()), s);
         assert_eq!(Stamp::decode(b""), Stamp(None));
-        assert_eq!(Stamp::decode(br#"{"api_revision":"1999-01-01"}"#), Stamp(None));
+        assert_eq!(
+            Stamp::decode(br#"{"api_revision":"1999-01-01"}"#),
+            Stamp(None)
+        );
     }
 
     #[test]
@@ -196,8 +199,8 @@ mod tests {
         let older = ApiRevision::R2026_06_25;
         assert!(refusal(newer, newer, base, None, "x").is_none());
         assert!(refusal(newer, older, base, None, "x").is_none());
-        let d = refusal(older, newer, base, Some(Path::attr("template")), "A pin")
-            .expect("refused");
+        let d =
+            refusal(older, newer, base, Some(Path::attr("template")), "A pin").expect("refused");
         assert_eq!(d.0[0].summary, NEEDS_SUMMARY);
         assert_eq!(
             d.0[0].detail,
@@ -212,10 +215,13 @@ mod tests {
     fn an_apply_against_another_revision_is_refused() {
         let base = "https://api.agent37.com/v1";
         assert!(changed(ApiRevision::R2026_06_25, ApiRevision::R2026_06_25, base).is_none());
-        let d = changed(ApiRevision::R2026_06_25, ApiRevision::R2026_08_21, base)
-            .expect("changed");
+        let d = changed(ApiRevision::R2026_06_25, ApiRevision::R2026_08_21, base).expect("changed");
         assert_eq!(d.0[0].summary, CHANGED_SUMMARY);
-        assert!(d.0[0].detail.contains("made against API revision 2026-06-25"));
+        assert!(
+            d.0[0]
+                .detail
+                .contains("made against API revision 2026-06-25")
+        );
         assert!(d.0[0].detail.contains("now serves 2026-08-21"));
     }
 }

@@ -175,12 +175,12 @@ impl Client {
             self.list_unbounded_retries(&lookup, &["instances"]).await?;
         let start = adopt::server_clock_at_start(call_start, call_start_local, received, date);
         let min_created = adopt::created_threshold(start, cfg.created_slack);
-        Ok(self.inner.claims.claim_oldest_match_where(
-            body,
-            &instances,
-            min_created,
-            |i| i.status == InstanceStatus::Failed,
-        ))
+        Ok(self
+            .inner
+            .claims
+            .claim_oldest_match_where(body, &instances, min_created, |i| {
+                i.status == InstanceStatus::Failed
+            }))
     }
 
     /// The create answered with an instance: claim it. If an ambiguous sibling with an

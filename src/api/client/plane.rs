@@ -84,10 +84,12 @@ impl Client {
                 HealthPoll::NotYet("the gateway answered ok: false".into())
             }),
             Err(e) if e.flat_code() == Some("instance_suspended") => Ok(HealthPoll::Suspended),
-            Err(e) if matches!(e.status(), Some(502..=504)) => Ok(HealthPoll::NotYet(
-                e.flat_code()
-                    .map_or_else(|| format!("HTTP {}", e.status().unwrap_or(0)), str::to_owned),
-            )),
+            Err(e) if matches!(e.status(), Some(502..=504)) => {
+                Ok(HealthPoll::NotYet(e.flat_code().map_or_else(
+                    || format!("HTTP {}", e.status().unwrap_or(0)),
+                    str::to_owned,
+                )))
+            }
             Err(e) => Err(e),
         }
     }

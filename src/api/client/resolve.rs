@@ -41,7 +41,10 @@ impl LoopbackResolver {
 
     /// The addresses a name resolves to (the port comes from the URL).
     pub(super) fn lookup(&self) -> Vec<SocketAddr> {
-        self.addrs.iter().map(|ip| SocketAddr::new(*ip, 0)).collect()
+        self.addrs
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, 0))
+            .collect()
     }
 }
 

@@ -104,7 +104,9 @@ impl RevisionHint for Instance {
 
 /// A template reference's name without its `@version` pin.
 pub fn template_name(reference: &str) -> &str {
-    reference.split_once('@').map_or(reference, |(name, _)| name)
+    reference
+        .split_once('@')
+        .map_or(reference, |(name, _)| name)
 }
 
 /// Why the latest lifecycle operation of an instance failed (2026-08-21).
@@ -302,16 +304,36 @@ pub struct Resize {
 pub struct ActionAck {
     pub id: String,
     pub status: InstanceStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub image_ref: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub resources: Option<Resources>,
     /// 2026-08-21 `update`: the template reference, when the call sent one.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub image_digest: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub template_revision: Option<i64>,
 }
 

@@ -232,6 +232,7 @@ mod tests {
             url: "https://x.agent37.app/?a37_token=SECRET".into(),
             port: 3737,
             expires_at: 1,
+            domain_urls: vec!["https://x.example.net/?a37_token=SECRET".into()],
         };
         let d = format!("{s:?}");
         assert!(!d.contains("SECRET"), "{d}");

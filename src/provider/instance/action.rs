@@ -248,7 +248,10 @@ pub fn exec_failure(id: &str, result: &ExecResult, allow_failure: bool) -> Diagn
 
 /// An `image_ref` for a message: an image built by a cloud build has none (2026-08-21).
 fn image_text(image_ref: Option<&str>) -> String {
-    image_ref.map_or_else(|| "(none: built by a cloud build)".to_owned(), str::to_owned)
+    image_ref.map_or_else(
+        || "(none: built by a cloud build)".to_owned(),
+        str::to_owned,
+    )
 }
 
 /// An exec call that failed; a timeout or a lost connection leaves the command's fate unknown.

@@ -442,8 +442,16 @@ pub fn urls_from_api(ports: &[api::Port]) -> BTreeMap<String, Option<String>> {
 fn unknowns_to_null(v: &Value) -> Value {
     match v {
         Value::Unknown(_) => Value::Null,
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), unknowns_to_null(v))).collect()),
-        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), unknowns_to_null(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), unknowns_to_null(v)))
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), unknowns_to_null(v)))
+                .collect(),
+        ),
         Value::List(l) => Value::List(l.iter().map(unknowns_to_null).collect()),
         Value::Set(l) => Value::Set(l.iter().map(unknowns_to_null).collect()),
         Value::Tuple(l) => Value::Tuple(l.iter().map(unknowns_to_null).collect()),

@@ -102,6 +102,7 @@ mod tests {
                 url: "https://abc123defg.agent37.app/?a37_token=t".into(),
                 port: 3737,
                 expires_at: 99,
+                domain_urls: Vec::new(),
             },
         );
         conforms(&result.to_value(), &schema::schema().value_type())

@@ -42,11 +42,15 @@ mod tests {
             name: name.into(),
             scope,
             agents: Vec::new(),
-            image_ref: "ghcr.io/acme/agent:v1".into(),
+            image_ref: Some("ghcr.io/acme/agent:v1".into()),
             description: None,
             ports,
             created: Some(1),
             updated: Some(2),
+            default_port: api::Field::Absent,
+            revision: api::Field::Absent,
+            revisions: Vec::new(),
+            image_digest: None,
         }
     }
 

@@ -148,11 +148,15 @@ mod tests {
             name: "my-agent".into(),
             scope: TemplateScope::Workspace,
             agents: vec![],
-            image_ref: "acme/agent:v1".into(),
+            image_ref: Some("acme/agent:v1".into()),
             description: description.map(str::to_string),
             ports,
             created: Some(100),
             updated: Some(200),
+            default_port: api::Field::Absent,
+            revision: api::Field::Absent,
+            revisions: Vec::new(),
+            image_digest: None,
         }
     }
 
