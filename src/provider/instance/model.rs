@@ -42,8 +42,15 @@ pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway
 /// A system template, or a workspace template name (`^[a-z][a-z0-9-]{1,62}$`, not `agent37-*`).
 /// Raw image references are refused: an instance is always made from a template.
 pub fn check_template(v: &Value) -> Result<(), String> {
-    let Some(name) = v.as_str() else {
+    let Some(reference) = v.as_str() else {
         return Ok(());
+    };
+    let name = match reference.split_once('@') {
+        None => reference,
+        Some((name, version)) => {
+            check_version(version)?;
+            name
+        }
     };
     if SYSTEM_TEMPLATES.contains(&name) {
         return Ok(());
@@ -54,7 +61,7 @@ pub fn check_template(v: &Value) -> Result<(), String> {
             SYSTEM_TEMPLATES.join(", ")
         ));
     }
-    if name.contains('/') || name.contains(':') || name.contains('@') {
+    if name.contains('/') || name.contains(':') {
         return Err(format!(
             "{name:?} looks like an image reference; register it with an agent37_template resource and use that template's name"
         ));
@@ -70,6 +77,34 @@ pub fn check_template(v: &Value) -> Result<(), String> {
             "{name:?} is not a template name: a lowercase letter, then 1 to 62 lowercase letters, digits or hyphens"
         ))
     }
+}
+
+/// The `@version` of a pinned template (API revision 2026-08-21): a published tag of a system
+/// template or a revision number of a workspace template; `@latest` is not a pin.
+fn check_version(version: &str) -> Result<(), String> {
+    if version == "latest" {
+        return Err(
+            "`@latest` is not a pin: leave the version out to follow the template's current image"
+                .into(),
+        );
+    }
+    let ok = !version.is_empty()
+        && version.len() <= 128
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{version:?} is not a template version: after `@`, a published tag (system templates) or revision number (workspace templates)"
+        ))
+    }
+}
+
+/// Whether a template reference pins a version (`name@version`).
+pub fn is_pinned(reference: &str) -> bool {
+    reference.contains('@')
 }
 
 /// `metadata` must fit in 4096 bytes of compact JSON (checked when every value is known).
@@ -132,9 +167,8 @@ pub struct Instance {
     pub id: Attr<String>,
     #[attr(
         default = Value::string(DEFAULT_TEMPLATE),
-        requires_replace,
-        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`). Default `\"agent37-hermes\"`. Changing it replaces the instance.",
-        validate = check("A system template, or a workspace template name: a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`.", check_template)
+        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`), optionally pinned to a version (API revision 2026-08-21): `name@tag` for a system template, `name@<revision>` for a workspace template (`@latest` is refused). Default `\"agent37-hermes\"`. API revision 2026-08-21: a change (pin, unpin, roll back, migrate to another template) is made in place with the API's `update`, keeping the id, URLs and the data under the home folders; the operating-system layer is reset to the new image. API revision 2026-06-25: a change replaces the instance, and pins are refused at plan.",
+        validate = check("A system template, or a workspace template name (a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`), optionally with `@version`.", check_template)
     )]
     pub template: Attr<String>,
     #[attr(
@@ -240,7 +274,7 @@ impl Instance {
             status: inst.status.as_str().to_string().into(),
             image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
-            ports: ports_from_api(&inst.ports).into(),
+            ports: ports_of(inst, &base.ports).into(),
             paid_through: Attr::from_option(inst.paid_through),
             past_due: inst.past_due.into(),
             created: inst.created.into(),
@@ -320,6 +354,9 @@ pub fn mark_image_pull(planned: &mut Instance) {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Steps {
     pub patch: PatchInstance,
+    /// 2026-08-21: the template reference changed (pin, unpin, roll back, migrate): `update`
+    /// with it, in place (the plan only lets such a change through on that revision).
+    pub template: Option<String>,
     /// The instance is `failed`: `update` brings it back to running (start cannot).
     pub repair: bool,
     pub start: bool,
@@ -330,7 +367,7 @@ pub struct Steps {
 impl Steps {
     /// The container (re)started, so a desired running instance is waited for.
     pub fn restarts(&self) -> bool {
-        self.repair || self.start || self.resize.is_some()
+        self.repair || self.start || self.resize.is_some() || self.template.is_some()
     }
 }
 
@@ -364,13 +401,19 @@ pub fn update_steps(prior: &Instance, planned: &Instance) -> Steps {
         disk: disk_grows,
     });
 
+    let template = match (planned.template.as_str(), prior.template.as_str()) {
+        (Some(new), old) if Some(new) != old => Some(new.to_owned()),
+        _ => None,
+    };
     let desired = planned.state.as_str().unwrap_or(RUNNING);
     let current = prior.state.as_str().unwrap_or(RUNNING);
-    let repair = current != RUNNING && current != STOPPED;
+    // An `update` with a template also repairs a failed instance.
+    let repair = current != RUNNING && current != STOPPED && template.is_none();
     let start = current == STOPPED && (desired == RUNNING || resize.is_some());
     let stop = desired == STOPPED && (current != STOPPED || start || repair);
     Steps {
         patch,
+        template,
         repair,
         start,
         resize,
@@ -390,7 +433,10 @@ pub fn state_of(status: &InstanceStatus) -> &str {
         | InstanceStatus::Provisioning
         | InstanceStatus::Starting
         | InstanceStatus::Restarting
-        | InstanceStatus::Updating => RUNNING,
+        | InstanceStatus::Updating
+        // 2026-08-21: a sleeper is available (any request or `start` wakes it), not a repair.
+        | InstanceStatus::Sleeping
+        | InstanceStatus::Waking => RUNNING,
         InstanceStatus::Stopped | InstanceStatus::Stopping => STOPPED,
         other => other.as_str(),
     }
@@ -417,6 +463,28 @@ pub fn metadata_from_api(m: Option<&Map<String, Json>>) -> Attr<Metadata> {
             .map(|(k, v)| (k.clone(), Some(json_text(v).into_owned())))
             .collect()
     }))
+}
+
+/// `ports` of the state: 2026-06-25's `ports` as they are; for a 2026-08-21 instance (which has
+/// `url` and no `ports`) one synthesized default entry at `url`. Its port number is the one the
+/// prior state's default entry had (an instance keeps its default port across the upgrade),
+/// else the platform's fallback default port, 3737.
+pub fn ports_of(inst: &api::Instance, prior: &Attr<Vec<Port>>) -> Vec<Port> {
+    match (&inst.url, inst.ports.is_empty()) {
+        (Some(url), true) => {
+            let port = prior
+                .known()
+                .and_then(|ps| ps.iter().find(|p| p.default.get() == Some(true)))
+                .and_then(|p| p.port.get())
+                .unwrap_or(i64::from(api::FALLBACK_DEFAULT_PORT));
+            vec![Port {
+                port: port.into(),
+                default: true.into(),
+                url: url.clone().into(),
+            }]
+        }
+        _ => ports_from_api(&inst.ports),
+    }
 }
 
 pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
@@ -501,10 +569,26 @@ pub(crate) mod tests {
 
     #[test]
     fn template_and_metadata_checks() {
-        for ok in ["agent37-hermes", "agent37-openclaw", "my-agent", "ab"] {
+        for ok in [
+            "agent37-hermes",
+            "agent37-openclaw",
+            "my-agent",
+            "ab",
+            // 2026-08-21 pins: a system tag, a workspace revision.
+            "agent37-hermes@2026.08.1",
+            "my-agent@1",
+        ] {
             assert!(check_template(&Value::string(ok)).is_ok(), "{ok}");
         }
+        assert!(
+            check_template(&Value::string("my-agent@latest"))
+                .unwrap_err()
+                .contains("`@latest` is not a pin")
+        );
         for bad in [
+            "my-agent@",
+            "my-agent@a/b",
+            "agent37-other@1",
             "agent37-other",
             "acme/agent:v1",
             "nginx:latest",
@@ -634,6 +718,88 @@ pub(crate) mod tests {
                 disk: Some(9)
             })
         );
+    }
+
+    /// The same instance as revision 2026-08-21 answers: `url`, no `ports`, a null `image_ref`
+    /// (a build-made template), a pin, and the new fields.
+    pub(crate) fn inst_2026_08_21(status: &str) -> api::Instance {
+        serde_json::from_value(json!({
+            "id": "abc123defg", "status": status, "status_reason": null,
+            "template": "my-agent@3", "template_revision": 3, "image_ref": null,
+            "image_digest": format!("sha256:{}", "a".repeat(64)),
+            "resources": {"cpu": 2, "memory": 4, "disk": 4},
+            "url": "https://abc123defg.agent37.app", "domain_urls": [], "public_ports": [],
+            "user": null, "name": null, "metadata": null, "auto_sleep": true,
+            "idle_timeout_seconds": 900, "slept_at": 1786004800, "past_due": false,
+            "created": 10
+        }))
+        .expect("a 2026-08-21 instance")
+    }
+
+    #[test]
+    fn a_2026_08_21_instance_reads_with_its_url_and_a_sleeper_is_running() {
+        for status in ["sleeping", "waking", "running"] {
+            let s = Instance::from_api(&inst_2026_08_21(status), &Instance::default());
+            assert_eq!(
+                s.state.as_str(),
+                Some(RUNNING),
+                "{status}: available, never a repair"
+            );
+            assert_eq!(s.status.as_str(), Some(status));
+            assert_eq!(s.url.as_str(), Some("https://abc123defg.agent37.app"));
+            assert!(s.image_ref.is_null());
+            assert_eq!(s.template.as_str(), Some("my-agent@3"));
+            let ports = s.ports.known().expect("ports");
+            assert_eq!(ports.len(), 1);
+            assert_eq!(ports[0].port.get(), Some(3737));
+            assert_eq!(
+                ports[0].url.as_str(),
+                Some("https://abc123defg.agent37.app")
+            );
+            conforms(&s.to_value(), &Instance::schema("").value_type()).expect("conforms");
+        }
+        // A sleeper plans no repair and no step.
+        let prior = Instance::from_api(&inst_2026_08_21("sleeping"), &Instance::default());
+        let mut planned = prior.clone();
+        plan_state(&prior, &Instance::default(), &mut planned);
+        assert_eq!(planned, prior);
+        assert_eq!(update_steps(&prior, &planned), Steps::default());
+        // The default port an instance had before the upgrade is kept in `ports`.
+        let before = Instance::from_api(&inst(), &Instance::default());
+        let mut custom = before.ports.known().cloned().expect("ports");
+        custom[0].port = 9000.into();
+        let after = ports_of(&inst_2026_08_21("running"), &Attr::Known(custom));
+        assert_eq!(after[0].port.get(), Some(9000));
+    }
+
+    #[test]
+    fn a_template_change_is_an_update_with_the_new_reference() {
+        let prior = Instance {
+            template: "my-agent".into(),
+            state: RUNNING.into(),
+            ..Instance::default()
+        };
+        let pinned = Instance {
+            template: "my-agent@1".into(),
+            ..prior.clone()
+        };
+        let s = update_steps(&prior, &pinned);
+        assert_eq!(s.template.as_deref(), Some("my-agent@1"));
+        assert!(s.restarts() && !s.repair && !s.start && !s.stop);
+        assert!(is_pinned("my-agent@1") && !is_pinned("my-agent"));
+        // The update also brings a failed instance back: no separate repair.
+        let failed = Instance {
+            state: "failed".into(),
+            ..prior.clone()
+        };
+        let s = update_steps(
+            &failed,
+            &Instance {
+                state: RUNNING.into(),
+                ..pinned
+            },
+        );
+        assert!(s.template.is_some() && !s.repair);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, Client, Op};
+use crate::api::{self, ApiRevision, Client, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::revision::{self, Stamp};
 use crate::sdk::plan;
 use crate::sdk::timeouts;
 use crate::sdk::{
@@ -20,6 +21,8 @@ use super::sizing;
 
 pub struct InstanceResource;
 
+type Applied = Outcome<Option<Instance>, Stamp>;
+
 fn state_path() -> Path {
     Path::attr(Instance::STATE)
 }
@@ -27,7 +30,8 @@ fn state_path() -> Path {
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
     type State = Instance;
-    type Private = ();
+    /// The API revision the plan decided with (shape table, template change in place or not).
+    type Private = Stamp;
 
     fn type_name(&self) -> &'static str {
         "agent37_instance"
@@ -48,17 +52,66 @@ impl Resource<Agent37Data> for InstanceResource {
         sizing::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
-        let replace =
-            sizing::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
+        revision::clear(plan);
+        let template_changed = plan.prior.is_some_and(|p| {
+            plan.planned.template.is_known()
+                && plan.planned.template.as_str() != p.template.as_str()
+        });
+        let pinned = plan.planned.template.as_str().is_some_and(model::is_pinned);
+        // The revision is asked only when a decision needs it (the last answer decoded tells
+        // it; else one probe): resources about to be sent, a template change or a pin.
+        let needs = template_changed
+            || (pinned && plan.prior.is_none())
+            || sizing::needs_revision(plan.prior, plan.config, &plan.planned);
+        let served = if needs {
+            match revision::at_plan(ctx, plan).await {
+                Some(r) => Some(r),
+                None => return,
+            }
+        } else {
+            None
+        };
+        let replace = sizing::plan_resources(
+            plan.prior,
+            plan.config,
+            &mut plan.planned,
+            served,
+            &mut plan.diags,
+        );
         for name in replace {
             plan.replace_on(name);
+        }
+        if (template_changed || plan.prior.is_none()) && pinned {
+            let ok = revision::require(
+                ctx,
+                plan,
+                ApiRevision::R2026_08_21,
+                Some(Path::attr(Instance::TEMPLATE)),
+                "A template pin (`name@version`)",
+            )
+            .await;
+            if !ok {
+                return;
+            }
         }
         let Some(prior) = plan.prior else {
             return;
         };
+        if template_changed {
+            if served == Some(ApiRevision::R2026_08_21) {
+                // In place: `update {"template"}` (keeps the id, URLs and home folders).
+                model::mark_image_pull(&mut plan.planned);
+            } else {
+                plan.replace_on(Instance::TEMPLATE);
+            }
+        }
         model::plan_state(prior, plan.config, &mut plan.planned);
-        if plan.requires_replace.is_empty() && plan.planned.auto_update.get() == Some(true) {
+        if plan.requires_replace.is_empty()
+            && !template_changed
+            && !pinned
+            && plan.planned.auto_update.get() == Some(true)
+        {
             plan_image_pull(ctx, plan).await;
         }
     }
@@ -66,9 +119,12 @@ impl Resource<Agent37Data> for InstanceResource {
     async fn create(
         &self,
         ctx: &Ctx<Agent37Data>,
-        req: Create<Instance>,
-    ) -> Outcome<Option<Instance>> {
+        req: Create<Instance, Stamp>,
+    ) -> Applied {
         let planned = &req.planned;
+        if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
+            return d.into();
+        }
         let (client, op) = (ctx.client(), ctx.op());
         let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
@@ -108,8 +164,8 @@ impl Resource<Agent37Data> for InstanceResource {
     async fn read(
         &self,
         ctx: &Ctx<Agent37Data>,
-        req: Read<Instance, ()>,
-    ) -> Outcome<Option<Instance>> {
+        req: Read<Instance, Stamp>,
+    ) -> Applied {
         let state = &req.state;
         let Some(id) = state.id.as_str() else {
             return Outcome::ok(None);
@@ -129,9 +185,12 @@ impl Resource<Agent37Data> for InstanceResource {
     async fn update(
         &self,
         ctx: &Ctx<Agent37Data>,
-        req: Update<Instance, ()>,
-    ) -> Outcome<Option<Instance>> {
+        req: Update<Instance, Stamp>,
+    ) -> Applied {
         let (prior, planned) = (&req.prior, &req.planned);
+        if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
+            return d.into();
+        }
         let Some(id) = prior.id.as_str() else {
             let mut d = Diagnostics::new();
             d.error(
@@ -157,7 +216,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, ()>) -> Outcome<()> {
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, Stamp>) -> Outcome<()> {
         let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
@@ -184,7 +243,7 @@ impl Resource<Agent37Data> for InstanceResource {
         config
     }
 
-    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Instance>> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
         let id = id.trim();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             let mut d = Diagnostics::new();
@@ -203,7 +262,7 @@ impl Resource<Agent37Data> for InstanceResource {
 
 /// `auto_update`: when the template's current image differs from the instance's, plan the
 /// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
     let Some(template) = plan.planned.template.as_str() else {
         return;
     };
@@ -239,6 +298,18 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to update instance name, user or metadata", &e))?;
         }
+        if let Some(template) = &steps.template {
+            client
+                .update_instance(op, id, Some(template))
+                .await
+                .map_err(|e| {
+                    api_attr_error(
+                        "Unable to change the instance's template",
+                        Path::attr(Instance::TEMPLATE),
+                        &e,
+                    )
+                })?;
+        }
         if steps.repair {
             client.update_instance(op, id, None).await.map_err(|e| {
                 api_attr_error("Unable to repair failed instance", state_path(), &e)
@@ -255,7 +326,11 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to resize instance", &e))?;
         }
-        if !steps.repair && planned.auto_update.get() == Some(true) {
+        if !steps.repair
+            && steps.template.is_none()
+            && !planned.template.as_str().is_some_and(model::is_pinned)
+            && planned.auto_update.get() == Some(true)
+        {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;
         }
         let desired_running = planned.state.as_str() != Some(STOPPED);
