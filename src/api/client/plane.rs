@@ -9,7 +9,7 @@ use super::super::config::is_loopback;
 use super::super::error::ApiError;
 use super::super::retry::OpKind;
 use super::super::revision::{ApiRevision, RevisionHint};
-use super::super::types::Instance;
+use super::super::types::{FALLBACK_DEFAULT_PORT, Instance};
 use super::transport::{Auth, Req};
 use super::{Client, Op};
 
@@ -27,6 +27,24 @@ pub enum HealthPoll {
 }
 
 impl Client {
+    /// The port `inst` serves at its default URL: the default entry of its `ports`
+    /// (2026-06-25), else, for a 2026-08-21 instance (which has `url` and no `ports`), its
+    /// template's `default_port` (null, or a template since deleted: the fallback 3737). `None`
+    /// when the instance has no default port.
+    pub async fn default_port(&self, op: &Op, inst: &Instance) -> Result<Option<u16>, ApiError> {
+        if let Some(p) = inst.declared_default_port() {
+            return Ok(Some(p));
+        }
+        if inst.url.is_none() {
+            return Ok(None);
+        }
+        match self.get_template(op, inst.template_name()).await {
+            Ok(t) => Ok(Some(t.default_port().unwrap_or(FALLBACK_DEFAULT_PORT))),
+            Err(e) if e.is_not_found() => Ok(Some(FALLBACK_DEFAULT_PORT)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// One `GET {url}/v1/health` of `inst`'s default port, with the workspace key in the header
     /// its revision wants. The key only travels over https, or over http to loopback (a
     /// loopback base URL resolves every name to loopback, see `resolve`).

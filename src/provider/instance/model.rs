@@ -274,7 +274,7 @@ impl Instance {
             status: inst.status.as_str().to_string().into(),
             image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
-            ports: ports_of(inst, &base.ports).into(),
+            ports: ports_of(inst, default_port_of(&base.ports)).into(),
             paid_through: Attr::from_option(inst.paid_through),
             past_due: inst.past_due.into(),
             created: inst.created.into(),
@@ -466,25 +466,28 @@ pub fn metadata_from_api(m: Option<&Map<String, Json>>) -> Attr<Metadata> {
 }
 
 /// `ports` of the state: 2026-06-25's `ports` as they are; for a 2026-08-21 instance (which has
-/// `url` and no `ports`) one synthesized default entry at `url`. Its port number is the one the
-/// prior state's default entry had (an instance keeps its default port across the upgrade),
-/// else the platform's fallback default port, 3737.
-pub fn ports_of(inst: &api::Instance, prior: &Attr<Vec<Port>>) -> Vec<Port> {
+/// `url` and no `ports`) one synthesized default entry at `url`, numbered `default_port`.
+pub fn ports_of(inst: &api::Instance, default_port: u16) -> Vec<Port> {
     match (&inst.url, inst.ports.is_empty()) {
-        (Some(url), true) => {
-            let port = prior
-                .known()
-                .and_then(|ps| ps.iter().find(|p| p.default.get() == Some(true)))
-                .and_then(|p| p.port.get())
-                .unwrap_or(i64::from(api::FALLBACK_DEFAULT_PORT));
-            vec![Port {
-                port: port.into(),
-                default: true.into(),
-                url: url.clone().into(),
-            }]
-        }
+        (Some(url), true) => vec![Port {
+            port: i64::from(default_port).into(),
+            default: true.into(),
+            url: url.clone().into(),
+        }],
         _ => ports_from_api(&inst.ports),
     }
+}
+
+/// The default port a state's `ports` names: an instance keeps its default port across the
+/// upgrade to 2026-08-21, whose instance objects no longer say it. Else the platform's
+/// fallback, 3737 (what every system template serves at `url`).
+pub fn default_port_of(ports: &Attr<Vec<Port>>) -> u16 {
+    ports
+        .known()
+        .and_then(|ps| ps.iter().find(|p| p.default.get() == Some(true)))
+        .and_then(|p| p.port.get())
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(api::FALLBACK_DEFAULT_PORT)
 }
 
 pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
@@ -498,11 +501,11 @@ pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
         .collect()
 }
 
-/// Port number (as a string) → URL.
-pub fn urls_from_api(ports: &[api::Port]) -> BTreeMap<String, Option<String>> {
+/// Port number (as a string) → URL, of the entries of [`ports_of`].
+pub fn urls_from_api(ports: &[Port]) -> BTreeMap<String, Option<String>> {
     ports
         .iter()
-        .map(|p| (p.port.to_string(), Some(p.url.clone())))
+        .filter_map(|p| Some((p.port.get()?.to_string(), Some(p.url.as_str()?.to_owned()))))
         .collect()
 }
 
@@ -768,7 +771,10 @@ pub(crate) mod tests {
         let before = Instance::from_api(&inst(), &Instance::default());
         let mut custom = before.ports.known().cloned().expect("ports");
         custom[0].port = 9000.into();
-        let after = ports_of(&inst_2026_08_21("running"), &Attr::Known(custom));
+        let after = ports_of(
+            &inst_2026_08_21("running"),
+            default_port_of(&Attr::Known(custom)),
+        );
         assert_eq!(after[0].port.get(), Some(9000));
     }
 

@@ -116,11 +116,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Create<Instance, Stamp>,
-    ) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Instance, Stamp>) -> Applied {
         let planned = &req.planned;
         if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
             return d.into();
@@ -161,11 +157,7 @@ impl Resource<Agent37Data> for InstanceResource {
         Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags)
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Read<Instance, Stamp>,
-    ) -> Applied {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Instance, Stamp>) -> Applied {
         let state = &req.state;
         let Some(id) = state.id.as_str() else {
             return Outcome::ok(None);
@@ -182,11 +174,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Update<Instance, Stamp>,
-    ) -> Applied {
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Instance, Stamp>) -> Applied {
         let (prior, planned) = (&req.prior, &req.planned);
         if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
             return d.into();
