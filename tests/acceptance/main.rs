@@ -20,6 +20,7 @@ mod newer;
 mod provider;
 mod refresh;
 mod reliability;
+mod revisions;
 mod sdk;
 mod security;
 mod signed_url;

@@ -154,7 +154,9 @@ impl Resource<Agent37Data> for InstanceResource {
         {
             diags.extend(d);
         }
-        Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags)
+        let mut state = Instance::from_api(&inst, planned);
+        ports_from_template(client, &op, &inst, &mut state).await;
+        Outcome::ok(Some(state)).with_diags(diags)
     }
 
     async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Instance, Stamp>) -> Applied {
@@ -166,7 +168,12 @@ impl Resource<Agent37Data> for InstanceResource {
         // adopts it (see `Client::read_instance`).
         match ctx.client().read_instance(&ctx.op(), id).await {
             Ok(inst) if !model::is_gone(&inst.status) => {
-                Outcome::ok(Some(Instance::from_api(&inst, state)))
+                let mut fresh = Instance::from_api(&inst, state);
+                // After an import the state names no default port yet.
+                if !state.ports.is_known() {
+                    ports_from_template(ctx.client(), &ctx.op(), &inst, &mut fresh).await;
+                }
+                Outcome::ok(Some(fresh))
             }
             Ok(_) => Outcome::ok(None),
             Err(e) if e.is_not_found() => Outcome::ok(None),
@@ -369,6 +376,22 @@ async fn pull_if_outdated(
         .await
         .map_err(|e| api_error("Unable to update instance to the template's image", &e))?;
     Ok(true)
+}
+
+/// A 2026-08-21 instance does not say which port its `url` serves: its template does. Asked
+/// where the state has no default port to keep yet (create, import); a failed look-up keeps
+/// the fallback (3737) rather than failing what already succeeded.
+async fn ports_from_template(client: &Client, op: &Op, inst: &api::Instance, state: &mut Instance) {
+    if inst.url.is_none() || !inst.ports.is_empty() {
+        return;
+    }
+    match client.default_port(op, inst).await {
+        Ok(Some(port)) => state.ports = model::ports_of(inst, port).into(),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "the template's default port is unknown; keeping 3737")
+        }
+    }
 }
 
 /// Re-reads `inst` in place; a failure becomes a diagnostic and keeps what was known.
