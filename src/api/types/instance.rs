@@ -17,7 +17,7 @@ use crate::api::revision::{ApiRevision, RevisionHint};
 /// An instance as the API returns it, under either revision: 2026-06-25 sends `ports`,
 /// `paid_through` and a string `image_ref`; 2026-08-21 sends `url` (no `ports`), a nullable
 /// `image_ref` (null when the image came from a cloud build) and the fields marked below.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     pub id: String,
     pub status: InstanceStatus,
