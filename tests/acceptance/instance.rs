@@ -195,24 +195,32 @@ matrix!(lifecycle: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
 
 fn import_and_drift(m: Matrix) {
     let emu = m.emulator(&[]);
+    // A disk within 4/8's range of the revision (20–40 GB, or 2–20 GB on 2026-08-21).
+    let disk = if m.api == ApiRevision::R2026_08_21 {
+        12
+    } else {
+        25
+    };
     let a_id = emu.create_instance(&json!({"name": "imported", "metadata": {"k": "v"}}));
     let b_id = emu.create_instance(
-        &json!({"user": "cust_9", "resources": {"cpu": 4, "memory": 8, "disk": 25}}),
+        &json!({"user": "cust_9", "resources": {"cpu": 4, "memory": 8, "disk": disk}}),
     );
     let mut case = m.case(&emu);
     case.check_destroy(|| no_instances_left(&emu));
-    let resources = r#"
-resource "agent37_instance" "a" {
+    let resources = &format!(
+        r#"
+resource "agent37_instance" "a" {{
   name     = "imported"
-  metadata = { k = "v" }
-}
-resource "agent37_instance" "b" {
+  metadata = {{ k = "v" }}
+}}
+resource "agent37_instance" "b" {{
   user   = "cust_9"
   cpu    = 4
   memory = 8
-  disk   = 25
-}
-"#;
+  disk   = {disk}
+}}
+"#
+    );
     // CLI import of a (b stays out of the configuration for now).
     let only_a = &resources[..resources
         .find("resource \"agent37_instance\" \"b\"")
@@ -266,7 +274,7 @@ resource "agent37_instance" "b" {
     case.destroy();
 }
 
-matrix!(import_and_drift);
+matrix!(import_and_drift: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // auto_update, resize of a stopped instance, start
@@ -345,12 +353,17 @@ fn waits_for_healthy(m: Matrix) {
         "apply returned before the boot delay: {:?}",
         applied.output.elapsed
     );
-    let polls = emu.count("GET /_instances/{id}/{port}/v1/health");
+    // 2026-06-25 hands out the path form, 2026-08-21 the host form `{id}.localhost`.
+    let polls = emu.count(if m.api == ApiRevision::R2026_08_21 {
+        "GET /_plane/{label}/v1/health"
+    } else {
+        "GET /_instances/{id}/{port}/v1/health"
+    });
     assert!(polls >= 2, "health polled {polls} times");
     assert_eq!(emu.instances().len(), 1);
 }
 
-matrix!(waits_for_healthy);
+matrix!(waits_for_healthy: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Create errors: instance limit, tier limit
@@ -459,7 +472,7 @@ resource "agent37_instance" "same" {{
     assert_eq!(dropped, 3, "the faults fired");
 }
 
-matrix!(ambiguous_create);
+matrix!(ambiguous_create: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Validation at validate time, on the right attribute

@@ -159,7 +159,8 @@ fn pinned_template(m: Matrix) {
                 .attribute("template"),
         ),
     );
-    case.destroy();
+    // Destroyed from a valid configuration (the last one written was refused).
+    case.step(Step::destroy().config(with("agent37-openclaw")));
 }
 
 matrix!(pinned_template: tf_1_15; api_2026_06_25, api_2026_08_21);
@@ -232,9 +233,12 @@ fn sleeping_instance(m: Matrix) {
         actions(&[]),
         "a sleeper is available, not a repair"
     );
+    // A refresh records the real status; `state` stays "running".
+    case.step(Step::refresh_only());
+    let state = case.tf().state_values("agent37_instance.a");
     assert_eq!(
-        case.tf().state_values("agent37_instance.a")["status"],
-        "sleeping"
+        (&state["status"], &state["state"]),
+        (&json!("sleeping"), &json!("running"))
     );
 
     // Stopping it meets one `409 try_again`, which is retried.
