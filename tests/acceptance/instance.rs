@@ -355,7 +355,7 @@ fn waits_for_healthy(m: Matrix) {
     );
     // 2026-06-25 hands out the path form, 2026-08-21 the host form `{id}.localhost`.
     let polls = emu.count(if m.api == ApiRevision::R2026_08_21 {
-        "GET /_plane/{label}/v1/health"
+        "GET {plane}/v1/health"
     } else {
         "GET /_instances/{id}/{port}/v1/health"
     });

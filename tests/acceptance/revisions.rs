@@ -245,7 +245,9 @@ fn sleeping_instance(m: Matrix) {
     emu.set_faults(&json!({"rules": [
         {"route": "POST /v1/instances/{id}/stop", "kind": "try_again", "requests": [1]}
     ]}));
-    case.apply(config(&running.replace(" }", "\n  state = \"stopped\"\n}")));
+    case.apply(config(
+        "resource \"agent37_instance\" \"a\" {\n  name  = \"sleeper\"\n  state = \"stopped\"\n}\n",
+    ));
     assert_eq!(emu.instance(&id)["status"], "stopped");
     assert_eq!(emu.requests()["faults"]["try_again"], 1);
     case.destroy();

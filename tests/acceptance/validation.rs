@@ -374,7 +374,12 @@ fn table() -> Vec<Row> {
         row(
             SIGNED_URL,
             "instance_id = \"abcdefghij\"\n  port = 0",
-            ("port", "Invalid number", "from 1 to 65535"),
+            ("port", "Invalid value", "from 1 to 65535"),
+        ),
+        row(
+            SIGNED_URL,
+            "instance_id = \"abcdefghij\"\n  port = 22022",
+            ("port", "Invalid value", "SSH tunnel"),
         ),
         row(
             SIGNED_URL,
