@@ -29,11 +29,11 @@ pub const STOPPED: &str = "stopped";
 pub const VERSION: i64 = 0;
 
 /// The resource's description (the docs' first paragraph).
-pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Creating one charges a day of compute; growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
+pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Billing follows the API revision (2026-06-25: a day of compute is prepaid at create; 2026-08-21: a per-minute meter after a one-day balance check). Growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
 
-pub(super) const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range): 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80. 4 / 8 and 8 / 16 need a paid workspace.";
-pub(super) const PORTS_DOC: &str = "The template's ports, as snapshotted when the instance was created, each with the URL that serves it. Empty for a template without ports.";
-pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates), or null when the template has no default port.";
+pub(super) const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range) of API revision 2026-06-25: 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80; of 2026-08-21: 2 / 4 / 2–12, 4 / 8 / 2–20, 8 / 16 / 2–40. Validation accepts either; the plan checks the revision the API serves, for values about to be sent. 4 / 8 and 8 / 16 need a paid workspace.";
+pub(super) const PORTS_DOC: &str = "The instance's ports, each with the URL that serves it. API revision 2026-06-25: the template's ports as snapshotted at create (empty for a template without ports). 2026-08-21 (deprecated there): one entry, the default port at `url` (any port is reachable at `{id}-{port}` on the same domain).";
+pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates). API revision 2026-06-25: null when the template has no default port; 2026-08-21: always set (the template's `default_port`, else 3737).";
 
 // ---------------------------------------------------------------------------------------------
 // Attribute validators (known, non-null values only)
@@ -188,8 +188,8 @@ pub struct Instance {
     #[attr(
         optional,
         computed,
-        describe = "Disk in GB, within the shape's range (6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16). Default: the range's minimum. Growing resizes in place (growing the shape raises the disk to the new shape's minimum); shrinking replaces the instance.",
-        validate = check("A whole number of GB within the shape's range (6–80 overall).", shape::check_disk_overall)
+        describe = "Disk in GB, within the shape's range of the API revision (2026-06-25: 6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16, default the range's minimum; 2026-08-21: 2–12, 2–20, 2–40, default 4, 6, 12). Growing resizes in place (growing the shape raises the disk to the new shape's minimum on 2026-06-25, keeps it on 2026-08-21); shrinking replaces the instance.",
+        validate = check("A whole number of GB within the shape's range (2–80 overall).", shape::check_disk_overall)
     )]
     pub disk: Attr<i64>,
     #[attr(
@@ -212,7 +212,7 @@ pub struct Instance {
     pub metadata: Attr<Metadata>,
     #[attr(
         default = Value::string(RUNNING),
-        describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown).",
+        describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. Billing while stopped follows the API revision (2026-06-25: like running; 2026-08-21: disk only). Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown). API revision 2026-08-21: a `sleeping` or `waking` instance reads as `\"running\"` (any request or a start wakes it); `status` shows the real status.",
         validate = OneOf(&[RUNNING, STOPPED])
     )]
     pub state: Attr<String>,
@@ -239,13 +239,13 @@ pub struct Instance {
     #[attr(
         computed,
         unknown_on_update,
-        describe = "When the prepaid compute day ends (epoch seconds); renewals move it a day at a time."
+        describe = "API revision 2026-06-25: when the prepaid compute day ends (epoch seconds); renewals move it a day at a time. Null on 2026-08-21, which bills per minute."
     )]
     pub paid_through: Attr<i64>,
     #[attr(
         computed,
         unknown_on_update,
-        describe = "True when a renewal could not be paid and the instance was stopped; a funded start clears it."
+        describe = "True when the instance is suspended for lack of funds (2026-06-25: a renewal could not be paid and it was stopped; 2026-08-21: the balance went negative); a top-up (2026-08-21) or a funded start clears it."
     )]
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]

@@ -45,12 +45,12 @@ pub struct InstanceFields {
     pub ports: Attr<Vec<Port>>,
     #[attr(
         computed,
-        describe = "When the prepaid compute day ends (epoch seconds), or null."
+        describe = "API revision 2026-06-25: when the prepaid compute day ends (epoch seconds); null on 2026-08-21 (per-minute billing)."
     )]
     pub paid_through: Attr<i64>,
     #[attr(
         computed,
-        describe = "True when a renewal could not be paid and the instance was stopped."
+        describe = "True when the instance is suspended for lack of funds."
     )]
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]
