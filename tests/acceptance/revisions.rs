@@ -62,6 +62,14 @@ fn upgrade(m: Matrix) {
         "{old_url}"
     );
 
+    // A plan saved under 2026-06-25 whose decision used the revision (a shape to create)...
+    let tf = case.tf();
+    tf.write_main(&config(&format!(
+        "{FLEET}\nresource \"agent37_instance\" \"later\" {{\n  cpu = 4\n}}\n"
+    )));
+    let saved = tf.run(&["plan", "-out=tfplan", "-input=false"]);
+    assert!(saved.success(), "{saved}");
+
     // The switch at run time (`Emulator::set_api_revision` needs the emulator the case
     // borrows): the control route itself.
     emu.control_ok(
@@ -69,6 +77,17 @@ fn upgrade(m: Matrix) {
         "config",
         Some(&json!({"api_revision": NEW.as_str()})),
     );
+    // ... is not applied against 2026-08-21: nothing is created.
+    let stale = tf.run(&["apply", "-input=false", "tfplan"]);
+    assert!(!stale.success(), "{stale}");
+    assert!(
+        stale
+            .stderr
+            .contains("The API revision changed since the plan; plan again"),
+        "{stale}"
+    );
+    assert_eq!(emu.instances().len(), 3);
+
     let plan = case.plan(config(FLEET));
     assert_eq!(plan.actions(), actions(&[]), "no change across the upgrade");
 
