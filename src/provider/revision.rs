@@ -9,6 +9,11 @@
 //! - [`require`] refuses at plan, in one call, an attribute (or a whole resource) that only a
 //!   newer revision honours, with one diagnostic naming both revisions.
 //!
+//! Terraform plans every change again at apply time and hands that final plan's private state
+//! to apply, so the stamp guards the window between the final plan and the apply; a saved plan
+//! whose decisions the new revision changes is refused by Terraform itself (the final plan must
+//! match the saved one: `revisions::upgrade` in the acceptance tests shows it).
+//!
 //! A resource keeps the stamp in its private state: [`Stamp`] when it has nothing else to
 //! keep, or its own type implementing [`PlanStamp`].
 

@@ -62,11 +62,13 @@ fn upgrade(m: Matrix) {
         "{old_url}"
     );
 
-    // A plan saved under 2026-06-25 whose decision used the revision (a shape to create)...
+    // A plan saved under 2026-06-25 that grows `system` to 4/8 plans its disk up to 20 GB
+    // (that revision's rule).
+    let system_id = ids[0].clone();
     let tf = case.tf();
-    tf.write_main(&config(&format!(
-        "{FLEET}\nresource \"agent37_instance\" \"later\" {{\n  cpu = 4\n}}\n"
-    )));
+    tf.write_main(&config(
+        &FLEET.replace("name = \"system\"", "name = \"system\"\n  cpu  = 4"),
+    ));
     let saved = tf.run(&["plan", "-out=tfplan", "-input=false"]);
     assert!(saved.success(), "{saved}");
 
@@ -77,16 +79,16 @@ fn upgrade(m: Matrix) {
         "config",
         Some(&json!({"api_revision": NEW.as_str()})),
     );
-    // ... is not applied against 2026-08-21: nothing is created.
+    // Applied against 2026-08-21, whose rule keeps the disk: Terraform plans each change again
+    // at apply (the provider decides under the revision it now talks to) and refuses a final
+    // plan that differs from the saved one. Nothing changes on the server.
     let stale = tf.run(&["apply", "-input=false", "tfplan"]);
     assert!(!stale.success(), "{stale}");
-    assert!(
-        stale
-            .stderr
-            .contains("The API revision changed since the plan; plan again"),
-        "{stale}"
+    assert!(stale.stderr.contains("inconsistent final plan"), "{stale}");
+    assert_eq!(
+        emu.instance(&system_id)["resources"],
+        json!({"cpu": 2, "memory": 4, "disk": 6})
     );
-    assert_eq!(emu.instances().len(), 3);
 
     let plan = case.plan(config(FLEET));
     assert_eq!(plan.actions(), actions(&[]), "no change across the upgrade");
