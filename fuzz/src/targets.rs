@@ -582,7 +582,9 @@ fn run_api(input: &[u8]) -> u64 {
     );
     let err_kind = match &err {
         api::ApiError::Api { code, .. } => format!("api:{}", error_sig(code)),
-        api::ApiError::UnexpectedResponse { what, .. } => format!("unexpected:{}", error_sig(what)),
+        api::ApiError::UnexpectedResponse { what, .. } => {
+            format!("unexpected:{}", error_sig(&what.to_string()))
+        }
         other => format!("other:{}", error_sig(&other.to_string())),
     };
     let retry_after = std::str::from_utf8(input)

@@ -150,10 +150,23 @@ impl Claims {
         instances: &[Instance],
         created_min: i64,
     ) -> Option<Instance> {
+        self.claim_oldest_match_where(req, instances, created_min, |_| true)
+    }
+
+    /// [`Claims::claim_oldest_match`] among the instances `keep` accepts (a failed create's
+    /// leftover is looked for among `failed` instances only).
+    pub fn claim_oldest_match_where(
+        &self,
+        req: &CreateInstance,
+        instances: &[Instance],
+        created_min: i64,
+        keep: impl Fn(&Instance) -> bool,
+    ) -> Option<Instance> {
         let mut state = self.state();
         let chosen = candidates(req, instances, created_min, |id| state.ids.contains(id))
-            .first()
-            .map(|i| (*i).clone())?;
+            .into_iter()
+            .find(|i| keep(i))
+            .cloned()?;
         state.ids.insert(chosen.id.clone());
         Some(chosen)
     }

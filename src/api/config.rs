@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::BaseUrlError;
 use super::retry::Backoff;
+use super::revision::RevisionSetting;
 
 /// The public API, used when neither the configuration nor the environment names another.
 pub const DEFAULT_BASE_URL: &str = "https://api.agent37.com/v1";
@@ -104,6 +105,8 @@ pub struct ClientConfig {
     /// Poll interval while waiting for an instance to leave a transitional status before an
     /// action is sent again.
     pub settle_poll_interval: Duration,
+    /// `api_revision`: detect the revision (default), or take this one without a probe.
+    pub api_revision: RevisionSetting,
 }
 
 impl ClientConfig {
@@ -119,6 +122,7 @@ impl ClientConfig {
             backoff: Backoff::default(),
             adoption: AdoptionConfig::default(),
             settle_poll_interval: Duration::from_secs(1),
+            api_revision: RevisionSetting::Auto,
         }
     }
 }
@@ -157,7 +161,7 @@ pub fn validate_base_url(input: &str) -> Result<Url, BaseUrlError> {
 }
 
 /// `host` as `Url::host_str` gives it (IPv6 in brackets, names lowercased).
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<IpAddr>() {
         Ok(ip) => ip.to_canonical().is_loopback(),

@@ -3,6 +3,7 @@
 //! Every message is safe to show to a user: the API key is scrubbed from anything that came
 //! from the network, and bodies are cut to a short snippet.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -11,16 +12,20 @@ use super::retry::{self, OpKind, Verdict};
 
 /// Longest body excerpt carried by an error, in characters.
 const SNIPPET_CHARS: usize = 200;
+/// Longest `error.detail` kept (the contract caps it at 2,000 characters).
+const DETAIL_CHARS: usize = 4000;
 
 /// What can go wrong in a call to the hosting API.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The API answered with its error envelope `{"error": {"code", "message"}}`.
+    /// The API answered with its error envelope `{"error": {"code", "message", "detail"?}}`.
     #[error("the Agent37 API answered HTTP {status} with code `{code}`: {message}")]
     Api {
         status: u16,
         code: String,
         message: String,
+        /// 2026-08-21: the container console's last lines of a failed create.
+        detail: Option<String>,
         /// `Retry-After` of the answer, when it carried one.
         retry_after: Option<Duration>,
     },
@@ -35,8 +40,8 @@ pub enum ApiError {
         method: String,
         path: String,
         status: u16,
-        /// A short description of the body ("an HTML page", "a flat error `x`", ...).
-        what: String,
+        /// What the body looked like ("an HTML page", "a flat error `x`", ...).
+        what: BodyShape,
         snippet: String,
         retry_after: Option<Duration>,
     },
@@ -107,6 +112,25 @@ impl ApiError {
             Self::Api { status, .. }
             | Self::UnexpectedResponse { status, .. }
             | Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API's `detail` (a failed create's console tail, 2026-08-21), when it sent one.
+    pub fn api_detail(&self) -> Option<&str> {
+        match self {
+            Self::Api { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The code of a flat `{"error": "<code>"}` answer (the instance plane's edge).
+    pub fn flat_code(&self) -> Option<&str> {
+        match self {
+            Self::UnexpectedResponse {
+                what: BodyShape::Flat(code),
+                ..
+            } => Some(code),
             _ => None,
         }
     }
@@ -211,6 +235,8 @@ struct EnvelopeError {
     code: String,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default, deserialize_with = "super::types::lenient")]
+    detail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -233,12 +259,16 @@ pub fn error_from_answer(
             status,
             code: scrub(&env.error.code, secret),
             message: scrub(&env.error.message.unwrap_or_default(), secret),
+            detail: env
+                .error
+                .detail
+                .map(|d| scrub(&clip(&d, DETAIL_CHARS), secret)),
             retry_after,
         };
     }
     let what = match serde_json::from_slice::<FlatError>(body) {
-        Ok(flat) => format!("a flat error `{}`", clip(&scrub(&flat.error, secret), 60)),
-        Err(_) => describe_body(body).to_owned(),
+        Ok(flat) => BodyShape::Flat(clip(&scrub(&flat.error, secret), 60)),
+        Err(_) => BodyShape::Other(describe_body(body)),
     };
     ApiError::UnexpectedResponse {
         method: method.to_owned(),
@@ -247,6 +277,24 @@ pub fn error_from_answer(
         what,
         snippet: snippet(body, secret),
         retry_after,
+    }
+}
+
+/// What the body of an error answer that is not the API's envelope looked like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyShape {
+    /// A flat `{"error": "<code>"}` (the instance plane's edge answers so), with its code.
+    Flat(String),
+    /// Anything else: "an HTML page", "an empty body", ...
+    Other(&'static str),
+}
+
+impl fmt::Display for BodyShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyShape::Flat(code) => write!(f, "a flat error `{code}`"),
+            BodyShape::Other(what) => f.write_str(what),
+        }
     }
 }
 

@@ -41,8 +41,8 @@ pub enum Verdict {
     Stop,
 }
 
-/// Every code of the contract's error table. A 502/503/504 carrying anything else is treated
-/// like a bare gateway answer (some proxies use envelopes of their own).
+/// Every code of the contracts' error tables (both revisions). A 502/503/504 carrying anything
+/// else is treated like a bare gateway answer (some proxies use envelopes of their own).
 const KNOWN_CODES: &[&str] = &[
     "invalid_api_key",
     "invalid_request",
@@ -56,6 +56,16 @@ const KNOWN_CODES: &[&str] = &[
     "no_capacity",
     "provisioning_failed",
     "rate_limited",
+    // 2026-08-21
+    "ip_not_allowed",
+    "image_too_large",
+    "shared_unavailable",
+    "build_conflict",
+    "domain_exists",
+    "public_port_exists",
+    "ssh_key_exists",
+    "try_again",
+    "image_ingest_failed",
 ];
 
 fn is_gateway_status(status: u16) -> bool {
@@ -77,8 +87,12 @@ pub fn classify(err: &ApiError, kind: OpKind) -> Verdict {
     match err {
         ApiError::Api { status, code, .. } => {
             let code = code.as_str();
-            // A rate limiter refuses before doing anything: safe for every kind.
-            if *status == 429 || code == "rate_limited" {
+            // A rate limiter refuses before doing anything: safe for every kind. So does
+            // 2026-08-21's `try_again` (409, or 503 on metrics: the handler did not run, the
+            // instance is mid-transition) and `image_ingest_failed` (nothing changed).
+            if *status == 429
+                || matches!(code, "rate_limited" | "try_again" | "image_ingest_failed")
+            {
                 return Verdict::Retry;
             }
             if is_gateway_status(*status) && !KNOWN_CODES.contains(&code) {
@@ -224,6 +238,7 @@ mod tests {
             status,
             code: code.into(),
             message: String::new(),
+            detail: None,
             retry_after: None,
         }
     }
@@ -233,7 +248,7 @@ mod tests {
             method: "GET".into(),
             path: "/".into(),
             status,
-            what: "an HTML page".into(),
+            what: crate::api::error::BodyShape::Other("an HTML page"),
             snippet: String::new(),
             retry_after: None,
         }
@@ -277,6 +292,12 @@ mod tests {
             (api(404, "not_found"), [S, S, S, S, S]),
             (api(409, "template_conflict"), [S, S, S, S, S]),
             (api(409, "instance_limit_reached"), [S, S, S, S, S]),
+            // 2026-08-21: transient, nothing done.
+            (api(409, "try_again"), [R, R, R, R, R]),
+            (api(503, "try_again"), [R, R, R, R, R]),
+            (api(502, "image_ingest_failed"), [R, R, R, R, R]),
+            (api(403, "ip_not_allowed"), [S, S, S, S, S]),
+            (api(409, "build_conflict"), [S, S, S, S, S]),
             (api(500, "internal"), [S, S, S, AMB_NO, S]),
             (api(504, "gateway_timeout"), [R, R, T, AMB, S]),
             (bare(502), [R, R, T, AMB, S]),

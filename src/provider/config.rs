@@ -2,14 +2,18 @@
 
 use std::time::Duration;
 
+use crate::api::RevisionSetting;
 use crate::sdk::model::Attr;
-use crate::sdk::validate::{IntRange, Validator, check};
+use crate::sdk::validate::{IntRange, OneOf, Validator, check};
 use crate::sdk::value::Number;
 use crate::sdk::{Diagnostics, Model, Path, Schema, Value, duration};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.agent37.com/v1";
 pub const ENV_API_KEY: &str = "AGENT37_API_KEY";
 pub const ENV_BASE_URL: &str = "AGENT37_BASE_URL";
+pub const ENV_API_REVISION: &str = "AGENT37_API_REVISION";
+/// The values of `api_revision`.
+pub const API_REVISIONS: &[&str] = &["auto", "2026-06-25", "2026-08-21"];
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 6;
 
@@ -71,6 +75,12 @@ pub struct ProviderConfig {
         describe = "An extra certificate authority (PEM) to trust for TLS to the API, for private deployments. Certificates are always verified."
     )]
     pub ca_cert_pem: Attr<String>,
+    #[attr(
+        optional,
+        describe = "The hosting API revision to speak: `\"auto\"` (default: the provider tells it from the API's answers, with at most one `GET /templates` when a decision comes before any answer), `\"2026-06-25\"` or `\"2026-08-21\"` (no probe). Falls back to `AGENT37_API_REVISION`. A plan records the revision it used; an apply against another one fails and asks for a new plan.",
+        validate = OneOf(API_REVISIONS)
+    )]
+    pub api_revision: Attr<String>,
 }
 
 pub fn schema() -> Schema {
@@ -85,6 +95,7 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub max_retries: u32,
     pub ca_cert_pem: Option<String>,
+    pub api_revision: RevisionSetting,
 }
 
 impl std::fmt::Debug for Settings {
@@ -96,6 +107,7 @@ impl std::fmt::Debug for Settings {
             .field("request_timeout", &self.request_timeout)
             .field("max_retries", &self.max_retries)
             .field("ca_cert_pem", &self.ca_cert_pem.is_some())
+            .field("api_revision", &self.api_revision)
             .finish()
     }
 }
@@ -196,6 +208,24 @@ pub fn resolve(
 
     let ca_cert_pem = non_empty(&config.ca_cert_pem);
 
+    let api_revision = match non_empty(&config.api_revision) {
+        Some(s) => RevisionSetting::parse(&s).unwrap_or_else(|e| {
+            diags.attr_error(
+                Path::attr(ProviderConfig::API_REVISION),
+                "Invalid api_revision",
+                e.to_string(),
+            );
+            RevisionSetting::Auto
+        }),
+        None => match from_env(ENV_API_REVISION) {
+            Some(s) => RevisionSetting::parse(&s).unwrap_or_else(|e| {
+                diags.error("Invalid api_revision", format!("{ENV_API_REVISION}: {e}"));
+                RevisionSetting::Auto
+            }),
+            None => RevisionSetting::Auto,
+        },
+    };
+
     match (api_key, base_url) {
         (Some(api_key), Some(base_url)) if !diags.has_errors() => Ok(Settings {
             api_key,
@@ -203,6 +233,7 @@ pub fn resolve(
             request_timeout,
             max_retries,
             ca_cert_pem,
+            api_revision,
         }),
         _ => Err(diags),
     }
@@ -220,6 +251,7 @@ mod tests {
             "request_timeout",
             "max_retries",
             "ca_cert_pem",
+            "api_revision",
         ]
         .iter()
         .map(|k| (k.to_string(), Value::Null))
@@ -284,5 +316,42 @@ mod tests {
         assert_eq!(s.base_url, DEFAULT_BASE_URL);
         assert_eq!(s.request_timeout, Duration::from_secs(5));
         assert_eq!(s.max_retries, 2);
+    }
+
+    #[test]
+    fn api_revision_from_config_or_env() {
+        let key =
+            |k: &str| (k == ENV_API_KEY).then(|| "sk_live_fromenvfromenvfromenvxx".to_string());
+        assert_eq!(
+            resolve(&config(&[]), &key).unwrap().api_revision,
+            RevisionSetting::Auto
+        );
+        let env = |k: &str| match k {
+            ENV_API_REVISION => Some("2026-06-25".to_string()),
+            other => key(other),
+        };
+        assert_eq!(
+            resolve(&config(&[]), &env).unwrap().api_revision,
+            RevisionSetting::Fixed(crate::api::ApiRevision::R2026_06_25)
+        );
+        let s = resolve(
+            &config(&[("api_revision", Value::string("2026-08-21"))]),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            s.api_revision,
+            RevisionSetting::Fixed(crate::api::ApiRevision::R2026_08_21)
+        );
+        let bad = |k: &str| match k {
+            ENV_API_REVISION => Some("v2".to_string()),
+            other => key(other),
+        };
+        let err = resolve(&config(&[]), &bad).unwrap_err();
+        assert!(
+            err.0[0].detail.contains("AGENT37_API_REVISION"),
+            "{}",
+            err.0[0].detail
+        );
     }
 }

@@ -4,15 +4,29 @@
 use crate::api::ApiError;
 use crate::sdk::{Diagnostics, Path};
 
-/// Detail text for an API error: code, message and HTTP status when the API answered.
+/// Detail text for an API error: code, message and HTTP status when the API answered, and the
+/// API's own `detail` when it sent one (2026-08-21: a failed create's console tail).
 pub fn detail(err: &ApiError) -> String {
     match err {
         ApiError::Api {
             status,
             code,
             message,
+            detail,
             ..
-        } => format!("The Agent37 API answered HTTP {status}, code {code}: {message}"),
+        } => {
+            let mut text =
+                format!("The Agent37 API answered HTTP {status}, code {code}: {message}");
+            if let Some(d) = detail
+                .as_deref()
+                .map(str::trim_end)
+                .filter(|d| !d.is_empty())
+            {
+                text.push_str("\n\nThe API's detail (the end of the container console):\n");
+                text.push_str(d);
+            }
+            text
+        }
         other => other.to_string(),
     }
 }
@@ -64,6 +78,7 @@ mod tests {
             status: 409,
             code: "instance_limit_reached".into(),
             message: "the workspace already has 10 instances".into(),
+            detail: None,
             retry_after: None,
         };
         let d = api_error("Unable to create instance", &e);
@@ -71,6 +86,17 @@ mod tests {
         assert_eq!(
             d.0[0].detail,
             "The Agent37 API answered HTTP 409, code instance_limit_reached: the workspace already has 10 instances"
+        );
+        let failed = ApiError::Api {
+            status: 502,
+            code: "provisioning_failed".into(),
+            message: "The container exited during boot.".into(),
+            detail: Some("Starting crawler...\nError: cannot find module\n".into()),
+            retry_after: None,
+        };
+        assert_eq!(
+            api_error("Unable to create instance", &failed).0[0].detail,
+            "The Agent37 API answered HTTP 502, code provisioning_failed: The container exited during boot.\n\nThe API's detail (the end of the container console):\nStarting crawler...\nError: cannot find module"
         );
     }
 

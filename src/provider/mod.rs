@@ -13,6 +13,7 @@ pub mod money;
 pub mod newer_api;
 pub mod preview_url;
 pub mod public_port;
+pub mod revision;
 pub mod signed_url;
 pub mod ssh_key;
 pub mod template;
@@ -118,6 +119,7 @@ impl Provider for Agent37 {
         cc.request_timeout = settings.request_timeout;
         cc.max_retries = settings.max_retries;
         cc.ca_cert_pem = settings.ca_cert_pem.clone();
+        cc.api_revision = settings.api_revision;
         cc.user_agent = api::user_agent_from_env(VERSION, Some(&env.terraform_version));
         match Client::new(cc) {
             Ok(client) => Some(Agent37Data { client }),

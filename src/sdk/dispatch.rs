@@ -106,7 +106,13 @@ pub trait DynResource<D>: Send + Sync {
     fn validate(&self, config: &Value, diags: &mut Diagnostics);
     fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String>;
     async fn plan(&self, ctx: &Ctx<D>, plan: &mut ValuePlan<'_>);
-    async fn create(&self, ctx: &Ctx<D>, planned: &Value, config: &Value) -> ValueOutcome;
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        planned: &Value,
+        config: &Value,
+        private: &[u8],
+    ) -> ValueOutcome;
     async fn read(&self, ctx: &Ctx<D>, state: &Value, private: &[u8]) -> ValueOutcome;
     async fn update(
         &self,
@@ -171,13 +177,23 @@ impl<D: Send + Sync + 'static, T: Resource<D>> DynResource<D> for T {
         plan.diags = p.diags;
     }
 
-    async fn create(&self, ctx: &Ctx<D>, planned: &Value, config: &Value) -> ValueOutcome {
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        planned: &Value,
+        config: &Value,
+        private: &[u8],
+    ) -> ValueOutcome {
         let req = match (from_value(planned), from_value(config)) {
-            (Ok(planned), Ok(config)) => Create { planned, config },
+            (Ok(planned), Ok(config)) => Create {
+                planned,
+                config,
+                private: T::Private::decode(private),
+            },
             (Err(d), _) | (_, Err(d)) => return Outcome::failed(d),
         };
-        let before = T::Private::decode(&[]);
-        to_values(Resource::create(self, ctx, req).await, &[], &before)
+        let before = T::Private::decode(private);
+        to_values(Resource::create(self, ctx, req).await, private, &before)
     }
 
     async fn read(&self, ctx: &Ctx<D>, state: &Value, private: &[u8]) -> ValueOutcome {

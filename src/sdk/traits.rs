@@ -207,10 +207,12 @@ impl<P> Plan<'_, Value, P> {
     }
 }
 
-/// A create: the planned state and the configuration (write-only values are only here).
-pub struct Create<S> {
+/// A create: the planned state, the configuration (write-only values are only here) and the
+/// private state the plan left (what the plan decided on, for apply to check).
+pub struct Create<S, P = ()> {
     pub planned: S,
     pub config: S,
+    pub private: P,
 }
 
 /// A refresh of the state Terraform holds.
@@ -439,7 +441,7 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
     async fn create(
         &self,
         ctx: &Ctx<D>,
-        req: Create<Self::State>,
+        req: Create<Self::State, Self::Private>,
     ) -> Outcome<Option<Self::State>, Self::Private>;
 
     async fn read(

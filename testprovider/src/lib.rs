@@ -317,7 +317,11 @@ impl Resource<Store> for ThingResource {
             plan.replace_on(Thing::SIZE);
         }
     }
-    async fn create(&self, ctx: &Ctx<Store>, req: Create<Thing>) -> Outcome<Option<Thing>, Writes> {
+    async fn create(
+        &self,
+        ctx: &Ctx<Store>,
+        req: Create<Thing, Writes>,
+    ) -> Outcome<Option<Thing>, Writes> {
         let planned = &req.planned;
         match planned.name.as_str() {
             Some("fail-apply") => {

@@ -68,7 +68,9 @@ resource "agent37_instance" "shrink" {
 "#;
 
 /// Create, every in-place change and replacement, start again, import-and-verify, destroy.
+/// Under 2026-08-21 a template change is in place and growing the shape keeps the disk.
 fn lifecycle(m: Matrix) {
+    let new = m.api == ApiRevision::R2026_08_21;
     let emu = m.emulator(&[]);
     let mut case = m.case(&emu);
     case.check_destroy(|| no_instances_left(&emu));
@@ -78,20 +80,31 @@ fn lifecycle(m: Matrix) {
     let user_id = tf.id_of("agent37_instance.user");
     assert_eq!(emu.instance(&user_id)["user"], "cust_1");
     let state = tf.state_values("agent37_instance.grow");
+    // The API's default disk of 2/4: 6 GB on 2026-06-25, 4 GB on 2026-08-21.
+    let default_disk = if new { 4 } else { 6 };
     assert_eq!(
         (&state["cpu"], &state["memory"], &state["disk"]),
-        (&json!(2), &json!(4), &json!(6))
+        (&json!(2), &json!(4), &json!(default_disk))
     );
     assert_eq!(state["state"], "running");
     assert_eq!(state["template"], "agent37-hermes");
     assert!(state["url"].as_str().is_some_and(|u| !u.is_empty()));
-    assert_eq!(state["ports"].as_array().map(Vec::len), Some(4));
+    // 2026-08-21 has no `ports`: one synthesized default entry at `url`.
+    assert_eq!(
+        state["ports"].as_array().map(Vec::len),
+        Some(if new { 1 } else { 4 })
+    );
 
     let before: BTreeMap<&str, String> = ["tmpl", "shrink", "grow", "disk"]
         .into_iter()
         .map(|n| (n, tf.id_of(&format!("agent37_instance.{n}"))))
         .collect();
     let plan = case.plan(config(LIFECYCLE_V2));
+    let template_change: &[&str] = if new {
+        &["update"]
+    } else {
+        &["delete", "create"]
+    };
     assert_eq!(
         plan.actions(),
         actions(&[
@@ -101,21 +114,28 @@ fn lifecycle(m: Matrix) {
             ("agent37_instance.stop", &["update"]),
             ("agent37_instance.grow", &["update"]),
             ("agent37_instance.disk", &["update"]),
-            ("agent37_instance.tmpl", &["delete", "create"]),
+            ("agent37_instance.tmpl", template_change),
             ("agent37_instance.shrink", &["delete", "create"]),
         ])
     );
-    assert_eq!(
-        plan.change("agent37_instance.tmpl")["replace_paths"],
-        json!([["template"]])
-    );
+    if !new {
+        assert_eq!(
+            plan.change("agent37_instance.tmpl")["replace_paths"],
+            json!([["template"]])
+        );
+    }
     assert_eq!(
         plan.change("agent37_instance.shrink")["replace_paths"],
         json!([["disk"]])
     );
-    // cpu alone picks the 4/8 shape, and growing the shape raises the disk to its minimum.
+    // cpu alone picks the 4/8 shape; growing the shape raises the disk to its minimum on
+    // 2026-06-25 and keeps it on 2026-08-21.
+    let grown_disk = if new { 4 } else { 20 };
     let grow = &plan.change("agent37_instance.grow")["after"];
-    assert_eq!((&grow["memory"], &grow["disk"]), (&json!(8), &json!(20)));
+    assert_eq!(
+        (&grow["memory"], &grow["disk"]),
+        (&json!(8), &json!(grown_disk))
+    );
     // Values that cannot change keep their prior value; volatile ones are unknown.
     let name_change = plan.change("agent37_instance.name");
     assert_eq!(name_change["after"]["id"], name_change["before"]["id"]);
@@ -134,7 +154,7 @@ fn lifecycle(m: Matrix) {
     assert_eq!(on_server("stop")["status"], "stopped");
     assert_eq!(
         on_server("grow")["resources"],
-        json!({"cpu": 4, "memory": 8, "disk": 20})
+        json!({"cpu": 4, "memory": 8, "disk": grown_disk})
     );
     assert_eq!(on_server("disk")["resources"]["disk"], 12);
     assert_eq!(on_server("tmpl")["template"], "agent37-openclaw");
@@ -142,7 +162,8 @@ fn lifecycle(m: Matrix) {
     // In place kept the ids; replacements made new instances and removed the old ones.
     assert_eq!(tf.id_of("agent37_instance.grow"), before["grow"]);
     assert_eq!(tf.id_of("agent37_instance.disk"), before["disk"]);
-    assert_ne!(tf.id_of("agent37_instance.tmpl"), before["tmpl"]);
+    // A template change is in place on 2026-08-21 (same id), a replacement on 2026-06-25.
+    assert_eq!(tf.id_of("agent37_instance.tmpl") == before["tmpl"], new);
     assert_ne!(tf.id_of("agent37_instance.shrink"), before["shrink"]);
     assert_eq!(emu.instances().len(), 8);
 
@@ -165,7 +186,8 @@ fn lifecycle(m: Matrix) {
     case.destroy();
 }
 
-matrix!(lifecycle);
+// The revision axis on Terraform 1.15; 1.11 runs this one scenario on both as a smoke test.
+matrix!(lifecycle: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Import (CLI and block), drift, a failed instance, out-of-band delete
@@ -173,24 +195,32 @@ matrix!(lifecycle);
 
 fn import_and_drift(m: Matrix) {
     let emu = m.emulator(&[]);
+    // A disk within 4/8's range of the revision (20–40 GB, or 2–20 GB on 2026-08-21).
+    let disk = if m.api == ApiRevision::R2026_08_21 {
+        12
+    } else {
+        25
+    };
     let a_id = emu.create_instance(&json!({"name": "imported", "metadata": {"k": "v"}}));
     let b_id = emu.create_instance(
-        &json!({"user": "cust_9", "resources": {"cpu": 4, "memory": 8, "disk": 25}}),
+        &json!({"user": "cust_9", "resources": {"cpu": 4, "memory": 8, "disk": disk}}),
     );
     let mut case = m.case(&emu);
     case.check_destroy(|| no_instances_left(&emu));
-    let resources = r#"
-resource "agent37_instance" "a" {
+    let resources = &format!(
+        r#"
+resource "agent37_instance" "a" {{
   name     = "imported"
-  metadata = { k = "v" }
-}
-resource "agent37_instance" "b" {
+  metadata = {{ k = "v" }}
+}}
+resource "agent37_instance" "b" {{
   user   = "cust_9"
   cpu    = 4
   memory = 8
-  disk   = 25
-}
-"#;
+  disk   = {disk}
+}}
+"#
+    );
     // CLI import of a (b stays out of the configuration for now).
     let only_a = &resources[..resources
         .find("resource \"agent37_instance\" \"b\"")
@@ -244,7 +274,7 @@ resource "agent37_instance" "b" {
     case.destroy();
 }
 
-matrix!(import_and_drift);
+matrix!(import_and_drift: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // auto_update, resize of a stopped instance, start
@@ -323,12 +353,17 @@ fn waits_for_healthy(m: Matrix) {
         "apply returned before the boot delay: {:?}",
         applied.output.elapsed
     );
-    let polls = emu.count("GET /_instances/{id}/{port}/v1/health");
+    // 2026-06-25 hands out the path form, 2026-08-21 the host form `{id}.localhost`.
+    let polls = emu.count(if m.api == ApiRevision::R2026_08_21 {
+        "GET {plane}/v1/health"
+    } else {
+        "GET /_instances/{id}/{port}/v1/health"
+    });
     assert!(polls >= 2, "health polled {polls} times");
     assert_eq!(emu.instances().len(), 1);
 }
 
-matrix!(waits_for_healthy);
+matrix!(waits_for_healthy: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Create errors: instance limit, tier limit
@@ -437,7 +472,7 @@ resource "agent37_instance" "same" {{
     assert_eq!(dropped, 3, "the faults fired");
 }
 
-matrix!(ambiguous_create);
+matrix!(ambiguous_create: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Validation at validate time, on the right attribute
@@ -455,8 +490,8 @@ resource "agent37_instance" "cpu" {{
   cpu = 3
 }}
 resource "agent37_instance" "disk" {{
-  cpu  = 8
-  disk = 20
+  cpu  = 2
+  disk = 30
 }}
 resource "agent37_instance" "small" {{
   cpu    = 1
@@ -513,7 +548,7 @@ resource "agent37_instance" "ok" {{
             "disk",
             "disk",
             "Invalid disk size",
-            "range of the 8 vCPU / 16 GB shape: 40 to 80 GB",
+            "range of the 2 vCPU / 4 GB shape: 2 to 20 GB",
         ),
         (
             "small",

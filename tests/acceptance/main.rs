@@ -22,6 +22,7 @@ mod provider;
 mod public_port;
 mod refresh;
 mod reliability;
+mod revisions;
 mod sdk;
 mod security;
 mod signed_url;

@@ -3,11 +3,24 @@
 
 use testkit::prelude::*;
 
+/// Opens the URL of `$URL` on the emulator's loopback address with the URL's own `Host`
+/// (2026-08-21 hands out `http://{id}.localhost:P` names, which system resolvers need not
+/// know), and writes the answer to `opened.json`.
+const OPEN_PY: &str = r#"
+import http.client, os, urllib.parse
+u = urllib.parse.urlsplit(os.environ["URL"])
+c = http.client.HTTPConnection("127.0.0.1", u.port)
+c.request("GET", (u.path or "/") + ("?" + u.query if u.query else ""), headers={"Host": u.netloc})
+open("opened.json", "w").write(c.getresponse().read().decode())
+"#;
+
+/// Without `port`: the instance's default port on both revisions (2026-08-21: the template's
+/// `default_port`, else 3737).
 fn signed_url(m: Matrix) {
     let emu = m.emulator(&[]);
     let id = emu.create_instance(&json!({"name": "eph"}));
     let mut case = m.case(&emu);
-    let out = case.apply(format!(
+    let main = format!(
         r#"
 terraform {{
   required_providers {{
@@ -23,12 +36,13 @@ ephemeral "agent37_signed_url" "chat" {{
 resource "terraform_data" "open" {{
   provisioner "local-exec" {{
     # The URL reaches the command only through its environment, never the state.
-    command     = "python3 -c \"import os, urllib.request; open('opened.json', 'w').write(urllib.request.urlopen(os.environ['URL']).read().decode())\""
+    command     = "python3 open.py"
     environment = {{ URL = ephemeral.agent37_signed_url.chat.url }}
   }}
 }}
 "#
-    )).output;
+    );
+    let out = case.step(Step::apply(main).file("open.py", OPEN_PY)).output;
     let tf = case.tf();
     let opened: serde_json::Value =
         serde_json::from_str(&tf.workdir().read("opened.json")).expect("the URL answered JSON");
@@ -75,4 +89,4 @@ resource "terraform_data" "use" {
     );
 }
 
-matrix!(signed_url);
+matrix!(signed_url: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);

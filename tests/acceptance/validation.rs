@@ -118,6 +118,12 @@ fn table() -> Vec<Row> {
   max_retries = 101"#,
             ("max_retries", "Invalid number", "from 0 to 100"),
         ),
+        row(
+            PROVIDER,
+            r#"alias = "revision"
+  api_revision = "v2""#,
+            ("api_revision", "Invalid value", "`2026-08-21`"),
+        ),
         clean(
             PROVIDER,
             r#"alias = "loopback"
@@ -156,18 +162,28 @@ fn table() -> Vec<Row> {
         ),
         row(
             INSTANCE,
-            "cpu = 8\n  disk = 20",
-            ("disk", "Invalid disk size", "40 to 80 GB"),
+            // Validation takes the union of both revisions' tables (2/4: 2–20 GB).
+            "cpu = 2\n  disk = 30",
+            (
+                "disk",
+                "Invalid disk size",
+                "2 vCPU / 4 GB shape: 2 to 20 GB",
+            ),
         ),
         row(
             INSTANCE,
-            "disk = 5",
-            ("disk", "Invalid value", "from 6 to 80"),
+            "disk = 1",
+            ("disk", "Invalid value", "from 2 to 80"),
         ),
         row(
             INSTANCE,
             "disk = 81",
-            ("disk", "Invalid value", "from 6 to 80"),
+            ("disk", "Invalid value", "from 2 to 80"),
+        ),
+        row(
+            INSTANCE,
+            r#"template = "my-agent@latest""#,
+            ("template", "Invalid value", "`@latest` is not a pin"),
         ),
         row(
             INSTANCE,
@@ -360,7 +376,12 @@ fn table() -> Vec<Row> {
         row(
             SIGNED_URL,
             "instance_id = \"abcdefghij\"\n  port = 0",
-            ("port", "Invalid number", "from 1 to 65535"),
+            ("port", "Invalid value", "from 1 to 65535"),
+        ),
+        row(
+            SIGNED_URL,
+            "instance_id = \"abcdefghij\"\n  port = 22022",
+            ("port", "Invalid value", "SSH tunnel"),
         ),
         row(
             SIGNED_URL,

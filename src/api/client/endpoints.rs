@@ -5,12 +5,11 @@ use std::time::Instant;
 use reqwest::Method;
 use serde::Serialize;
 
-use super::super::config::validate_base_url;
 use super::super::error::ApiError;
 use super::super::list_cache::Step;
 use super::super::retry::OpKind;
 use super::super::types::*;
-use super::transport::{Req, RunStats};
+use super::transport::RunStats;
 use super::{Client, Op};
 use crate::timing;
 
@@ -19,9 +18,10 @@ impl Client {
     // Instances
     // -----------------------------------------------------------------------------------------
 
-    /// `GET /instances`, following `next_cursor` when the server pages.
+    /// `GET /instances`, following `next_cursor` when the server pages. An instance this client
+    /// cannot decode is left out (with a warning), never the whole list.
     pub async fn list_instances(&self, op: &Op) -> Result<Vec<Instance>, ApiError> {
-        Ok(self.list(op, &["instances"]).await?.0)
+        Ok(self.seen_all(self.list(op, &["instances"]).await?.0))
     }
 
     /// `GET /instances/{id}`.
@@ -33,7 +33,7 @@ impl Client {
             None::<&()>,
             OpKind::Read,
         )?;
-        self.call(op, &req).await
+        self.call(op, &req).await.map(|i| self.seen(i))
     }
 
     /// An instance as a refresh reads it: `GET /instances/{id}` for a lone read; when reads come
@@ -84,7 +84,7 @@ impl Client {
             Some(body),
             OpKind::Write,
         )?;
-        self.call(op, &req).await
+        self.call(op, &req).await.map(|i| self.seen(i))
     }
 
     /// `DELETE /instances/{id}`; a `404 not_found` is [`DeleteOutcome::AlreadyGone`].
@@ -114,9 +114,24 @@ impl Client {
         self.action(op, id, "restart", None::<&()>).await
     }
 
-    /// `POST /instances/{id}/update` (pulls the template's current image).
-    pub async fn update_instance(&self, op: &Op, id: &str) -> Result<ActionAck, ApiError> {
-        self.action(op, id, "update", None::<&()>).await
+    /// `POST /instances/{id}/update`: without `template`, the instance takes its template's
+    /// current image (2026-08-21: a pinned one stays put); with one (2026-08-21 only), it pins,
+    /// unpins, rolls back or migrates to that template reference.
+    pub async fn update_instance(
+        &self,
+        op: &Op,
+        id: &str,
+        template: Option<&str>,
+    ) -> Result<ActionAck, ApiError> {
+        match template {
+            None => self.action(op, id, "update", None::<&()>).await,
+            Some(t) => {
+                let body = UpdateRequest {
+                    template: Some(t.to_owned()),
+                };
+                self.action(op, id, "update", Some(&body)).await
+            }
+        }
     }
 
     /// `POST /instances/{id}/resize`.
@@ -182,50 +197,17 @@ impl Client {
         self.call(op, &req).await
     }
 
-    /// `GET {instance_url}/v1/health` on the instance plane (the agent gateway of the default
-    /// port), with the workspace key. `Ok(true)` once it answers `"ok": true`; `Ok(false)` while
-    /// the container boots (the edge's `502`/`503`/`504`, or `"ok": false`). One attempt: the
-    /// caller polls. The key only travels over https, or http to a loopback host.
-    pub async fn instance_health(&self, op: &Op, instance_url: &str) -> Result<bool, ApiError> {
-        #[derive(serde::Deserialize)]
-        struct Health {
-            #[serde(default)]
-            ok: bool,
-        }
-        let mut url = validate_base_url(instance_url).map_err(|e| {
-            ApiError::InvalidArgument(format!("instance URL {instance_url:?}: {e}"))
-        })?;
-        url.path_segments_mut()
-            .map_err(|()| ApiError::InvalidArgument("the instance URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(["v1", "health"]);
-        let req = Req {
-            method: Method::GET,
-            path: url.path().to_owned(),
-            url,
-            body: None,
-            kind: OpKind::Read,
-            blocking: false,
-            instance: None,
-        };
-        self.check_live(op, &req)?;
-        match self.attempt(op, &req, 0).await {
-            Ok(answer) => Ok(self.decode::<Health>(&req, &answer)?.ok),
-            Err(e) if matches!(e.status(), Some(502..=504)) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     // -----------------------------------------------------------------------------------------
     // Templates
     // -----------------------------------------------------------------------------------------
 
-    /// `GET /templates`.
+    /// `GET /templates` (a template this client cannot decode is left out, with a warning).
     pub async fn list_templates(&self, op: &Op) -> Result<Vec<Template>, ApiError> {
-        Ok(self.list(op, &["templates"]).await?.0)
+        Ok(self.seen_all(self.list(op, &["templates"]).await?.0))
     }
 
-    /// `GET /templates/{name}`.
+    /// `GET /templates/{name}`, where `name` may carry a pin (`crawler@3`, 2026-08-21: the
+    /// template as of that version).
     pub async fn get_template(&self, op: &Op, name: &str) -> Result<Template, ApiError> {
         let req = self.req(
             Method::GET,
@@ -234,7 +216,7 @@ impl Client {
             None::<&()>,
             OpKind::Read,
         )?;
-        self.call(op, &req).await
+        self.call(op, &req).await.map(|t| self.seen(t))
     }
 
     /// `POST /templates`. A retry after an ambiguous attempt that answers `template_conflict`
@@ -250,7 +232,7 @@ impl Client {
         req.blocking = true;
         let mut stats = RunStats::default();
         let err = match self.run(op, &req, &mut stats).await {
-            Ok(answer) => return self.decode(&req, &answer),
+            Ok(answer) => return self.decode(&req, &answer).map(|t| self.seen(t)),
             Err(e) => e,
         };
         // Only a conflict after an attempt that may have made the template needs a look.
@@ -280,7 +262,7 @@ impl Client {
             OpKind::Write,
         )?;
         req.blocking = true;
-        self.call(op, &req).await
+        self.call(op, &req).await.map(|t| self.seen(t))
     }
 
     /// `DELETE /templates/{name}`; a `404 not_found` is [`DeleteOutcome::AlreadyGone`].

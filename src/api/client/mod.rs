@@ -1,12 +1,17 @@
 //! The HTTP client: [`Client`] and [`Op`] here; one method per endpoint in `endpoints`; the
 //! create-safety rule of `POST /instances` (and the claims every instance read makes) in
-//! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`.
+//! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`; the
+//! instance plane (health) in `plane`; the API revision (detection and the lazy probe) in
+//! `revision`; loopback name resolution in `resolve`.
 
 mod conflict;
 mod create;
 mod domain;
 mod endpoints;
+mod plane;
 mod public_port;
+mod resolve;
+mod revision;
 mod ssh_key;
 mod transport;
 
@@ -23,7 +28,10 @@ use super::config::{AdoptionConfig, ClientConfig, Secret, header_value_ok, valid
 use super::error::{ApiError, ConfigError};
 use super::list_cache::SharedList;
 use super::retry::RetryPolicy;
+use super::revision::Detected;
 use super::types::*;
+pub use plane::HealthPoll;
+use resolve::LoopbackResolver;
 use transport::error_chain;
 
 /// Upper bound of list pages followed, against a server that never stops paging.
@@ -94,7 +102,13 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     key: Secret,
+    /// `Authorization: Bearer <key>`: the hosting API (both revisions) and the 2026-06-25
+    /// instance plane.
     auth: HeaderValue,
+    /// `X-Agent37-Key: <key>`: the 2026-08-21 instance plane (Bearer is deprecated there).
+    plane_key: HeaderValue,
+    /// The base URL is on loopback: every name resolves to it (see `resolve`).
+    loopback: bool,
     request_timeout: Duration,
     policy: RetryPolicy,
     adoption: AdoptionConfig,
@@ -103,6 +117,10 @@ struct Inner {
     claims: Claims,
     /// Instance lists shared by the reads of a refresh; every instance write invalidates it.
     instance_reads: SharedList<Instance>,
+    /// The API revision: the setting and the revision of the last object decoded.
+    revision: Detected,
+    /// One revision probe at a time (the others wait for its answer).
+    probe: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for Client {
@@ -132,6 +150,9 @@ impl Client {
             .map_err(|_| ConfigError::ApiKeyNotHeaderSafe)?;
         // Keeps the header out of any debug output of the HTTP stack.
         auth.set_sensitive(true);
+        let mut plane_key = HeaderValue::from_str(config.api_key.expose())
+            .map_err(|_| ConfigError::ApiKeyNotHeaderSafe)?;
+        plane_key.set_sensitive(true);
         if !header_value_ok(&config.user_agent) {
             return Err(ConfigError::UserAgent.into());
         }
@@ -142,6 +163,11 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
             .pool_idle_timeout(Duration::from_secs(30));
+        let resolver = LoopbackResolver::for_base(&base);
+        let loopback = resolver.is_some();
+        if let Some(r) = resolver {
+            builder = builder.dns_resolver(r);
+        }
         if let Some(pem) = config
             .ca_cert_pem
             .as_deref()
@@ -169,6 +195,8 @@ impl Client {
                 base,
                 key: config.api_key,
                 auth,
+                plane_key,
+                loopback,
                 request_timeout: config.request_timeout,
                 policy: RetryPolicy {
                     max_retries: config.max_retries,
@@ -179,6 +207,8 @@ impl Client {
                 stop: CancellationToken::new(),
                 claims,
                 instance_reads: SharedList::new(LIST_WINDOW, READ_BURST),
+                revision: Detected::new(config.api_revision),
+                probe: tokio::sync::Mutex::new(()),
             }),
         })
     }

@@ -8,12 +8,16 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, RETR
 use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use super::super::error::{ApiError, error_from_answer, scrub, snippet};
 use super::super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::super::types::*;
 use super::{Client, MAX_LIST_PAGES, Op};
 use crate::timing;
+
+/// The 2026-08-21 instance plane's key header.
+const AGENT_KEY: &str = "x-agent37-key";
 
 /// A request as the retry loop sees it. Each attempt builds a fresh HTTP request from it,
 /// with the whole body, so nothing consumed by one attempt is missing from the next.
@@ -28,6 +32,17 @@ pub(super) struct Req {
     pub(super) blocking: bool,
     /// The instance an action acts on (to wait for it to settle before sending again).
     pub(super) instance: Option<String>,
+    /// How the key travels.
+    pub(super) auth: Auth,
+}
+
+/// How a request carries the workspace key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Auth {
+    /// `Authorization: Bearer <key>`: the hosting API, and the 2026-06-25 instance plane.
+    Bearer,
+    /// `X-Agent37-Key: <key>`: the 2026-08-21 instance plane (never the deprecated Bearer).
+    AgentKey,
 }
 
 impl Req {
@@ -100,6 +115,7 @@ impl Client {
             kind,
             blocking: false,
             instance: None,
+            auth: Auth::Bearer,
         })
     }
 
@@ -163,9 +179,9 @@ impl Client {
             } else {
                 self.run(op, &req, &mut stats).await?
             };
-            let page: ListPage<T> = self.decode(&req, &answer)?;
+            let page: ListPage<Box<RawValue>> = self.decode(&req, &answer)?;
             first.get_or_insert((answer.date, answer.received));
-            items.extend(page.data);
+            items.extend(page.data.iter().filter_map(|raw| self.list_item(&req, raw)));
             match page.next_cursor.filter(|c| page.has_more && !c.is_empty()) {
                 Some(next) => {
                     if !seen.insert(next.clone()) {
@@ -190,6 +206,24 @@ impl Client {
             detail: format!("the list did not end after {MAX_LIST_PAGES} pages"),
             body_snippet: String::new(),
         })
+    }
+
+    /// One item of a list. An item that does not decode is left out with a warning, so that
+    /// one object this client cannot read never breaks every list of the workspace (a read of
+    /// that object by its id still reports the error).
+    fn list_item<T: DeserializeOwned>(&self, req: &Req, raw: &RawValue) -> Option<T> {
+        match serde_json::from_str(raw.get()) {
+            Ok(item) => Some(item),
+            Err(e) => {
+                tracing::warn!(
+                    path = %req.path,
+                    object = %object_key(raw.get()),
+                    error = %scrub(&e.to_string(), self.inner.key.expose()),
+                    "left an object this provider cannot read out of the list"
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn protocol_error(&self, req: &Req, answer: &Answer, detail: &str) -> ApiError {
@@ -389,12 +423,12 @@ impl Client {
         } else {
             (self.inner.request_timeout, false)
         };
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), req.url.clone())
-            .header(AUTHORIZATION, self.inner.auth.clone())
-            .header(ACCEPT, "application/json");
+        let builder = self.inner.http.request(req.method.clone(), req.url.clone());
+        let mut builder = match req.auth {
+            Auth::Bearer => builder.header(AUTHORIZATION, self.inner.auth.clone()),
+            Auth::AgentKey => builder.header(AGENT_KEY, self.inner.plane_key.clone()),
+        }
+        .header(ACCEPT, "application/json");
         if let Some(body) = &req.body {
             builder = builder
                 .header(CONTENT_TYPE, "application/json")
@@ -474,6 +508,17 @@ impl Client {
         }
     }
 }
+/// The `id` (or `name`) of an object that did not decode, for the warning that names it.
+pub(super) fn object_key(json: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return "(not JSON)".to_owned();
+    };
+    ["id", "name"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
+        .map_or_else(|| "(no id)".to_owned(), |s| s.chars().take(80).collect())
+}
+
 pub(super) fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

@@ -20,7 +20,7 @@ async fn create_is_retried_after_no_capacity() {
         .expect("created");
     assert!(!got.adopted);
     assert_eq!(got.attempts, 2);
-    assert_eq!(got.instance.id, "newinst001");
+    assert_eq!(got.id, "newinst001");
     assert_eq!(server.count("POST", "/v1/instances"), 2);
     assert_eq!(server.count("GET", "/v1/instances"), 0, "no look-up needed");
     assert!(c.claims().is_claimed("newinst001"));
@@ -47,7 +47,7 @@ async fn create_with_dropped_connection_adopts_the_instance_it_made() {
         .await
         .expect("adopted");
     assert!(got.adopted);
-    assert_eq!(got.instance.id, "made000001");
+    assert_eq!(got.id, "made000001");
     assert_eq!(
         server.count("POST", "/v1/instances"),
         1,
@@ -81,7 +81,7 @@ async fn concurrent_identical_creates_each_adopt_a_different_instance() {
     for call in calls {
         let got = call.await.expect("joined").expect("adopted");
         assert!(got.adopted);
-        ids.insert(got.instance.id);
+        ids.insert(got.id);
     }
     let want: HashSet<String> = ["made000001", "made000002", "made000003"]
         .into_iter()
@@ -152,8 +152,8 @@ async fn ambiguous_sibling_waits_for_an_identical_create_in_flight() {
     };
     let a = a.await.expect("joined").expect("a");
     let b = b.await.expect("joined").expect("b");
-    assert_ne!(a.instance.id, b.instance.id);
-    let ids: HashSet<_> = [a.instance.id, b.instance.id].into_iter().collect();
+    assert_ne!(a.id, b.id);
+    let ids: HashSet<_> = [a.id, b.id].into_iter().collect();
     assert!(ids.contains("first00001") && ids.contains("second0001"));
     assert_eq!(server.count("POST", "/v1/instances"), 2);
 }
@@ -176,7 +176,7 @@ async fn ambiguous_create_that_made_nothing_is_sent_again() {
         .await
         .expect("created");
     assert!(!got.adopted);
-    assert_eq!(got.instance.id, "made000001");
+    assert_eq!(got.id, "made000001");
     assert_eq!(server.count("POST", "/v1/instances"), 2);
     assert_eq!(
         server.count("GET", "/v1/instances"),

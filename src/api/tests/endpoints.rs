@@ -223,7 +223,10 @@ async fn every_endpoint_sends_its_method_path_and_body() {
         .await
         .expect("resize");
     assert_eq!(ack.resources.map(|r| r.cpu), Some(4));
-    let ack = c.update_instance(&o, "abc123defg").await.expect("update");
+    let ack = c
+        .update_instance(&o, "abc123defg", None)
+        .await
+        .expect("update");
     assert_eq!(ack.image_ref.as_deref(), Some("img:2"));
     c.start_instance(&o, "abc123defg").await.expect("start");
     c.stop_instance(&o, "abc123defg").await.expect("stop");
@@ -332,27 +335,91 @@ async fn instance_health_reads_ok_and_treats_edge_errors_as_booting() {
     )
     .await;
     let c = client(&server);
+    // A 2026-06-25 instance: its default port's URL is in `ports`; the key goes as Bearer.
     let url = format!("http://{}/_instances/abc/3737", server.addr);
-    let answers = [
-        c.instance_health(&op(), &url).await.ok(),
-        c.instance_health(&op(), &url).await.ok(),
-        c.instance_health(&op(), &url).await.ok(),
-        c.instance_health(&op(), &url).await.ok(),
-    ];
-    assert_eq!(answers, [Some(false), Some(false), Some(false), Some(true)]);
-    let err = c.instance_health(&op(), &url).await.unwrap_err();
+    let old = plane_instance(json!({"ports": [{"port": 3737, "default": true, "url": url}]}));
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(c.instance_health(&op(), &old).await.ok());
+    }
+    let not_yet = |why: &str| Some(HealthPoll::NotYet(why.into()));
+    assert_eq!(
+        answers,
+        [
+            not_yet("container_unavailable"),
+            not_yet("container_unreachable"),
+            not_yet("the gateway answered ok: false"),
+            Some(HealthPoll::Healthy)
+        ]
+    );
+    let err = c.instance_health(&op(), &old).await.unwrap_err();
     assert_eq!(err.code(), Some("invalid_api_key"));
     assert!(
         server
             .requests()
             .iter()
             .all(|r| r.is("GET", "/_instances/abc/3737/v1/health")
-                && r.header("authorization") == Some(format!("Bearer {KEY}").as_str()))
+                && r.header("authorization") == Some(format!("Bearer {KEY}").as_str())
+                && r.header("x-agent37-key").is_none())
     );
-    // The key never goes in clear text to a host that is not loopback.
-    let bad = c
-        .instance_health(&op(), "http://abc.agent37.app")
-        .await
-        .unwrap_err();
+    // The key never goes in clear text to a host that is not loopback (a client of a loopback
+    // base URL resolves every name to loopback, so this takes a client of the public API; the
+    // call is refused before anything is sent).
+    let public = Client::new(ClientConfig::new("https://api.agent37.com/v1", KEY)).expect("client");
+    let far = plane_instance(json!({"url": "http://abc.agent37.app"}));
+    let bad = public.instance_health(&op(), &far).await.unwrap_err();
     assert!(matches!(bad, ApiError::InvalidArgument(_)), "{bad:?}");
+}
+
+/// An instance object with the plane fields of `extra` (`url` or `ports`).
+fn plane_instance(extra: Value) -> Instance {
+    let mut v = json!({
+        "id": "abc", "status": "running", "template": "agent37-hermes", "image_ref": null,
+        "resources": {"cpu": 2, "memory": 4, "disk": 4}, "created": 1
+    });
+    if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    serde_json::from_value(v).expect("instance")
+}
+
+#[tokio::test]
+async fn instance_health_of_a_2026_08_21_instance_sends_x_agent37_key_never_bearer() {
+    let server = FakeServer::start(|r: &Recorded| match r.header("x-agent37-key") {
+        Some(KEY) if r.header("authorization").is_none() => {
+            Reply::Json(200, json!({"ok": true, "agent": "hermes", "healthy": true}))
+        }
+        _ => Reply::error(401, "invalid_api_key"),
+    })
+    .await;
+    let c = client(&server);
+    // Under 2026-08-21 the plane is a host of its own (`{id}.localhost`): a loopback client
+    // resolves it to the base URL's address itself.
+    let port = server.addr.port();
+    let inst = plane_instance(json!({"url": format!("http://abc.localhost:{port}")}));
+    assert_eq!(
+        c.instance_health(&op(), &inst).await.expect("health"),
+        HealthPoll::Healthy
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert!(reqs[0].is("GET", "/v1/health"));
+    assert_eq!(
+        reqs[0].header("host"),
+        Some(format!("abc.localhost:{port}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_instance_is_reported_not_polled_forever() {
+    let server =
+        FakeServer::start(|_r: &Recorded| Reply::Json(402, json!({"error": "instance_suspended"})))
+            .await;
+    let c = client(&server);
+    let inst =
+        plane_instance(json!({"url": format!("http://abc.localhost:{}", server.addr.port())}));
+    assert_eq!(
+        c.instance_health(&op(), &inst).await.expect("health"),
+        HealthPoll::Suspended
+    );
 }

@@ -7,43 +7,121 @@ use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Patch;
+use super::{Patch, lenient};
+use crate::api::revision::{ApiRevision, RevisionHint};
 
 // ---------------------------------------------------------------------------------------------
 // Instances
 // ---------------------------------------------------------------------------------------------
 
-/// An instance as the API returns it.
+/// An instance as the API returns it, under either revision: 2026-06-25 sends `ports`,
+/// `paid_through` and a string `image_ref`; 2026-08-21 sends `url` (no `ports`), a nullable
+/// `image_ref` (null when the image came from a cloud build) and the fields marked below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     pub id: String,
     pub status: InstanceStatus,
     pub template: String,
-    pub image_ref: String,
+    #[serde(default, deserialize_with = "lenient")]
+    pub image_ref: Option<String>,
     pub resources: Resources,
-    #[serde(default)]
+    /// 2026-06-25 only.
+    #[serde(default, deserialize_with = "lenient")]
     pub ports: Vec<Port>,
+    /// 2026-08-21 only: the URL of the default port.
+    #[serde(default, deserialize_with = "lenient")]
+    pub url: Option<String>,
     #[serde(default)]
     pub user: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,
-    #[serde(default)]
+    /// 2026-06-25 only.
+    #[serde(default, deserialize_with = "lenient")]
     pub paid_through: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub past_due: bool,
     pub created: i64,
+    /// 2026-08-21: `sha256:…` of the image running (null on instances older than digests).
+    #[serde(default, deserialize_with = "lenient")]
+    pub image_digest: Option<String>,
+    /// 2026-08-21: the workspace template revision installed (null: a system template, or an
+    /// instance older than revisions, which counts as 1).
+    #[serde(default, deserialize_with = "lenient")]
+    pub template_revision: Option<i64>,
+    /// 2026-08-21: why the latest lifecycle operation failed.
+    #[serde(default, deserialize_with = "lenient")]
+    pub status_reason: Option<StatusReason>,
+    /// 2026-08-21: `url` under each active custom domain.
+    #[serde(default, deserialize_with = "lenient")]
+    pub domain_urls: Vec<String>,
+    /// 2026-08-21.
+    #[serde(default, deserialize_with = "lenient")]
+    pub auto_sleep: Option<bool>,
+    /// 2026-08-21.
+    #[serde(default, deserialize_with = "lenient")]
+    pub idle_timeout_seconds: Option<i64>,
+    /// 2026-08-21: present only while `sleeping`/`waking`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub slept_at: Option<i64>,
 }
 
 impl Instance {
-    /// The URL of the default port, if the instance has one.
+    /// The URL of the default port: `url` (2026-08-21), else the default entry of `ports`
+    /// (2026-06-25), if the instance has one.
     pub fn default_url(&self) -> Option<&str> {
-        self.ports
-            .iter()
-            .find(|p| p.default)
-            .map(|p| p.url.as_str())
+        self.url.as_deref().or_else(|| {
+            self.ports
+                .iter()
+                .find(|p| p.default)
+                .map(|p| p.url.as_str())
+        })
     }
+
+    /// The default port's number where the object says it (2026-06-25's `ports`); a 2026-08-21
+    /// instance serves its template's `default_port` there, which only the template tells.
+    pub fn declared_default_port(&self) -> Option<u16> {
+        self.ports.iter().find(|p| p.default).map(|p| p.port)
+    }
+
+    /// The template's name without its pin (`crawler@3` → `crawler`).
+    pub fn template_name(&self) -> &str {
+        template_name(&self.template)
+    }
+}
+
+impl RevisionHint for Instance {
+    /// Only 2026-08-21 sends `url`; only 2026-06-25 sends `ports` (possibly empty).
+    fn revision_hint(&self) -> Option<ApiRevision> {
+        Some(if self.url.is_some() {
+            ApiRevision::R2026_08_21
+        } else {
+            ApiRevision::R2026_06_25
+        })
+    }
+}
+
+/// A template reference's name without its `@version` pin.
+pub fn template_name(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(name, _)| name)
+}
+
+/// Why the latest lifecycle operation of an instance failed (2026-08-21).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReason {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, deserialize_with = "lenient")]
+    pub detail: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub operation: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub at: Option<i64>,
 }
 
 /// An instance's status. Statuses this client does not know decode as [`InstanceStatus::Other`]
@@ -60,6 +138,10 @@ pub enum InstanceStatus {
     Failed,
     Deleting,
     Deleted,
+    /// 2026-08-21: checkpointed after idling (compute released, disk kept).
+    Sleeping,
+    /// 2026-08-21: a sleeper on its way back to `running`.
+    Waking,
     Other(String),
 }
 
@@ -76,6 +158,8 @@ impl InstanceStatus {
             Self::Failed => "failed",
             Self::Deleting => "deleting",
             Self::Deleted => "deleted",
+            Self::Sleeping => "sleeping",
+            Self::Waking => "waking",
             Self::Other(s) => s,
         }
     }
@@ -90,6 +174,7 @@ impl InstanceStatus {
                 | Self::Restarting
                 | Self::Updating
                 | Self::Deleting
+                | Self::Waking
         )
     }
 }
@@ -107,6 +192,8 @@ impl From<&str> for InstanceStatus {
             "failed" => Self::Failed,
             "deleting" => Self::Deleting,
             "deleted" => Self::Deleted,
+            "sleeping" => Self::Sleeping,
+            "waking" => Self::Waking,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -217,10 +304,45 @@ pub struct Resize {
 pub struct ActionAck {
     pub id: String,
     pub status: InstanceStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub image_ref: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub resources: Option<Resources>,
+    /// 2026-08-21 `update`: the template reference, when the call sent one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
+    pub template: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
+    pub image_digest: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
+    pub template_revision: Option<i64>,
+}
+
+/// Body of `POST /instances/{id}/update` (2026-08-21 only carries one): `template` pins,
+/// unpins, rolls back or migrates; without it the instance takes its template's current image.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// Body of `POST /instances/{id}/exec`.
@@ -255,6 +377,9 @@ pub struct SignedUrl {
     pub url: String,
     pub port: u16,
     pub expires_at: i64,
+    /// 2026-08-21: the same link on each active custom domain.
+    #[serde(default, deserialize_with = "lenient")]
+    pub domain_urls: Vec<String>,
 }
 
 impl fmt::Debug for SignedUrl {
@@ -267,6 +392,7 @@ impl fmt::Debug for SignedUrl {
             .field("url", &shown)
             .field("port", &self.port)
             .field("expires_at", &self.expires_at)
+            .field("domain_urls", &self.domain_urls.len())
             .finish()
     }
 }
@@ -278,12 +404,31 @@ pub enum DeleteOutcome {
     AlreadyGone,
 }
 
-/// The outcome of an instance create: the instance, and whether it was adopted after an
-/// ambiguous answer (found by listing) rather than returned by the create call itself.
-#[derive(Clone, Debug, PartialEq)]
+/// The outcome of an instance create that made an instance. `failure` is set when the create
+/// did not end well but an instance exists anyway, so that it reaches the state (tainted) rather
+/// than being orphaned: a 2026-08-21 create answered `provisioning_failed` that left a `failed`
+/// instance behind, or a create whose answer could not be read (then `instance` is `None` and
+/// `id` was taken from the answer).
+#[derive(Debug)]
 pub struct Created {
-    pub instance: Instance,
+    pub id: String,
+    pub instance: Option<Instance>,
+    /// Found by listing after an ambiguous answer, rather than returned by the create call.
     pub adopted: bool,
     /// Create requests sent, the successful or adopted one included.
     pub attempts: u32,
+    pub failure: Option<super::super::error::ApiError>,
+}
+
+impl Created {
+    /// A create that went well.
+    pub fn made(instance: Instance, adopted: bool, attempts: u32) -> Created {
+        Created {
+            id: instance.id.clone(),
+            instance: Some(instance),
+            adopted,
+            attempts,
+            failure: None,
+        }
+    }
 }

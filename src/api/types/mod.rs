@@ -1,8 +1,10 @@
-//! Serde models of the hosting API's objects and request bodies (see `docs/contract/hosting-api.md`).
+//! Serde models of the hosting API's objects and request bodies, for both API revisions
+//! (`docs/contract/hosting-api.md`, and the delta `docs/contract/hosting-api-2026-08.md`).
 //!
-//! Decoding is lenient where the contract may grow (unknown statuses and scopes, unknown fields,
-//! missing optional arrays) and strict where a missing value would be a lie (ids, times, money).
-
+//! Every object decodes the union of both revisions. Decoding is lenient where the contract may
+//! grow or differ between revisions (unknown statuses and scopes, unknown fields, fields one
+//! revision lacks or makes nullable, new optional fields of a type this client does not expect:
+//! see [`lenient`]) and strict where a missing value would be a lie (ids, times, money).
 //!
 //! One file per object: `instance`, `template`, `budget`; the wire-only shapes shared by every
 //! list and the tests stay here.
@@ -236,6 +238,7 @@ mod tests {
             url: "https://x.agent37.app/?a37_token=SECRET".into(),
             port: 3737,
             expires_at: 1,
+            domain_urls: vec!["https://x.example.net/?a37_token=SECRET".into()],
         };
         let d = format!("{s:?}");
         assert!(!d.contains("SECRET"), "{d}");

@@ -7,6 +7,7 @@ use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
 use super::{Field, Patch, empty_str_is_none, lenient};
+use crate::api::revision::{ApiRevision, RevisionHint};
 
 // ---------------------------------------------------------------------------------------------
 // Templates
@@ -59,6 +60,19 @@ impl Template {
             Field::Null => Some(FALLBACK_DEFAULT_PORT),
             Field::Absent => self.ports.iter().find(|p| p.default).map(|p| p.port),
         }
+    }
+}
+
+impl RevisionHint for Template {
+    /// Only 2026-08-21 sends `default_port` and `revision` (system templates included).
+    fn revision_hint(&self) -> Option<ApiRevision> {
+        Some(
+            if self.default_port.is_absent() && self.revision.is_absent() {
+                ApiRevision::R2026_06_25
+            } else {
+                ApiRevision::R2026_08_21
+            },
+        )
     }
 }
 

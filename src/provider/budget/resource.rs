@@ -284,7 +284,7 @@ impl Resource<Agent37Data> for BudgetResource {
         credit::plan_counters(&mut plan.planned, prior, may_grant);
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget>) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Budget, Private>) -> Applied {
         self.create_budget(ctx.client(), &ctx.op(), &req.planned)
             .await
     }

@@ -246,6 +246,14 @@ pub fn exec_failure(id: &str, result: &ExecResult, allow_failure: bool) -> Diagn
     d
 }
 
+/// An `image_ref` for a message: an image built by a cloud build has none (2026-08-21).
+fn image_text(image_ref: Option<&str>) -> String {
+    image_ref.map_or_else(
+        || "(none: built by a cloud build)".to_owned(),
+        str::to_owned,
+    )
+}
+
 /// An exec call that failed; a timeout or a lost connection leaves the command's fate unknown.
 fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
     let summary = format!("Unable to run the command on instance {id}");
@@ -463,20 +471,26 @@ impl Action<Agent37Data> for UpdateAction {
             Ok(i) => i,
             Err(e) => return api_error(&format!("Unable to read instance {id}"), &e).into(),
         };
+        let before_image = image_text(before.image_ref.as_deref());
         progress.send(format!(
-            "Updating instance {id} to template {:?}'s current image (image_ref now {})…",
-            before.template, before.image_ref
+            "Updating instance {id} to template {:?}'s current image (image_ref now {before_image})…",
+            before.template
         ));
-        let ack =
-            match with_ticks(client.update_instance(&op, id), progress, "Still updating").await {
-                Ok(a) => a,
-                Err(e) => return api_error(&format!("Unable to update instance {id}"), &e).into(),
-            };
-        let new = ack.image_ref.as_deref().unwrap_or(&before.image_ref);
-        progress.send(if new == before.image_ref {
+        let ack = match with_ticks(
+            client.update_instance(&op, id, None),
+            progress,
+            "Still updating",
+        )
+        .await
+        {
+            Ok(a) => a,
+            Err(e) => return api_error(&format!("Unable to update instance {id}"), &e).into(),
+        };
+        let new = image_text(ack.image_ref.as_deref().or(before.image_ref.as_deref()));
+        progress.send(if new == before_image {
             format!("image_ref unchanged: {new} (already the template's current image)")
         } else {
-            format!("image_ref: {} → {new}", before.image_ref)
+            format!("image_ref: {before_image} → {new}")
         });
         wait_ready(
             client,

@@ -112,7 +112,13 @@ impl DataSource<Agent37Data> for InstanceUrlsDataSource {
     ) -> Outcome<Option<InstanceUrlsData>> {
         let id = config.instance_id.as_str().unwrap_or_default();
         match get_by_id(ctx, id, InstanceUrlsData::INSTANCE_ID).await {
-            Ok(inst) => Outcome::ok(Some(InstanceUrlsData::from_api(&inst))),
+            Ok(inst) => match ctx.client().default_port(&ctx.op(), &inst).await {
+                Ok(port) => Outcome::ok(Some(InstanceUrlsData::from_api(
+                    &inst,
+                    port.unwrap_or(api::FALLBACK_DEFAULT_PORT),
+                ))),
+                Err(e) => api_error("Unable to read the instance's template", &e).into(),
+            },
             Err(d) => d.into(),
         }
     }

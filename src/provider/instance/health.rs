@@ -1,11 +1,12 @@
 //! Waiting until an instance is healthy: its default port's `/v1/health` answers `ok`, within
-//! the operation's deadline. Shared by the resource (after create, start, resize, repair, image
-//! pull) and the restart and update actions, which differ only in the advice they give when the
-//! wait runs out.
+//! the operation's deadline, under either API revision (the client sends the key the way the
+//! instance object's revision wants it). Shared by the resource (after create, start, resize,
+//! repair, image pull) and the restart and update actions, which differ only in the advice they
+//! give when the wait runs out.
 
 use std::time::Duration;
 
-use crate::api::{ApiError, Client, Instance, Op};
+use crate::api::{ApiError, Client, HealthPoll, Instance, Op};
 use crate::provider::errors::api_error;
 use crate::sdk::Diagnostics;
 
@@ -16,17 +17,20 @@ const HEALTH_POLL: Duration = Duration::from_secs(1);
 pub const RESOURCE_ADVICE: &str = "It exists and is kept in the state (tainted); raise `timeouts`, or set `wait_for_healthy = false`.";
 
 /// Polls the default port's `/v1/health` until `ok`, within `op`'s deadline. Only templates
-/// with agents run a gateway to poll; an instance without a default port, or whose template is
-/// gone, has nothing to wait for. `advice` ends the timeout diagnostic.
+/// with agents run a gateway to poll; an instance without a URL, or whose template is gone,
+/// has nothing to wait for. A booting or waking instance (the edge's 502/503/504, including
+/// 2026-08-21's `wake_timeout` and `wake_failed`, which retry by themselves) is polled again;
+/// a suspended one (`402 instance_suspended`) is an error at once. `advice` ends the timeout
+/// diagnostic.
 pub async fn wait_for_healthy(
     client: &Client,
     op: &Op,
     inst: &Instance,
     advice: &str,
 ) -> Result<(), Diagnostics> {
-    let Some(url) = inst.default_url() else {
+    if inst.default_url().is_none() {
         return Ok(());
-    };
+    }
     let template = match client.get_template(op, &inst.template).await {
         Ok(t) => t,
         Err(e) if e.is_not_found() => return Ok(()),
@@ -35,37 +39,50 @@ pub async fn wait_for_healthy(
     if template.agents.is_empty() {
         return Ok(());
     }
-    let mut last: Option<ApiError> = None;
+    let mut last: Option<String> = None;
     loop {
-        match client.instance_health(op, url).await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
+        match client.instance_health(op, inst).await {
+            Ok(HealthPoll::Healthy) => return Ok(()),
+            Ok(HealthPoll::NotYet(why)) => last = Some(why),
+            Ok(HealthPoll::Suspended) => return Err(suspended(inst)),
             Err(e @ (ApiError::Timeout { .. } | ApiError::Cancelled { .. })) => {
-                return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
+                return Err(unhealthy(inst, op, Some(&e), last.as_deref(), advice));
             }
             // The edge may drop connections while the container boots: keep polling.
-            Err(e @ ApiError::Transport { .. }) => last = Some(e),
+            Err(e @ ApiError::Transport { .. }) => last = Some(e.to_string()),
             Err(e) => return Err(api_error("Unable to check instance health", &e)),
         }
         if op.remaining() <= HEALTH_POLL {
-            return Err(unhealthy(inst, op, None, last.as_ref(), advice));
+            return Err(unhealthy(inst, op, None, last.as_deref(), advice));
         }
         tokio::select! {
             _ = op.cancel_token().cancelled() => {
                 return Err(unhealthy(inst, op, Some(&ApiError::Cancelled {
                     operation: "waiting for the instance to become healthy".into(),
-                }), last.as_ref(), advice));
+                }), last.as_deref(), advice));
             }
             _ = tokio::time::sleep(HEALTH_POLL) => {}
         }
     }
 }
 
+fn suspended(inst: &Instance) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        "Instance suspended",
+        format!(
+            "Instance {} answered 402 instance_suspended: the workspace's balance is negative, so the platform suspended its instances and does not wake them. Top up the workspace; the next request then boots the instance.",
+            inst.id
+        ),
+    );
+    d
+}
+
 fn unhealthy(
     inst: &Instance,
     op: &Op,
     cause: Option<&ApiError>,
-    last: Option<&ApiError>,
+    last: Option<&str>,
     advice: &str,
 ) -> Diagnostics {
     let mut detail = match cause {
@@ -80,7 +97,7 @@ fn unhealthy(
         ),
     };
     if let Some(e) = last {
-        detail.push_str(&format!(" Last error: {e}"));
+        detail.push_str(&format!(" Last answer: {e}"));
     }
     let mut d = Diagnostics::new();
     d.error("Instance not healthy", detail);

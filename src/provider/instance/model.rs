@@ -29,11 +29,11 @@ pub const STOPPED: &str = "stopped";
 pub const VERSION: i64 = 0;
 
 /// The resource's description (the docs' first paragraph).
-pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Creating one charges a day of compute; growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
+pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Billing follows the API revision (2026-06-25: a day of compute is prepaid at create; 2026-08-21: a per-minute meter after a one-day balance check). Growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
 
-pub(super) const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range): 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80. 4 / 8 and 8 / 16 need a paid workspace.";
-pub(super) const PORTS_DOC: &str = "The template's ports, as snapshotted when the instance was created, each with the URL that serves it. Empty for a template without ports.";
-pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates), or null when the template has no default port.";
+pub(super) const SHAPES_DOC: &str = "Shapes (vCPU / memory GB / disk GB range) of API revision 2026-06-25: 1 / 3 / 6–20 (template `agent37-hermes-small` only), 2 / 4 / 6–20, 4 / 8 / 20–40, 8 / 16 / 40–80; of 2026-08-21: 2 / 4 / 2–12, 4 / 8 / 2–20, 8 / 16 / 2–40. Validation accepts either; the plan checks the revision the API serves, for values about to be sent. 4 / 8 and 8 / 16 need a paid workspace.";
+pub(super) const PORTS_DOC: &str = "The instance's ports, each with the URL that serves it. API revision 2026-06-25: the template's ports as snapshotted at create (empty for a template without ports). 2026-08-21 (deprecated there): one entry, the default port at `url` (any port is reachable at `{id}-{port}` on the same domain).";
+pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway of system templates). API revision 2026-06-25: null when the template has no default port; 2026-08-21: always set (the template's `default_port`, else 3737).";
 
 // ---------------------------------------------------------------------------------------------
 // Attribute validators (known, non-null values only)
@@ -42,8 +42,15 @@ pub(super) const URL_DOC: &str = "The URL of the default port (the agent gateway
 /// A system template, or a workspace template name (`^[a-z][a-z0-9-]{1,62}$`, not `agent37-*`).
 /// Raw image references are refused: an instance is always made from a template.
 pub fn check_template(v: &Value) -> Result<(), String> {
-    let Some(name) = v.as_str() else {
+    let Some(reference) = v.as_str() else {
         return Ok(());
+    };
+    let name = match reference.split_once('@') {
+        None => reference,
+        Some((name, version)) => {
+            check_version(version)?;
+            name
+        }
     };
     if SYSTEM_TEMPLATES.contains(&name) {
         return Ok(());
@@ -54,7 +61,7 @@ pub fn check_template(v: &Value) -> Result<(), String> {
             SYSTEM_TEMPLATES.join(", ")
         ));
     }
-    if name.contains('/') || name.contains(':') || name.contains('@') {
+    if name.contains('/') || name.contains(':') {
         return Err(format!(
             "{name:?} looks like an image reference; register it with an agent37_template resource and use that template's name"
         ));
@@ -70,6 +77,34 @@ pub fn check_template(v: &Value) -> Result<(), String> {
             "{name:?} is not a template name: a lowercase letter, then 1 to 62 lowercase letters, digits or hyphens"
         ))
     }
+}
+
+/// The `@version` of a pinned template (API revision 2026-08-21): a published tag of a system
+/// template or a revision number of a workspace template; `@latest` is not a pin.
+fn check_version(version: &str) -> Result<(), String> {
+    if version == "latest" {
+        return Err(
+            "`@latest` is not a pin: leave the version out to follow the template's current image"
+                .into(),
+        );
+    }
+    let ok = !version.is_empty()
+        && version.len() <= 128
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{version:?} is not a template version: after `@`, a published tag (system templates) or revision number (workspace templates)"
+        ))
+    }
+}
+
+/// Whether a template reference pins a version (`name@version`).
+pub fn is_pinned(reference: &str) -> bool {
+    reference.contains('@')
 }
 
 /// `metadata` must fit in 4096 bytes of compact JSON (checked when every value is known).
@@ -132,9 +167,8 @@ pub struct Instance {
     pub id: Attr<String>,
     #[attr(
         default = Value::string(DEFAULT_TEMPLATE),
-        requires_replace,
-        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`). Default `\"agent37-hermes\"`. Changing it replaces the instance.",
-        validate = check("A system template, or a workspace template name: a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`.", check_template)
+        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`), optionally pinned to a version (API revision 2026-08-21): `name@tag` for a system template, `name@<revision>` for a workspace template (`@latest` is refused). Default `\"agent37-hermes\"`. API revision 2026-08-21: a change (pin, unpin, roll back, migrate to another template) is made in place with the API's `update`, keeping the id, URLs and the data under the home folders; the operating-system layer is reset to the new image. API revision 2026-06-25: a change replaces the instance, and pins are refused at plan.",
+        validate = check("A system template, or a workspace template name (a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`), optionally with `@version`.", check_template)
     )]
     pub template: Attr<String>,
     #[attr(
@@ -154,8 +188,8 @@ pub struct Instance {
     #[attr(
         optional,
         computed,
-        describe = "Disk in GB, within the shape's range (6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16). Default: the range's minimum. Growing resizes in place (growing the shape raises the disk to the new shape's minimum); shrinking replaces the instance.",
-        validate = check("A whole number of GB within the shape's range (6–80 overall).", shape::check_disk_overall)
+        describe = "Disk in GB, within the shape's range of the API revision (2026-06-25: 6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16, default the range's minimum; 2026-08-21: 2–12, 2–20, 2–40, default 4, 6, 12). Growing resizes in place (growing the shape raises the disk to the new shape's minimum on 2026-06-25, keeps it on 2026-08-21); shrinking replaces the instance.",
+        validate = check("A whole number of GB within the shape's range (2–80 overall).", shape::check_disk_overall)
     )]
     pub disk: Attr<i64>,
     #[attr(
@@ -178,7 +212,7 @@ pub struct Instance {
     pub metadata: Attr<Metadata>,
     #[attr(
         default = Value::string(RUNNING),
-        describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. A stopped instance is billed like a running one. Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown).",
+        describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. Billing while stopped follows the API revision (2026-06-25: like running; 2026-08-21: disk only). Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown). API revision 2026-08-21: a `sleeping` or `waking` instance reads as `\"running\"` (any request or a start wakes it); `status` shows the real status.",
         validate = OneOf(&[RUNNING, STOPPED])
     )]
     pub state: Attr<String>,
@@ -205,13 +239,13 @@ pub struct Instance {
     #[attr(
         computed,
         unknown_on_update,
-        describe = "When the prepaid compute day ends (epoch seconds); renewals move it a day at a time."
+        describe = "API revision 2026-06-25: when the prepaid compute day ends (epoch seconds); renewals move it a day at a time. Null on 2026-08-21, which bills per minute."
     )]
     pub paid_through: Attr<i64>,
     #[attr(
         computed,
         unknown_on_update,
-        describe = "True when a renewal could not be paid and the instance was stopped; a funded start clears it."
+        describe = "True when the instance is suspended for lack of funds (2026-06-25: a renewal could not be paid and it was stopped; 2026-08-21: the balance went negative); a top-up (2026-08-21) or a funded start clears it."
     )]
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]
@@ -238,14 +272,27 @@ impl Instance {
             auto_update: base.auto_update.get().unwrap_or(false).into(),
             wait_for_healthy: base.wait_for_healthy.get().unwrap_or(true).into(),
             status: inst.status.as_str().to_string().into(),
-            image_ref: inst.image_ref.clone().into(),
+            image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
-            ports: ports_from_api(&inst.ports).into(),
+            ports: ports_of(inst, default_port_of(&base.ports)).into(),
             paid_through: Attr::from_option(inst.paid_through),
             past_due: inst.past_due.into(),
             created: inst.created.into(),
             timeouts: base.timeouts.clone(),
         }
+    }
+
+    /// The state of an instance known only by its id (a create whose answer could not be
+    /// read): the planned values, with whatever the plan left unknown null. Terraform keeps it
+    /// (tainted, with the create's error); the next refresh reads the rest, a destroy deletes it.
+    pub fn id_only(id: &str, planned: &Instance) -> Instance {
+        let mut state = Instance::from_value(&unknowns_to_null(&planned.to_value()))
+            .unwrap_or_else(|_| Instance {
+                timeouts: planned.timeouts.clone(),
+                ..Instance::default()
+            });
+        state.id = id.to_owned().into();
+        state
     }
 
     /// The body of `POST /instances` from a planned state: only known, set values are sent, and
@@ -307,6 +354,9 @@ pub fn mark_image_pull(planned: &mut Instance) {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Steps {
     pub patch: PatchInstance,
+    /// 2026-08-21: the template reference changed (pin, unpin, roll back, migrate): `update`
+    /// with it, in place (the plan only lets such a change through on that revision).
+    pub template: Option<String>,
     /// The instance is `failed`: `update` brings it back to running (start cannot).
     pub repair: bool,
     pub start: bool,
@@ -317,7 +367,7 @@ pub struct Steps {
 impl Steps {
     /// The container (re)started, so a desired running instance is waited for.
     pub fn restarts(&self) -> bool {
-        self.repair || self.start || self.resize.is_some()
+        self.repair || self.start || self.resize.is_some() || self.template.is_some()
     }
 }
 
@@ -351,13 +401,19 @@ pub fn update_steps(prior: &Instance, planned: &Instance) -> Steps {
         disk: disk_grows,
     });
 
+    let template = match (planned.template.as_str(), prior.template.as_str()) {
+        (Some(new), old) if Some(new) != old => Some(new.to_owned()),
+        _ => None,
+    };
     let desired = planned.state.as_str().unwrap_or(RUNNING);
     let current = prior.state.as_str().unwrap_or(RUNNING);
-    let repair = current != RUNNING && current != STOPPED;
+    // An `update` with a template also repairs a failed instance.
+    let repair = current != RUNNING && current != STOPPED && template.is_none();
     let start = current == STOPPED && (desired == RUNNING || resize.is_some());
     let stop = desired == STOPPED && (current != STOPPED || start || repair);
     Steps {
         patch,
+        template,
         repair,
         start,
         resize,
@@ -377,7 +433,10 @@ pub fn state_of(status: &InstanceStatus) -> &str {
         | InstanceStatus::Provisioning
         | InstanceStatus::Starting
         | InstanceStatus::Restarting
-        | InstanceStatus::Updating => RUNNING,
+        | InstanceStatus::Updating
+        // 2026-08-21: a sleeper is available (any request or `start` wakes it), not a repair.
+        | InstanceStatus::Sleeping
+        | InstanceStatus::Waking => RUNNING,
         InstanceStatus::Stopped | InstanceStatus::Stopping => STOPPED,
         other => other.as_str(),
     }
@@ -406,6 +465,31 @@ pub fn metadata_from_api(m: Option<&Map<String, Json>>) -> Attr<Metadata> {
     }))
 }
 
+/// `ports` of the state: 2026-06-25's `ports` as they are; for a 2026-08-21 instance (which has
+/// `url` and no `ports`) one synthesized default entry at `url`, numbered `default_port`.
+pub fn ports_of(inst: &api::Instance, default_port: u16) -> Vec<Port> {
+    match (&inst.url, inst.ports.is_empty()) {
+        (Some(url), true) => vec![Port {
+            port: i64::from(default_port).into(),
+            default: true.into(),
+            url: url.clone().into(),
+        }],
+        _ => ports_from_api(&inst.ports),
+    }
+}
+
+/// The default port a state's `ports` names: an instance keeps its default port across the
+/// upgrade to 2026-08-21, whose instance objects no longer say it. Else the platform's
+/// fallback, 3737 (what every system template serves at `url`).
+pub fn default_port_of(ports: &Attr<Vec<Port>>) -> u16 {
+    ports
+        .known()
+        .and_then(|ps| ps.iter().find(|p| p.default.get() == Some(true)))
+        .and_then(|p| p.port.get())
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(api::FALLBACK_DEFAULT_PORT)
+}
+
 pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
     ports
         .iter()
@@ -417,12 +501,33 @@ pub fn ports_from_api(ports: &[api::Port]) -> Vec<Port> {
         .collect()
 }
 
-/// Port number (as a string) → URL.
-pub fn urls_from_api(ports: &[api::Port]) -> BTreeMap<String, Option<String>> {
+/// Port number (as a string) → URL, of the entries of [`ports_of`].
+pub fn urls_from_api(ports: &[Port]) -> BTreeMap<String, Option<String>> {
     ports
         .iter()
-        .map(|p| (p.port.to_string(), Some(p.url.clone())))
+        .filter_map(|p| Some((p.port.get()?.to_string(), Some(p.url.as_str()?.to_owned()))))
         .collect()
+}
+
+/// `v` with every unknown value, at any depth, made null.
+fn unknowns_to_null(v: &Value) -> Value {
+    match v {
+        Value::Unknown(_) => Value::Null,
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), unknowns_to_null(v)))
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), unknowns_to_null(v)))
+                .collect(),
+        ),
+        Value::List(l) => Value::List(l.iter().map(unknowns_to_null).collect()),
+        Value::Set(l) => Value::Set(l.iter().map(unknowns_to_null).collect()),
+        Value::Tuple(l) => Value::Tuple(l.iter().map(unknowns_to_null).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A metadata value as text: strings as they are, other JSON as its text.
@@ -467,10 +572,26 @@ pub(crate) mod tests {
 
     #[test]
     fn template_and_metadata_checks() {
-        for ok in ["agent37-hermes", "agent37-openclaw", "my-agent", "ab"] {
+        for ok in [
+            "agent37-hermes",
+            "agent37-openclaw",
+            "my-agent",
+            "ab",
+            // 2026-08-21 pins: a system tag, a workspace revision.
+            "agent37-hermes@2026.08.1",
+            "my-agent@1",
+        ] {
             assert!(check_template(&Value::string(ok)).is_ok(), "{ok}");
         }
+        assert!(
+            check_template(&Value::string("my-agent@latest"))
+                .unwrap_err()
+                .contains("`@latest` is not a pin")
+        );
         for bad in [
+            "my-agent@",
+            "my-agent@a/b",
+            "agent37-other@1",
             "agent37-other",
             "acme/agent:v1",
             "nginx:latest",
@@ -600,6 +721,91 @@ pub(crate) mod tests {
                 disk: Some(9)
             })
         );
+    }
+
+    /// The same instance as revision 2026-08-21 answers: `url`, no `ports`, a null `image_ref`
+    /// (a build-made template), a pin, and the new fields.
+    pub(crate) fn inst_2026_08_21(status: &str) -> api::Instance {
+        serde_json::from_value(json!({
+            "id": "abc123defg", "status": status, "status_reason": null,
+            "template": "my-agent@3", "template_revision": 3, "image_ref": null,
+            "image_digest": format!("sha256:{}", "a".repeat(64)),
+            "resources": {"cpu": 2, "memory": 4, "disk": 4},
+            "url": "https://abc123defg.agent37.app", "domain_urls": [], "public_ports": [],
+            "user": null, "name": null, "metadata": null, "auto_sleep": true,
+            "idle_timeout_seconds": 900, "slept_at": 1786004800, "past_due": false,
+            "created": 10
+        }))
+        .expect("a 2026-08-21 instance")
+    }
+
+    #[test]
+    fn a_2026_08_21_instance_reads_with_its_url_and_a_sleeper_is_running() {
+        for status in ["sleeping", "waking", "running"] {
+            let s = Instance::from_api(&inst_2026_08_21(status), &Instance::default());
+            assert_eq!(
+                s.state.as_str(),
+                Some(RUNNING),
+                "{status}: available, never a repair"
+            );
+            assert_eq!(s.status.as_str(), Some(status));
+            assert_eq!(s.url.as_str(), Some("https://abc123defg.agent37.app"));
+            assert!(s.image_ref.is_null());
+            assert_eq!(s.template.as_str(), Some("my-agent@3"));
+            let ports = s.ports.known().expect("ports");
+            assert_eq!(ports.len(), 1);
+            assert_eq!(ports[0].port.get(), Some(3737));
+            assert_eq!(
+                ports[0].url.as_str(),
+                Some("https://abc123defg.agent37.app")
+            );
+            conforms(&s.to_value(), &Instance::schema("").value_type()).expect("conforms");
+        }
+        // A sleeper plans no repair and no step.
+        let prior = Instance::from_api(&inst_2026_08_21("sleeping"), &Instance::default());
+        let mut planned = prior.clone();
+        plan_state(&prior, &Instance::default(), &mut planned);
+        assert_eq!(planned, prior);
+        assert_eq!(update_steps(&prior, &planned), Steps::default());
+        // The default port an instance had before the upgrade is kept in `ports`.
+        let before = Instance::from_api(&inst(), &Instance::default());
+        let mut custom = before.ports.known().cloned().expect("ports");
+        custom[0].port = 9000.into();
+        let after = ports_of(
+            &inst_2026_08_21("running"),
+            default_port_of(&Attr::Known(custom)),
+        );
+        assert_eq!(after[0].port.get(), Some(9000));
+    }
+
+    #[test]
+    fn a_template_change_is_an_update_with_the_new_reference() {
+        let prior = Instance {
+            template: "my-agent".into(),
+            state: RUNNING.into(),
+            ..Instance::default()
+        };
+        let pinned = Instance {
+            template: "my-agent@1".into(),
+            ..prior.clone()
+        };
+        let s = update_steps(&prior, &pinned);
+        assert_eq!(s.template.as_deref(), Some("my-agent@1"));
+        assert!(s.restarts() && !s.repair && !s.start && !s.stop);
+        assert!(is_pinned("my-agent@1") && !is_pinned("my-agent"));
+        // The update also brings a failed instance back: no separate repair.
+        let failed = Instance {
+            state: "failed".into(),
+            ..prior.clone()
+        };
+        let s = update_steps(
+            &failed,
+            &Instance {
+                state: RUNNING.into(),
+                ..pinned
+            },
+        );
+        assert!(s.template.is_some() && !s.repair);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, Client, Op};
+use crate::api::{self, ApiRevision, Client, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::revision::{self, Stamp};
 use crate::sdk::plan;
 use crate::sdk::timeouts;
 use crate::sdk::{
@@ -20,6 +21,8 @@ use super::sizing;
 
 pub struct InstanceResource;
 
+type Applied = Outcome<Option<Instance>, Stamp>;
+
 fn state_path() -> Path {
     Path::attr(Instance::STATE)
 }
@@ -27,7 +30,8 @@ fn state_path() -> Path {
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
     type State = Instance;
-    type Private = ();
+    /// The API revision the plan decided with (shape table, template change in place or not).
+    type Private = Stamp;
 
     fn type_name(&self) -> &'static str {
         "agent37_instance"
@@ -48,37 +52,93 @@ impl Resource<Agent37Data> for InstanceResource {
         sizing::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
-        let replace =
-            sizing::plan_resources(plan.prior, plan.config, &mut plan.planned, &mut plan.diags);
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
+        revision::clear(plan);
+        let template_changed = plan.prior.is_some_and(|p| {
+            plan.planned.template.is_known()
+                && plan.planned.template.as_str() != p.template.as_str()
+        });
+        let pinned = plan.planned.template.as_str().is_some_and(model::is_pinned);
+        // The revision is asked only when a decision needs it (the last answer decoded tells
+        // it; else one probe): resources about to be sent, a template change or a pin.
+        let needs = template_changed
+            || (pinned && plan.prior.is_none())
+            || sizing::needs_revision(plan.prior, plan.config, &plan.planned);
+        let served = if needs {
+            match revision::at_plan(ctx, plan).await {
+                Some(r) => Some(r),
+                None => return,
+            }
+        } else {
+            None
+        };
+        let replace = sizing::plan_resources(
+            plan.prior,
+            plan.config,
+            &mut plan.planned,
+            served,
+            &mut plan.diags,
+        );
         for name in replace {
             plan.replace_on(name);
+        }
+        if (template_changed || plan.prior.is_none()) && pinned {
+            let ok = revision::require(
+                ctx,
+                plan,
+                ApiRevision::R2026_08_21,
+                Some(Path::attr(Instance::TEMPLATE)),
+                "A template pin (`name@version`)",
+            )
+            .await;
+            if !ok {
+                return;
+            }
         }
         let Some(prior) = plan.prior else {
             return;
         };
+        if template_changed {
+            if served == Some(ApiRevision::R2026_08_21) {
+                // In place: `update {"template"}` (keeps the id, URLs and home folders).
+                model::mark_image_pull(&mut plan.planned);
+            } else {
+                plan.replace_on(Instance::TEMPLATE);
+            }
+        }
         model::plan_state(prior, plan.config, &mut plan.planned);
-        if plan.requires_replace.is_empty() && plan.planned.auto_update.get() == Some(true) {
+        if plan.requires_replace.is_empty()
+            && !template_changed
+            && !pinned
+            && plan.planned.auto_update.get() == Some(true)
+        {
             plan_image_pull(ctx, plan).await;
         }
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Create<Instance>,
-    ) -> Outcome<Option<Instance>> {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Instance, Stamp>) -> Applied {
         let planned = &req.planned;
+        if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
+            return d.into();
+        }
         let (client, op) = (ctx.client(), ctx.op());
         let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
             Err(e) => return api_error("Unable to create instance", &e).into(),
         };
         if created.adopted {
-            tracing::info!(id = %created.instance.id, "adopted the instance an interrupted create made");
+            tracing::info!(id = %created.id, "adopted the instance an interrupted create made");
         }
-        let mut inst = created.instance;
         let mut diags = Diagnostics::new();
+        if let Some(e) = &created.failure {
+            diags.extend(api_error("Unable to create instance", e));
+        }
+        let Some(mut inst) = created.instance else {
+            return Outcome::ok(Some(Instance::id_only(&created.id, planned))).with_diags(diags);
+        };
+        if created.failure.is_some() {
+            return Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags);
+        }
         // From here on the instance exists: every failure still returns its state (tainted).
         if planned.state.as_str() == Some(STOPPED) {
             match client.stop_instance(&op, &inst.id).await {
@@ -94,14 +154,12 @@ impl Resource<Agent37Data> for InstanceResource {
         {
             diags.extend(d);
         }
-        Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags)
+        let mut state = Instance::from_api(&inst, planned);
+        ports_from_template(client, &op, &inst, &mut state).await;
+        Outcome::ok(Some(state)).with_diags(diags)
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Read<Instance, ()>,
-    ) -> Outcome<Option<Instance>> {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Instance, Stamp>) -> Applied {
         let state = &req.state;
         let Some(id) = state.id.as_str() else {
             return Outcome::ok(None);
@@ -110,7 +168,12 @@ impl Resource<Agent37Data> for InstanceResource {
         // adopts it (see `Client::read_instance`).
         match ctx.client().read_instance(&ctx.op(), id).await {
             Ok(inst) if !model::is_gone(&inst.status) => {
-                Outcome::ok(Some(Instance::from_api(&inst, state)))
+                let mut fresh = Instance::from_api(&inst, state);
+                // After an import the state names no default port yet.
+                if !state.ports.is_known() {
+                    ports_from_template(ctx.client(), &ctx.op(), &inst, &mut fresh).await;
+                }
+                Outcome::ok(Some(fresh))
             }
             Ok(_) => Outcome::ok(None),
             Err(e) if e.is_not_found() => Outcome::ok(None),
@@ -118,12 +181,11 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<Agent37Data>,
-        req: Update<Instance, ()>,
-    ) -> Outcome<Option<Instance>> {
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Instance, Stamp>) -> Applied {
         let (prior, planned) = (&req.prior, &req.planned);
+        if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
+            return d.into();
+        }
         let Some(id) = prior.id.as_str() else {
             let mut d = Diagnostics::new();
             d.error(
@@ -149,7 +211,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, ()>) -> Outcome<()> {
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, Stamp>) -> Outcome<()> {
         let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
@@ -176,7 +238,7 @@ impl Resource<Agent37Data> for InstanceResource {
         config
     }
 
-    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Instance>> {
+    async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Applied {
         let id = id.trim();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             let mut d = Diagnostics::new();
@@ -195,7 +257,7 @@ impl Resource<Agent37Data> for InstanceResource {
 
 /// `auto_update`: when the template's current image differs from the instance's, plan the
 /// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance>) {
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
     let Some(template) = plan.planned.template.as_str() else {
         return;
     };
@@ -231,8 +293,20 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to update instance name, user or metadata", &e))?;
         }
+        if let Some(template) = &steps.template {
+            client
+                .update_instance(op, id, Some(template))
+                .await
+                .map_err(|e| {
+                    api_attr_error(
+                        "Unable to change the instance's template",
+                        Path::attr(Instance::TEMPLATE),
+                        &e,
+                    )
+                })?;
+        }
         if steps.repair {
-            client.update_instance(op, id).await.map_err(|e| {
+            client.update_instance(op, id, None).await.map_err(|e| {
                 api_attr_error("Unable to repair failed instance", state_path(), &e)
             })?;
         } else if steps.start {
@@ -247,7 +321,11 @@ async fn run_update(
                 .await
                 .map_err(|e| api_error("Unable to resize instance", &e))?;
         }
-        if !steps.repair && planned.auto_update.get() == Some(true) {
+        if !steps.repair
+            && steps.template.is_none()
+            && !planned.template.as_str().is_some_and(model::is_pinned)
+            && planned.auto_update.get() == Some(true)
+        {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;
         }
         let desired_running = planned.state.as_str() != Some(STOPPED);
@@ -294,10 +372,26 @@ async fn pull_if_outdated(
         return Ok(false);
     }
     client
-        .update_instance(op, id)
+        .update_instance(op, id, None)
         .await
         .map_err(|e| api_error("Unable to update instance to the template's image", &e))?;
     Ok(true)
+}
+
+/// A 2026-08-21 instance does not say which port its `url` serves: its template does. Asked
+/// where the state has no default port to keep yet (create, import); a failed look-up keeps
+/// the fallback (3737) rather than failing what already succeeded.
+async fn ports_from_template(client: &Client, op: &Op, inst: &api::Instance, state: &mut Instance) {
+    if inst.url.is_none() || !inst.ports.is_empty() {
+        return;
+    }
+    match client.default_port(op, inst).await {
+        Ok(Some(port)) => state.ports = model::ports_of(inst, port).into(),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "the template's default port is unknown; keeping 3737")
+        }
+    }
 }
 
 /// Re-reads `inst` in place; a failure becomes a diagnostic and keeps what was known.

@@ -12,8 +12,7 @@ use crate::sdk::Model;
 use crate::sdk::model::Attr;
 
 use super::model::{
-    self, Metadata, PORTS_DOC, Port, URL_DOC, json_text, metadata_from_api, ports_from_api,
-    urls_from_api,
+    self, Metadata, PORTS_DOC, Port, URL_DOC, json_text, metadata_from_api, ports_of, urls_from_api,
 };
 
 /// Every field of an instance, computed (the data sources' shape); `id` is left to each.
@@ -46,12 +45,12 @@ pub struct InstanceFields {
     pub ports: Attr<Vec<Port>>,
     #[attr(
         computed,
-        describe = "When the prepaid compute day ends (epoch seconds), or null."
+        describe = "API revision 2026-06-25: when the prepaid compute day ends (epoch seconds); null on 2026-08-21 (per-minute billing)."
     )]
     pub paid_through: Attr<i64>,
     #[attr(
         computed,
-        describe = "True when a renewal could not be paid and the instance was stopped."
+        describe = "True when the instance is suspended for lack of funds."
     )]
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]
@@ -70,9 +69,9 @@ impl InstanceFields {
             user: Attr::from_option(inst.user.clone()),
             metadata: metadata_from_api(inst.metadata.as_ref()),
             status: inst.status.as_str().to_string().into(),
-            image_ref: inst.image_ref.clone().into(),
+            image_ref: Attr::from_option(inst.image_ref.clone()),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
-            ports: ports_from_api(&inst.ports).into(),
+            ports: ports_of(inst, api::FALLBACK_DEFAULT_PORT).into(),
             paid_through: Attr::from_option(inst.paid_through),
             past_due: inst.past_due.into(),
             created: inst.created.into(),
@@ -214,12 +213,15 @@ pub const INSTANCE_URLS_DATA: &str =
     "The URLs an instance serves: its default port's URL, and one per port.";
 
 impl InstanceUrlsData {
-    pub fn from_api(inst: &api::Instance) -> InstanceUrlsData {
+    /// `default_port`: the port a 2026-08-21 instance serves at `url` (its template's
+    /// `default_port`); 2026-06-25 instances name their ports themselves.
+    pub fn from_api(inst: &api::Instance, default_port: u16) -> InstanceUrlsData {
+        let ports = ports_of(inst, default_port);
         InstanceUrlsData {
             instance_id: inst.id.clone().into(),
             url: Attr::from_option(inst.default_url().map(str::to_string)),
-            ports: ports_from_api(&inst.ports).into(),
-            urls: urls_from_api(&inst.ports).into(),
+            urls: urls_from_api(&ports).into(),
+            ports: ports.into(),
         }
     }
 }
@@ -265,7 +267,7 @@ mod tests {
         gone.status = api::InstanceStatus::Deleting;
         assert!(!InstanceFilters::default().matches(&gone));
         assert_eq!(
-            InstanceUrlsData::from_api(&i).urls,
+            InstanceUrlsData::from_api(&i, 1).urls,
             Attr::Known(BTreeMap::from([
                 (
                     "3737".to_string(),
@@ -295,7 +297,7 @@ mod tests {
         conforms(&all.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instances: {e}"));
         assert_eq!(all.ids.known().map(Vec::len), Some(2));
 
-        let urls = InstanceUrlsData::from_api(&i);
+        let urls = InstanceUrlsData::from_api(&i, 1);
         let ty = InstanceUrlsData::schema(INSTANCE_URLS_DATA).value_type();
         conforms(&urls.to_value(), &ty).unwrap_or_else(|e| panic!("agent37_instance_urls: {e}"));
     }

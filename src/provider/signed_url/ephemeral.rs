@@ -45,9 +45,19 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
         let port = match config.port.get() {
             Some(p) => u16::try_from(p).unwrap_or(0),
             None => match client.get_instance(&op, id).await {
-                Ok(inst) => match inst.ports.iter().find(|p| p.default) {
-                    Some(p) => p.port,
-                    None => {
+                // 2026-06-25: the default entry of the instance's ports; 2026-08-21: the
+                // template's `default_port`, else 3737.
+                Ok(inst) => match client.default_port(&op, &inst).await {
+                    Err(e) => {
+                        return api_attr_error(
+                            "Unable to read the instance's template",
+                            Path::attr(SignedUrl::PORT),
+                            &e,
+                        )
+                        .into();
+                    }
+                    Ok(Some(p)) => p,
+                    Ok(None) => {
                         let mut d = Diagnostics::new();
                         d.attr_error(
                             Path::attr(SignedUrl::PORT),
@@ -102,6 +112,7 @@ mod tests {
                 url: "https://abc123defg.agent37.app/?a37_token=t".into(),
                 port: 3737,
                 expires_at: 99,
+                domain_urls: Vec::new(),
             },
         );
         conforms(&result.to_value(), &schema::schema().value_type())

@@ -259,7 +259,10 @@ impl<P: Provider> Core<P> {
                     (state, req.planned_private.clone(), d)
                 }
                 Phase::Create => {
-                    let a = e.imp.create(&ctx, &req.planned, &req.config).await;
+                    let a = e
+                        .imp
+                        .create(&ctx, &req.planned, &req.config, &req.planned_private)
+                        .await;
                     (a.value.unwrap_or(Value::Null), a.private, a.diags)
                 }
                 Phase::Update => {
