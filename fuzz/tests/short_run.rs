@@ -1,17 +1,17 @@
 //! The fuzz targets in the test suite: the committed corpus passes, and a short run of each
-//! target (2 s, or `AGENT37_FUZZ_SECONDS`) finds no crash. Long runs: `cargo xtask fuzz`.
+//! target (a fixed number of inputs from a fixed seed, so the same run on any machine and under
+//! any load; `AGENT37_FUZZ_EXECUTIONS` for more) finds no crash. Long runs: `cargo xtask fuzz`.
 
-use std::time::Duration;
-
-use agent37_fuzz::driver::{self, Options};
+use agent37_fuzz::driver::{self, Budget, Options};
 use agent37_fuzz::targets::{self, Target};
 use agent37_fuzz::{corpus_root, schemas};
 
-fn seconds() -> u64 {
-    std::env::var("AGENT37_FUZZ_SECONDS")
+/// Generated or mutated inputs per target after its corpus.
+fn executions() -> u64 {
+    std::env::var("AGENT37_FUZZ_EXECUTIONS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2)
+        .unwrap_or(2_000)
 }
 
 fn short_run(name: &str) {
@@ -20,7 +20,7 @@ fn short_run(name: &str) {
     let report = driver::fuzz(
         target,
         Options {
-            duration: Duration::from_secs(seconds()),
+            budget: Budget::Executions(executions()),
             seed: 0x5eed,
             corpus: corpus_root().join(name),
             artifacts: artifacts.path().to_path_buf(),
@@ -32,7 +32,11 @@ fn short_run(name: &str) {
         "{name}: the committed corpus is missing ({} files)",
         report.corpus_files
     );
-    assert!(report.executions > report.corpus_files as u64, "{report:?}");
+    assert_eq!(
+        report.executions,
+        report.corpus_files as u64 + executions(),
+        "{report:?}"
+    );
     assert!(
         report.crashes.is_empty(),
         "{name}: {} crash(es): {:#?}",
@@ -105,7 +109,7 @@ fn a_crashing_target_is_caught_and_its_input_saved() {
     let report = driver::fuzz(
         target,
         Options {
-            duration: Duration::from_secs(1),
+            budget: Budget::Executions(5_000),
             seed: 1,
             corpus: artifacts.path().join("no-corpus"),
             artifacts: artifacts.path().join("crashes"),
