@@ -85,7 +85,8 @@ impl CommandProfile {
 
 /// The cost of the SDK server's handler `method` in one profile. The `async_trait` handler is a
 /// boxed future: its `{{closure}}` is the work (polled once per call when nothing waits, more
-/// often for a call doing I/O), and the future is dropped once per call.
+/// often for a call doing I/O), and the future is dropped once per call (where the compiler
+/// inlined that drop, the polls count the calls).
 fn handler_cost(p: &Profile, method: &str) -> FnCost {
     let body = format!("provider_server::Provider>::{method}::{{{{closure}}}}");
     let dropped = format!("{body}>");
@@ -95,7 +96,11 @@ fn handler_cost(p: &Profile, method: &str) -> FnCost {
     FnCost {
         self_ir: body_cost.self_ir,
         inclusive_ir: body_cost.inclusive_ir,
-        calls: drops.calls,
+        calls: if drops.calls > 0 {
+            drops.calls
+        } else {
+            body_cost.calls
+        },
     }
 }
 
