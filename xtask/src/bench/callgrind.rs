@@ -155,16 +155,7 @@ impl Bench {
             &["plan", "-detailed-exitcode"],
         )?;
         util::step(format!("callgrind: apply of {n} creates"));
-        let apply_dir = self.work.join("callgrind-apply");
-        util::create_dir_all(&apply_dir)?;
-        write(
-            &apply_dir.join("main.tf"),
-            &format!(
-                "terraform {{\n  required_providers {{\n    agent37 = {{ source = \"agent37/agent37\" }}\n  }}\n}}\n\n\
-                 provider \"agent37\" {{}}\n\n\
-                 resource \"agent37_instance\" \"c\" {{\n  count = {n}\n}}\n"
-            ),
-        )?;
+        let apply_dir = self.creates_dir("callgrind-apply", n)?;
         let apply = profile_command(
             &cg_tf,
             &self.provider_bin,
