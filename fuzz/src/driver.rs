@@ -2,7 +2,7 @@
 //! target with panics caught, keep inputs whose outcome is new as seeds, save every crashing
 //! input, stop after the time budget.
 //!
-//! Runs are deterministic for a seed (apart from where the clock stops a timed run), so a crash that
+//! Runs are deterministic for a seed (apart from where the clock stops them), so a crash that
 //! takes the process down (a stack overflow cannot be caught) is found again with `--seed`.
 //! The target runs on a thread with a 2 MiB stack, the size of the provider's runtime threads,
 //! so deep nesting that would overflow the provider overflows here too.
@@ -27,18 +27,11 @@ pub const TARGET_STACK: usize = 2 * 1024 * 1024;
 /// Seeds kept in memory beyond the corpus.
 const MAX_POOL: usize = 20_000;
 
-/// How long a fuzz run goes on, after the corpus.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Budget {
-    /// Until the clock says so (`cargo xtask fuzz`): as many inputs as the machine allows.
-    Time(Duration),
-    /// Exactly this many generated or mutated inputs: with a fixed seed the whole run is the
-    /// same on any machine, under any load (the test suite's short runs).
-    Executions(u64),
-}
-
 pub struct Options {
-    pub budget: Budget,
+    pub duration: Duration,
+    /// Mutated inputs run at least, however long they take: with a fixed seed this makes a
+    /// run's work, and so its findings, the same on a loaded machine as on a quiet one.
+    pub min_executions: u64,
     pub seed: u64,
     /// `fuzz/corpus/<target>`: read at start.
     pub corpus: PathBuf,
@@ -92,7 +85,7 @@ pub fn run_one(target: &Target, input: &[u8]) -> Result<u64, String> {
     })
 }
 
-/// Fuzzes `target` within `opts.budget` on a thread with [`TARGET_STACK`].
+/// Fuzzes `target` for `opts.duration` on a thread with [`TARGET_STACK`].
 pub fn fuzz(target: Target, opts: Options) -> Report {
     let handle = std::thread::Builder::new()
         .name(format!("fuzz-{}", target.name))
@@ -133,17 +126,12 @@ fn fuzz_here(target: &Target, opts: &Options) -> Report {
 
     let mut last_progress = Instant::now();
     let mut input = Vec::new();
-    let mut generated: u64 = 0;
-    loop {
-        // Check the budget every 64 inputs (or fewer, to stop at an exact count); an
-        // execution takes microseconds.
-        let batch = match opts.budget {
-            Budget::Time(limit) if started.elapsed() < limit => 64,
-            Budget::Executions(limit) if generated < limit => (limit - generated).min(64),
-            _ => break,
-        };
-        generated += batch;
-        for _ in 0..batch {
+    let mutated_from = report.executions;
+    while started.elapsed() < opts.duration
+        || report.executions - mutated_from < opts.min_executions
+    {
+        // Check the clock every 64 inputs; an execution takes microseconds.
+        for _ in 0..64 {
             next_input(target, &mut rng, &pool, &mut input);
             let fresh = execute(
                 target,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agent37_fuzz::driver::{self, Budget, Options};
+use agent37_fuzz::driver::{self, Options};
 use agent37_fuzz::{artifacts_root, corpus_root, targets};
 
 const USAGE: &str = "\
@@ -108,7 +108,8 @@ fn fuzz(args: &[String]) -> Result<ExitCode, String> {
         let report = driver::fuzz(
             target,
             Options {
-                budget: Budget::Time(Duration::from_secs(seconds)),
+                duration: Duration::from_secs(seconds),
+                min_executions: 0,
                 seed,
                 corpus: corpus.join(name),
                 artifacts: artifacts.join(name),

@@ -2,8 +2,12 @@
 //! create-safety rule of `POST /instances` (and the claims every instance read makes) in
 //! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`.
 
+mod conflict;
 mod create;
+mod domain;
 mod endpoints;
+mod public_port;
+mod ssh_key;
 mod transport;
 
 use std::fmt;
