@@ -225,6 +225,7 @@ mod tests {
             code: code.into(),
             message: String::new(),
             retry_after: None,
+            key_origin: None,
         }
     }
 

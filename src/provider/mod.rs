@@ -99,11 +99,15 @@ impl Provider for Agent37 {
         cc.request_timeout = settings.request_timeout;
         cc.max_retries = settings.max_retries;
         cc.ca_cert_pem = settings.ca_cert_pem.clone();
+        cc.key_origin = Some(settings.key_source.describe());
         cc.user_agent = api::user_agent_from_env(VERSION, Some(&env.terraform_version));
         match Client::new(cc) {
             Ok(client) => Some(Agent37Data { client }),
             Err(e) => {
-                diags.error("Unable to create the API client", e.to_string());
+                diags.error(
+                    "Unable to create the API client",
+                    errors::sentence(&e.to_string()),
+                );
                 None
             }
         }

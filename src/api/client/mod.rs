@@ -1,13 +1,16 @@
 //! The HTTP client: [`Client`] and [`Op`] here; one method per endpoint in `endpoints`; the
 //! create-safety rule of `POST /instances` (and the claims every instance read makes) in
-//! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`.
+//! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`;
+//! telling "no such route" from "no such object" in `routes`.
 
 mod create;
 mod endpoints;
+mod routes;
 mod transport;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
@@ -15,7 +18,7 @@ use reqwest::header::HeaderValue;
 use tokio_util::sync::CancellationToken;
 
 use super::adopt::Claims;
-use super::config::{AdoptionConfig, ClientConfig, Secret, header_value_ok, validate_base_url};
+use super::config::{AdoptionConfig, ClientConfig, Secret, api_base_url, header_value_ok};
 use super::error::{ApiError, ConfigError};
 use super::list_cache::SharedList;
 use super::retry::RetryPolicy;
@@ -90,6 +93,8 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     key: Secret,
+    /// Where the key came from (see [`ClientConfig::key_origin`]).
+    key_origin: Option<String>,
     auth: HeaderValue,
     request_timeout: Duration,
     policy: RetryPolicy,
@@ -99,6 +104,8 @@ struct Inner {
     claims: Claims,
     /// Instance lists shared by the reads of a refresh; every instance write invalidates it.
     instance_reads: SharedList<Instance>,
+    /// The API has answered a request at the base URL (see `routes`).
+    api_answered: AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -120,7 +127,7 @@ impl Client {
     /// Builds a client with its own set of claimed ids (tests, or several independent
     /// providers in one process).
     pub fn with_claims(config: ClientConfig, claims: Claims) -> Result<Self, ApiError> {
-        let base = validate_base_url(&config.base_url).map_err(ConfigError::from)?;
+        let base = api_base_url(&config.base_url).map_err(ConfigError::from)?;
         if config.api_key.is_empty() {
             return Err(ConfigError::EmptyApiKey.into());
         }
@@ -164,6 +171,7 @@ impl Client {
                 http,
                 base,
                 key: config.api_key,
+                key_origin: config.key_origin,
                 auth,
                 request_timeout: config.request_timeout,
                 policy: RetryPolicy {
@@ -175,6 +183,7 @@ impl Client {
                 stop: CancellationToken::new(),
                 claims,
                 instance_reads: SharedList::new(LIST_WINDOW, READ_BURST),
+                api_answered: AtomicBool::new(false),
             }),
         })
     }

@@ -9,7 +9,7 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::super::error::{ApiError, error_from_answer, scrub, snippet};
+use super::super::error::{ApiError, GaveUpReason, error_from_answer, scrub, snippet};
 use super::super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::super::types::*;
 use super::{Client, MAX_LIST_PAGES, Op};
@@ -217,14 +217,25 @@ impl Client {
     }
 
     /// The retry loop of every call but the instance create.
+    /// A `404 not_found` is about the object only once the API has shown it answers at the
+    /// base URL (see `routes`).
     pub(super) async fn run(
         &self,
         op: &Op,
         req: &Req,
         stats: &mut RunStats,
     ) -> Result<Answer, ApiError> {
-        self.run_with(op, req, stats, self.inner.policy.max_retries, true)
+        match self
+            .run_with(op, req, stats, self.inner.policy.max_retries, true)
             .await
+        {
+            Ok(answer) => {
+                self.api_answered();
+                Ok(answer)
+            }
+            Err(e) if e.is_not_found() => Err(self.confirm_not_found(op, req, e).await),
+            Err(e) => Err(e),
+        }
     }
 
     pub(super) async fn run_with(
@@ -272,7 +283,7 @@ impl Client {
                 policy.next_delay(retries, err.retry_after(), op.remaining(), &mut rng)
             };
             let Some(delay) = delay else {
-                return Err(err);
+                return Err(gave_up(err, stats.attempts, retries >= max_retries));
             };
             tracing::info!(
                 method = %req.method, path = %req.path, attempt = retries + 1,
@@ -459,7 +470,8 @@ impl Client {
             &body,
             retry_after,
             self.inner.key.expose(),
-        ))
+        )
+        .with_key_origin(self.inner.key_origin.as_deref()))
     }
 
     pub(super) fn transport_error(&self, req: &Req, e: &reqwest::Error) -> ApiError {
@@ -474,6 +486,24 @@ impl Client {
         }
     }
 }
+/// The error a retry loop ends with after `attempts` tries of a retryable failure: said so
+/// (with `max_retries` or the deadline as the reason), unless it was tried only once
+/// because the deadline left no room.
+pub(super) fn gave_up(last: ApiError, attempts: u32, retries_exhausted: bool) -> ApiError {
+    if !retries_exhausted && attempts <= 1 {
+        return last;
+    }
+    ApiError::GaveUp {
+        attempts,
+        reason: if retries_exhausted {
+            GaveUpReason::RetriesExhausted
+        } else {
+            GaveUpReason::Deadline
+        },
+        last: Box::new(last),
+    }
+}
+
 pub(super) fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

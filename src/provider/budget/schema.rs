@@ -42,7 +42,7 @@ pub fn check_month(s: &str) -> Result<(), String> {
 /// Schema version of the resource; state written by every earlier version must upgrade.
 pub const VERSION: i64 = 0;
 
-fn instance_id_rule() -> impl Validator + 'static {
+pub(crate) fn instance_id_rule() -> impl Validator + 'static {
     check("An instance id: 10 lowercase letters or digits.", |v| {
         v.as_str().map_or(Ok(()), check_instance_id)
     })

@@ -21,6 +21,7 @@ use crate::sdk::validate::{Validator, check};
 use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Progress, Schema, duration};
 
 use super::health;
+use crate::provider::budget::schema::instance_id_rule;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -79,7 +80,7 @@ pub struct ExecConfig {
     #[attr(
         required,
         describe = "The id of the instance to run the command on; it must be running.",
-        validate = non_empty("A non-empty instance id.")
+        validate = instance_id_rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(
@@ -113,7 +114,7 @@ pub struct RestartConfig {
     #[attr(
         required,
         describe = "The id of the instance to restart; it must be running.",
-        validate = non_empty("A non-empty instance id.")
+        validate = instance_id_rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(optional, describe = &wait_doc("restart"))]
@@ -138,7 +139,7 @@ pub struct UpdateConfig {
     #[attr(
         required,
         describe = "The id of the instance to update.",
-        validate = non_empty("A non-empty instance id.")
+        validate = instance_id_rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(optional, describe = &wait_doc("update"))]

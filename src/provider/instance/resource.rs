@@ -14,6 +14,7 @@ use crate::sdk::{
     Update, Value,
 };
 
+use super::blame;
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
 use super::model::{self, Instance, STOPPED};
 use super::sizing;
@@ -72,7 +73,14 @@ impl Resource<Agent37Data> for InstanceResource {
         let (client, op) = (ctx.client(), ctx.op());
         let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
-            Err(e) => return api_error("Unable to create instance", &e).into(),
+            Err(e) => {
+                let summary = "Unable to create instance";
+                return match blame::create(&e) {
+                    Some(path) => api_attr_error(summary, path, &e),
+                    None => api_error(summary, &e),
+                }
+                .into();
+            }
         };
         if created.adopted {
             tracing::info!(id = %created.instance.id, "adopted the instance an interrupted create made");
@@ -229,7 +237,13 @@ async fn run_update(
             client
                 .patch_instance(op, id, &steps.patch)
                 .await
-                .map_err(|e| api_error("Unable to update instance name, user or metadata", &e))?;
+                .map_err(|e| {
+                    api_attr_error(
+                        "Unable to update instance name, user or metadata",
+                        blame::patch(prior, planned),
+                        &e,
+                    )
+                })?;
         }
         if steps.repair {
             client.update_instance(op, id).await.map_err(|e| {
@@ -245,7 +259,7 @@ async fn run_update(
             client
                 .resize_instance(op, id, resize)
                 .await
-                .map_err(|e| api_error("Unable to resize instance", &e))?;
+                .map_err(|e| api_attr_error("Unable to resize instance", blame::resize(resize), &e))?;
         }
         if !steps.repair && planned.auto_update.get() == Some(true) {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;
@@ -288,15 +302,24 @@ async fn pull_if_outdated(
     let current = match client.get_template(op, template).await {
         Ok(t) => t.image_ref,
         Err(e) if e.is_not_found() => return Ok(false),
-        Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
+        Err(e) => {
+            return Err(api_attr_error(
+                "Unable to read the instance's template",
+                Path::attr(Instance::AUTO_UPDATE),
+                &e,
+            ));
+        }
     };
     if Some(current.as_str()) == prior.image_ref.as_str() {
         return Ok(false);
     }
-    client
-        .update_instance(op, id)
-        .await
-        .map_err(|e| api_error("Unable to update instance to the template's image", &e))?;
+    client.update_instance(op, id).await.map_err(|e| {
+        api_attr_error(
+            "Unable to update instance to the template's image",
+            Path::attr(Instance::AUTO_UPDATE),
+            &e,
+        )
+    })?;
     Ok(true)
 }
 

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, SignedUrlRequest};
+use crate::api::{self, ApiError, InstanceStatus, SignedUrlRequest};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::errors::api_attr_error;
 use crate::sdk::{Ctx, Diagnostics, EphemeralResource, Opened, Outcome, Path, Schema};
 
 use super::schema::{self, SignedUrl};
@@ -33,6 +33,10 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn validate(&self, config: &SignedUrl, diags: &mut Diagnostics) {
+        schema::validate(config, diags);
     }
 
     async fn open(
@@ -78,9 +82,39 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
                 result: opened(config, signed),
                 renew_at: None,
             })),
-            Err(e) => api_error("Unable to mint a signed URL", &e).into(),
+            Err(e) => {
+                let path = mint_error_path(client, &op, id, port, &e).await;
+                api_attr_error("Unable to mint a signed URL", path, &e).into()
+            }
         }
     }
+}
+
+/// The attribute a failed mint is about: `instance_id` when there is no such instance or it
+/// is not running (the API refuses both, the latter with `invalid_request`), else `port`,
+/// the one other thing a caller chooses. Costs one read, on the error path only.
+async fn mint_error_path(
+    client: &crate::api::Client,
+    op: &crate::api::Op,
+    id: &str,
+    port: u16,
+    err: &ApiError,
+) -> Path {
+    let about_instance = match err.code() {
+        Some("not_found") => true,
+        Some("invalid_request") => match client.get_instance(op, id).await {
+            Ok(inst) => {
+                inst.status != InstanceStatus::Running && inst.ports.iter().any(|p| p.port == port)
+            }
+            Err(_) => false,
+        },
+        _ => false,
+    };
+    Path::attr(if about_instance {
+        SignedUrl::INSTANCE_ID
+    } else {
+        SignedUrl::PORT
+    })
 }
 
 #[cfg(test)]
