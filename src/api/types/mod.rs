@@ -44,7 +44,7 @@ pub(crate) fn empty_str_is_none(s: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     fn instance_json() -> Value {
         json!({
