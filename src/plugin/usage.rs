@@ -149,7 +149,10 @@ mod tests {
         let help = help_text(&TEST_HOST);
         assert!(help.starts_with("terraform-provider-example 1.2.3: the example provider for Terraform (registry.terraform.io/acme/example), plugin protocol 6."), "{help}");
         assert!(help.contains("source \"acme/example\""), "{help}");
-        assert!(help.contains("  --version  print the version and exit\n"), "{help}");
+        assert!(
+            help.contains("  --version  print the version and exit\n"),
+            "{help}"
+        );
         assert!(
             help.contains("  EXAMPLE_TOKEN  the token\n  EXAMPLE_URL    the URL\n"),
             "{help}"

@@ -343,7 +343,8 @@ mod tests {
     /// removed instances from the state. No path gets `/v1`; another path is refused.
     #[test]
     fn base_url_without_a_path_gets_v1_and_another_path_is_refused() {
-        let key = |k: &str| (k == ENV_API_KEY).then(|| "sk_live_abcdefghijklmnopqrstuvwx".to_string());
+        let key =
+            |k: &str| (k == ENV_API_KEY).then(|| "sk_live_abcdefghijklmnopqrstuvwx".to_string());
         let with_env_url = |url: &'static str| {
             move |k: &str| match k {
                 ENV_BASE_URL => Some(url.to_string()),
@@ -362,7 +363,9 @@ mod tests {
         let err = resolve(&config(&[]), &with_env_url("http://127.0.0.1:8080/api")).unwrap_err();
         assert_eq!(err.0[0].summary, "Invalid base URL");
         assert!(
-            err.0[0].detail.starts_with("AGENT37_BASE_URL: base_url's path \"/api\" does not end in /v1"),
+            err.0[0]
+                .detail
+                .starts_with("AGENT37_BASE_URL: base_url's path \"/api\" does not end in /v1"),
             "{}",
             err.0[0].detail
         );

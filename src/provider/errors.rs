@@ -165,7 +165,13 @@ mod tests {
         );
         // The origin is only ever attached to an unknown key.
         let other = api(400, "invalid_request", "x").with_key_origin(Some("somewhere"));
-        assert!(matches!(other, ApiError::Api { key_origin: None, .. }));
+        assert!(matches!(
+            other,
+            ApiError::Api {
+                key_origin: None,
+                ..
+            }
+        ));
         assert_eq!(next_step(&api(400, "invalid_request", "x")), None);
     }
 

@@ -4,7 +4,8 @@
 //! only once the API has shown that it answers at the base URL: any success of this client
 //! shows it (so a refresh, whose first reads succeed, pays nothing), else one request to a
 //! route every revision serves, `GET /templates`, made only when something seems to have
-//! disappeared. A base URL that leads elsewhere (a wrong path, a proxy) then fails loudly.
+//! disappeared. An error in the API's envelope with another status than 404 or 401 shows it
+//! too (the request reached a route). A base URL that leads elsewhere (a wrong path, a proxy) then fails loudly.
 
 use std::sync::atomic::Ordering;
 
@@ -16,6 +17,12 @@ use super::super::retry::OpKind;
 use super::super::types::ListPage;
 use super::transport::{Req, RunStats};
 use super::{Client, Op};
+
+/// Whether an error answer shows the API serves the base URL: its envelope on any status but
+/// 404 (an unknown route) and 401 (checked before routing, contract 1) came from a route.
+pub(super) fn found_a_route(err: &ApiError) -> bool {
+    matches!(err.last(), ApiError::Api { status, .. } if *status != 404 && *status != 401)
+}
 
 impl Client {
     /// A success answered at the base URL: from now on a 404 is about its object.

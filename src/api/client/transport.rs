@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use super::super::error::{ApiError, GaveUpReason, error_from_answer, scrub, snippet};
 use super::super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::super::types::*;
-use super::{Client, MAX_LIST_PAGES, Op};
+use super::{Client, MAX_LIST_PAGES, Op, routes};
 use crate::timing;
 
 /// A request as the retry loop sees it. Each attempt builds a fresh HTTP request from it,
@@ -234,7 +234,12 @@ impl Client {
                 Ok(answer)
             }
             Err(e) if e.is_not_found() => Err(self.confirm_not_found(op, req, e).await),
-            Err(e) => Err(e),
+            Err(e) => {
+                if routes::found_a_route(&e) {
+                    self.api_answered();
+                }
+                Err(e)
+            }
         }
     }
 
@@ -486,11 +491,13 @@ impl Client {
         }
     }
 }
+
 /// The error a retry loop ends with after `attempts` tries of a retryable failure: said so
-/// (with `max_retries` or the deadline as the reason), unless it was tried only once
-/// because the deadline left no room.
+/// (with `max_retries` or the deadline as the reason) once it was tried more than once; a
+/// single attempt (a call that is never retried, `max_retries = 0`, or a deadline that left no
+/// room) is its own error.
 pub(super) fn gave_up(last: ApiError, attempts: u32, retries_exhausted: bool) -> ApiError {
-    if !retries_exhausted && attempts <= 1 {
+    if attempts <= 1 {
         return last;
     }
     ApiError::GaveUp {

@@ -6,6 +6,7 @@ mod create;
 mod endpoints;
 mod reads;
 mod retries;
+mod routes;
 mod setup;
 
 use std::collections::HashSet;

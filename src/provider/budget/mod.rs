@@ -10,6 +10,9 @@ mod model;
 mod resource;
 mod schema;
 
+/// The instance id format, shared with the instance actions and the signed URL.
+pub(crate) use schema::instance_id_rule;
+
 use std::sync::Arc;
 
 use super::Agent37Data;

@@ -21,7 +21,7 @@ use crate::sdk::validate::{Validator, check};
 use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Progress, Schema, duration};
 
 use super::health;
-use crate::provider::budget::schema::instance_id_rule;
+use crate::provider::budget::instance_id_rule;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -250,7 +250,7 @@ pub fn exec_failure(id: &str, result: &ExecResult, allow_failure: bool) -> Diagn
 /// An exec call that failed; a timeout or a lost connection leaves the command's fate unknown.
 fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
     let summary = format!("Unable to run the command on instance {id}");
-    let unknown = match e {
+    let unknown = match e.last() {
         ApiError::Timeout { .. } => true,
         ApiError::Transport {
             may_have_reached_server,
@@ -571,7 +571,7 @@ mod tests {
     fn timeouts_are_validated_and_defaulted() {
         let cfg = |t: Value| {
             Value::object([
-                ("instance_id", Value::string("abc")),
+                ("instance_id", Value::string("abc123defg")),
                 ("command", Value::string("true")),
                 ("allow_failure", Value::Null),
                 ("timeout", t),
@@ -604,6 +604,43 @@ mod tests {
     }
 
     /// Each action's configuration model reads and writes exactly its schema's shape.
+    /// Issue 15: the actions check `instance_id`'s format at validate, as the resources do,
+    /// instead of sending a malformed id to the API at invoke.
+    #[test]
+    fn actions_check_the_instance_id_format() {
+        for (name, schema) in [
+            (EXEC, exec_schema()),
+            (RESTART, restart_schema()),
+            (UPDATE, update_schema()),
+        ] {
+            let check = |id: &str| {
+                let config = Value::object(schema.block.attributes.iter().map(|a| {
+                    let v = match a.name.as_str() {
+                        "instance_id" => Value::string(id),
+                        "command" => Value::string("true"),
+                        _ => Value::Null,
+                    };
+                    (a.name.clone(), v)
+                }));
+                let mut d = Diagnostics::new();
+                validate_block(&schema.block, &config, &Path::root(), &mut d);
+                d.iter()
+                    .map(|d| (d.attribute.clone(), d.detail.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(check("abc123defg"), [], "{name}");
+            assert_eq!(
+                check("i-123"),
+                [(
+                    Some(Path::attr("instance_id")),
+                    "instance_id: \"i-123\" is not an instance id: an id is 10 lowercase letters or digits."
+                        .to_string()
+                )],
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn every_configuration_has_exactly_its_schema_shape() {
         use crate::sdk::model::conforms;

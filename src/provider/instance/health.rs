@@ -80,17 +80,20 @@ async fn wait_with(
         let connected = match client.instance_health(op, url).await {
             Ok(true) => return Ok(()),
             Ok(false) => true,
-            Err(e @ (ApiError::Timeout { .. } | ApiError::Cancelled { .. })) => {
-                return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
-            }
-            // The edge may drop connections while the container boots: keep polling. A
-            // connection that never opened is another matter (counted below).
-            Err(e @ ApiError::Transport { .. }) => {
-                let connected = e.may_have_reached_server();
-                last = Some(e);
-                connected
-            }
-            Err(e) => return Err(api_error("Unable to check instance health", &e)),
+            // Classified by the last failure: the client may have retried it already.
+            Err(e) => match e.last() {
+                ApiError::Timeout { .. } | ApiError::Cancelled { .. } => {
+                    return Err(unhealthy(inst, op, Some(&e), last.as_ref(), advice));
+                }
+                // The edge may drop connections while the container boots: keep polling. A
+                // connection that never opened is another matter (counted below).
+                ApiError::Transport { .. } => {
+                    let connected = e.may_have_reached_server();
+                    last = Some(e);
+                    connected
+                }
+                _ => return Err(api_error("Unable to check instance health", &e)),
+            },
         };
         if unreachable.record(connected, polling.max_unreachable) {
             return Err(host_unreachable(inst, url, unreachable.0, last.as_ref()));
@@ -231,7 +234,15 @@ mod tests {
             "{}",
             d.detail
         );
-        assert!(d.detail.contains("not a container still booting"), "{}", d.detail);
-        assert!(d.detail.contains("Last error: GET /v1/health failed"), "{}", d.detail);
+        assert!(
+            d.detail.contains("not a container still booting"),
+            "{}",
+            d.detail
+        );
+        assert!(
+            d.detail.contains("Last error: GET /v1/health failed"),
+            "{}",
+            d.detail
+        );
     }
 }

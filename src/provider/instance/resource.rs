@@ -256,10 +256,9 @@ async fn run_update(
                 .map_err(|e| api_attr_error("Unable to start instance", state_path(), &e))?;
         }
         if let Some(resize) = &steps.resize {
-            client
-                .resize_instance(op, id, resize)
-                .await
-                .map_err(|e| api_attr_error("Unable to resize instance", blame::resize(resize), &e))?;
+            client.resize_instance(op, id, resize).await.map_err(|e| {
+                api_attr_error("Unable to resize instance", blame::resize(resize), &e)
+            })?;
         }
         if !steps.repair && planned.auto_update.get() == Some(true) {
             pulled = pull_if_outdated(client, op, id, prior, planned).await?;

@@ -1,7 +1,7 @@
 //! The model of `agent37_signed_url`: its schema, declared once.
 
+use crate::provider::budget::instance_id_rule;
 use crate::sdk::model::Attr;
-use crate::provider::budget::schema::instance_id_rule;
 use crate::sdk::validate::IntRange;
 use crate::sdk::{Diagnostics, Model, Path, Schema};
 
@@ -89,7 +89,9 @@ mod tests {
     fn a_ttl_outside_the_api_range_warns() {
         assert_eq!(
             warnings(Some(30)),
-            ["The API grants signed URLs a lifetime from 60 to 86400 seconds, so ttl_seconds = 30 gives a URL that lives 60 seconds (see `expires_at`)."]
+            [
+                "The API grants signed URLs a lifetime from 60 to 86400 seconds, so ttl_seconds = 30 gives a URL that lives 60 seconds (see `expires_at`)."
+            ]
         );
         assert!(warnings(Some(90_000))[0].contains("lives 86400 seconds"));
         for fine in [None, Some(60), Some(3600), Some(86_400), Some(0)] {
