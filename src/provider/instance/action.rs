@@ -604,6 +604,25 @@ mod tests {
     }
 
     /// Each action's configuration model reads and writes exactly its schema's shape.
+    /// Issue 15, bug 7: the exec timeout message ends its first sentence with a full stop
+    /// (it ran into the next one).
+    #[test]
+    fn an_exec_timeout_is_two_sentences() {
+        let e = ApiError::Timeout {
+            operation: "POST /instances/abc123defg/exec".into(),
+            timeout: Duration::from_secs(300),
+        };
+        let d = exec_error("abc123defg", &e);
+        assert_eq!(
+            d.0[0].summary,
+            "Unable to run the command on instance abc123defg"
+        );
+        assert_eq!(
+            d.0[0].detail,
+            "POST /instances/abc123defg/exec did not finish within its timeout of 300s. The command may have run (or still be running) on the instance; it was not sent again."
+        );
+    }
+
     /// Issue 15: the actions check `instance_id`'s format at validate, as the resources do,
     /// instead of sending a malformed id to the API at invoke.
     #[test]

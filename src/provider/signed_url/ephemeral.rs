@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::api::{self, ApiError, InstanceStatus, SignedUrlRequest};
+use crate::api::{self, SignedUrlRequest};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::api_attr_error;
@@ -77,44 +77,51 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
             port,
             ttl_seconds: config.ttl_seconds.get(),
         };
-        match client.signed_url(&op, id, &body).await {
-            Ok(signed) => Outcome::ok(Some(Opened {
-                result: opened(config, signed),
-                renew_at: None,
-            })),
-            Err(e) => {
-                let path = mint_error_path(client, &op, id, port, &e).await;
-                api_attr_error("Unable to mint a signed URL", path, &e).into()
+        let err = match client.signed_url(&op, id, &body).await {
+            Ok(signed) => {
+                return Outcome::ok(Some(Opened {
+                    result: opened(config, signed),
+                    renew_at: None,
+                }));
+            }
+            Err(e) => e,
+        };
+        // The API refuses a mint for an instance that is not running with `invalid_request`,
+        // like one for a wrong port: one read on this error path tells them apart.
+        let instance = match err.code() {
+            Some("invalid_request") => client.get_instance(&op, id).await.ok(),
+            _ => None,
+        };
+        match instance {
+            Some(inst) if schema::unavailable(&inst, port) => {
+                let detail = schema::not_minted_detail(id, inst.status.as_str());
+                let mut outcome = Outcome::ok(Some(Opened {
+                    result: schema::not_minted(config, port),
+                    renew_at: None,
+                }));
+                outcome.diags.attr_warning(
+                    Path::attr(SignedUrl::INSTANCE_ID),
+                    "No signed URL: the instance is not running",
+                    detail,
+                );
+                outcome
+            }
+            Some(_) => api_attr_error(
+                "Unable to mint a signed URL",
+                Path::attr(SignedUrl::PORT),
+                &err,
+            )
+            .into(),
+            None => {
+                let path = if err.is_not_found() {
+                    SignedUrl::INSTANCE_ID
+                } else {
+                    SignedUrl::PORT
+                };
+                api_attr_error("Unable to mint a signed URL", Path::attr(path), &err).into()
             }
         }
     }
-}
-
-/// The attribute a failed mint is about: `instance_id` when there is no such instance or it
-/// is not running (the API refuses both, the latter with `invalid_request`), else `port`,
-/// the one other thing a caller chooses. Costs one read, on the error path only.
-async fn mint_error_path(
-    client: &crate::api::Client,
-    op: &crate::api::Op,
-    id: &str,
-    port: u16,
-    err: &ApiError,
-) -> Path {
-    let about_instance = match err.code() {
-        Some("not_found") => true,
-        Some("invalid_request") => match client.get_instance(op, id).await {
-            Ok(inst) => {
-                inst.status != InstanceStatus::Running && inst.ports.iter().any(|p| p.port == port)
-            }
-            Err(_) => false,
-        },
-        _ => false,
-    };
-    Path::attr(if about_instance {
-        SignedUrl::INSTANCE_ID
-    } else {
-        SignedUrl::PORT
-    })
 }
 
 #[cfg(test)]
