@@ -39,7 +39,7 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
-  bench [--quick]        the benchmarks of docs/performance.md against release builds: RPC
+  bench [--quick]        the benchmarks of docs/guides/performance.md against release builds: RPC
                          overhead, refresh, apply with API latency, footprint; a table, and
                          target/bench/results.json. --quick: smaller N, fewer runs
   release [--all | --platform NAME...] [--from [PLATFORM=]BINARY...] [--out DIR]

@@ -3,7 +3,7 @@
 //! generated from them.
 
 use crate::sdk::model::Attr;
-use crate::sdk::timeouts::Timeouts;
+use crate::sdk::timeouts::{Timeouts, Waits};
 use crate::sdk::validate::{IntRange, Validator, check};
 use crate::sdk::{Model, Schema, Value};
 
@@ -131,7 +131,13 @@ pub struct Budget {
 }
 
 pub fn resource() -> Schema {
-    Budget::schema(RESOURCE).version(VERSION)
+    Budget::schema(RESOURCE)
+        .version(VERSION)
+        .timeouts_wait_for(Waits {
+            create: "the API to set the cap and grant the first top-up (its calls and retries)",
+            update: "the API to change the cap or grant a top-up (its calls and retries)",
+            delete: "the API to set the monthly cap to 0 (its call and retries; granted headroom stays)",
+        })
 }
 
 pub const BUDGET_DATA: &str = "Reads the budget of an instance: its monthly cap and counters, and the one-time \

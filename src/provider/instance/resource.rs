@@ -35,7 +35,9 @@ impl Resource<Agent37Data> for InstanceResource {
     }
 
     fn schema(&self) -> Schema {
-        Instance::schema(model::DESCRIPTION).version(model::VERSION)
+        Instance::schema(model::DESCRIPTION)
+            .version(model::VERSION)
+            .timeouts_wait_for(model::WAITS)
     }
 
     fn identity(&self) -> Option<Identity> {

@@ -1,0 +1,6 @@
+import {
+  to = agent37_template.support
+  identity = {
+    name = "support-agent"
+  }
+}
