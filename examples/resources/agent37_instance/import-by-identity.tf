@@ -1,6 +1,6 @@
 import {
-  to = agent37_instance.support
+  to = agent37_instance.batch
   identity = {
-    id = "k3x9q2m7pa"
+    id = "p8d2w6n4tb"
   }
 }
