@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use testkit::hcl::REQUIRED_PROVIDERS;
 use testkit::prelude::*;
 
 const FLEET: usize = 24;
@@ -92,7 +93,7 @@ fn base_url_without_v1(m: Matrix) {
     let mut case = m.case(&emu);
     case.tf_mut().set_env("AGENT37_BASE_URL", emu.root_url());
     case.apply(format!(
-        "terraform {{\n  required_providers {{\n    agent37 = {{ source = \"agent37/agent37\" }}\n  }}\n}}\n\n\
+        "{REQUIRED_PROVIDERS}\n\
          import {{\n  to = agent37_instance.a\n  id = \"{id}\"\n}}\n\n\
          resource \"agent37_instance\" \"a\" {{\n  name = \"kept\"\n}}\n"
     ));

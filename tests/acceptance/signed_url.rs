@@ -1,6 +1,7 @@
 //! `agent37_signed_url` (ephemeral) through real Terraform against the emulator: the URL opens
 //! the instance's port, and it appears in no plan, state or output.
 
+use testkit::hcl::REQUIRED_PROVIDERS;
 use testkit::prelude::*;
 
 fn signed_url(m: Matrix) {
@@ -91,13 +92,7 @@ fn signed_url_of_a_stopped_instance(m: Matrix) {
     let mut case = m.case(&emu);
     let out = case
         .apply(format!(
-            r#"
-terraform {{
-  required_providers {{
-    agent37 = {{ source = "agent37/agent37" }}
-  }}
-}}
-
+            r#"{REQUIRED_PROVIDERS}
 ephemeral "agent37_signed_url" "chat" {{
   instance_id = "{id}"
 }}
