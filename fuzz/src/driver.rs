@@ -29,6 +29,9 @@ const MAX_POOL: usize = 20_000;
 
 pub struct Options {
     pub duration: Duration,
+    /// Mutated inputs run at least, however long they take: with a fixed seed this makes a
+    /// run's work, and so its findings, the same on a loaded machine as on a quiet one.
+    pub min_executions: u64,
     pub seed: u64,
     /// `fuzz/corpus/<target>`: read at start.
     pub corpus: PathBuf,
@@ -123,7 +126,10 @@ fn fuzz_here(target: &Target, opts: &Options) -> Report {
 
     let mut last_progress = Instant::now();
     let mut input = Vec::new();
-    while started.elapsed() < opts.duration {
+    let mutated_from = report.executions;
+    while started.elapsed() < opts.duration
+        || report.executions - mutated_from < opts.min_executions
+    {
         // Check the clock every 64 inputs; an execution takes microseconds.
         for _ in 0..64 {
             next_input(target, &mut rng, &pool, &mut input);

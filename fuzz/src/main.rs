@@ -109,6 +109,7 @@ fn fuzz(args: &[String]) -> Result<ExitCode, String> {
             target,
             Options {
                 duration: Duration::from_secs(seconds),
+                min_executions: 0,
                 seed,
                 corpus: corpus.join(name),
                 artifacts: artifacts.join(name),

@@ -108,6 +108,29 @@ pub fn api_attr_error(summary: &str, path: Path, err: &ApiError) -> Diagnostics 
     d
 }
 
+/// A create the API refused because the object already exists (`409 …_exists`): the API's
+/// error, then how to manage the existing object instead: the import command and block for
+/// `import_id` (Terraform does not tell a provider the resource's address, so `<name>` stands
+/// for it).
+pub fn exists_error(
+    summary: &str,
+    err: &ApiError,
+    type_name: &str,
+    import_id: &str,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        summary,
+        format!(
+            "{}\n\nIt already exists. To manage the existing one with Terraform, import it instead \
+             of creating it:\n  terraform import {type_name}.<name> {import_id}\nor, in the \
+             configuration:\n  import {{\n    to = {type_name}.<name>\n    id = \"{import_id}\"\n  }}",
+            detail(err)
+        ),
+    );
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +249,34 @@ mod tests {
         assert_eq!(
             detail(&outcome),
             "The outcome of POST /instances is unknown: listing failed."
+        );
+    }
+
+    #[test]
+    fn an_existing_object_suggests_its_import() {
+        let e = crate::api::error::error_from_answer(
+            "POST",
+            "/domains",
+            409,
+            br#"{"error": {"code": "domain_exists", "message": "bots-example.net is already registered"}}"#,
+            None,
+            "",
+        );
+        let d = exists_error(
+            "Unable to create domain",
+            &e,
+            "agent37_domain",
+            "bots-example.net",
+        );
+        let detail = &d.0[0].detail;
+        assert!(detail.starts_with("The Agent37 API answered HTTP 409, code domain_exists"));
+        assert!(
+            detail.contains("terraform import agent37_domain.<name> bots-example.net"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("to = agent37_domain.<name>\n    id = \"bots-example.net\""),
+            "{detail}"
         );
     }
 }

@@ -3,12 +3,17 @@
 pub mod budget;
 pub mod config;
 pub mod context;
+pub mod domain;
 pub mod errors;
 pub mod functions;
 pub mod instance;
 pub mod list;
 pub mod money;
+pub mod newer_api;
+pub mod preview_url;
+pub mod public_port;
 pub mod signed_url;
+pub mod ssh_key;
 pub mod template;
 pub mod values;
 
@@ -50,6 +55,9 @@ impl Provider for Agent37 {
         v.extend(instance::resources());
         v.extend(template::resources());
         v.extend(budget::resources());
+        v.extend(ssh_key::resources());
+        v.extend(domain::resources());
+        v.extend(public_port::resources());
         v
     }
 
@@ -58,6 +66,9 @@ impl Provider for Agent37 {
         v.extend(instance::data_sources());
         v.extend(template::data_sources());
         v.extend(budget::data_sources());
+        v.extend(ssh_key::data_sources());
+        v.extend(domain::data_sources());
+        v.extend(public_port::data_sources());
         v
     }
 
@@ -65,6 +76,7 @@ impl Provider for Agent37 {
         vec![
             Arc::new(functions::UsdToMicros),
             Arc::new(functions::MicrosToUsd),
+            Arc::new(preview_url::PreviewUrl),
         ]
     }
 
@@ -73,12 +85,17 @@ impl Provider for Agent37 {
     }
 
     fn actions(&self) -> Vec<Arc<dyn DynAction<Agent37Data>>> {
-        instance::actions()
+        let mut v = instance::actions();
+        v.extend(domain::actions());
+        v
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Agent37Data>>> {
         let mut v = instance::list_resources();
         v.extend(template::list_resources());
+        v.extend(ssh_key::list_resources());
+        v.extend(domain::list_resources());
+        v.extend(public_port::list_resources());
         v
     }
 

@@ -186,7 +186,7 @@ pub fn identity_schema(i: &Identity) -> pb::ResourceIdentitySchema {
             .iter()
             .map(|a| pb::resource_identity_schema::IdentityAttribute {
                 name: a.name.to_string(),
-                r#type: Type::String.to_json(),
+                r#type: a.ty.to_json(),
                 required_for_import: true,
                 optional_for_import: false,
                 description: a.description.to_string(),

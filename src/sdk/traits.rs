@@ -233,9 +233,11 @@ pub struct Delete<S, P> {
     pub private: P,
 }
 
-/// A resource identity (protocol 6.9, Terraform ≥ 1.12): string attributes of the state that
-/// identify the remote object on their own. The server derives identity values from state and
-/// turns an `import { identity = {…} }` into an import by the first attribute's value.
+/// A resource identity (protocol 6.9, Terraform ≥ 1.12): attributes of the state (strings or
+/// numbers) that identify the remote object on their own. The server derives identity values
+/// from state and turns an `import { identity = {…} }` into an import by the id those values
+/// stand for ([`Identity::import_id`]): the one attribute's value, or for a composite identity
+/// every value in order joined by [`Identity::SEPARATOR`] (`<instance_id>/<port>`).
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub version: i64,
@@ -247,20 +249,118 @@ pub struct IdentityAttribute {
     /// Also the name of the state attribute holding the value.
     pub name: &'static str,
     pub description: &'static str,
+    /// [`Type::String`] or [`Type::Number`] (a whole number).
+    pub ty: Type,
+}
+
+impl IdentityAttribute {
+    pub fn string(name: &'static str, description: &'static str) -> IdentityAttribute {
+        IdentityAttribute {
+            name,
+            description,
+            ty: Type::String,
+        }
+    }
+
+    pub fn number(name: &'static str, description: &'static str) -> IdentityAttribute {
+        IdentityAttribute {
+            name,
+            description,
+            ty: Type::Number,
+        }
+    }
+
+    /// This attribute's value from one part of an import id.
+    fn parse(&self, part: &str) -> Result<Value, String> {
+        if part.is_empty() {
+            return Err(format!("its {} is empty", self.name));
+        }
+        if self.ty == Type::Number {
+            return part
+                .parse::<i64>()
+                .map(Value::number)
+                .map_err(|_| format!("its {} {part:?} is not a whole number", self.name));
+        }
+        Ok(Value::string(part))
+    }
+
+    /// This attribute's value as a part of an import id.
+    fn render(&self, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => n.as_i64().map(|i| i.to_string()),
+            _ => None,
+        }
+    }
 }
 
 impl Identity {
+    /// Joins the values of a composite identity in its import id.
+    pub const SEPARATOR: char = '/';
+
     /// An identity made of one string attribute of the state (`id`, `name`…).
     pub fn single(name: &'static str, description: &'static str) -> Identity {
+        Identity::composite(vec![IdentityAttribute::string(name, description)])
+    }
+
+    /// An identity of several attributes, whose import id is their values in this order joined
+    /// by [`Identity::SEPARATOR`].
+    pub fn composite(attributes: Vec<IdentityAttribute>) -> Identity {
         Identity {
             version: 0,
-            attributes: vec![IdentityAttribute { name, description }],
+            attributes,
         }
     }
 
     /// The object type of identity values.
     pub fn value_type(&self) -> Type {
-        Type::object(self.attributes.iter().map(|a| (a.name, Type::String)))
+        Type::object(self.attributes.iter().map(|a| (a.name, a.ty.clone())))
+    }
+
+    /// What an import id looks like, for messages: `<instance_id>/<port>`.
+    pub fn id_form(&self) -> String {
+        self.attributes
+            .iter()
+            .map(|a| format!("<{}>", a.name))
+            .collect::<Vec<_>>()
+            .join(&Self::SEPARATOR.to_string())
+    }
+
+    /// The identity attributes an import id stands for: the whole id for a single attribute,
+    /// else exactly one part per attribute.
+    pub fn seed(&self, id: &str) -> Result<Value, String> {
+        let parts: Vec<&str> = if self.attributes.len() == 1 {
+            vec![id]
+        } else {
+            id.split(Self::SEPARATOR).collect()
+        };
+        if parts.len() != self.attributes.len() {
+            return Err(format!(
+                "the import id {id:?} must have the form {}",
+                self.id_form()
+            ));
+        }
+        let mut pairs = Vec::with_capacity(parts.len());
+        for (a, part) in self.attributes.iter().zip(parts) {
+            let v = a.parse(part).map_err(|why| {
+                format!(
+                    "the import id {id:?} must have the form {}: {why}",
+                    self.id_form()
+                )
+            })?;
+            pairs.push((a.name, v));
+        }
+        Ok(Value::object(pairs))
+    }
+
+    /// The import id an identity value stands for; `Err` names the first attribute missing.
+    pub fn import_id(&self, value: &Value) -> Result<String, &'static str> {
+        let mut parts = Vec::with_capacity(self.attributes.len());
+        for a in &self.attributes {
+            let part = value.attr(a.name).and_then(|v| a.render(v)).ok_or(a.name)?;
+            parts.push(part);
+        }
+        Ok(parts.join(&Self::SEPARATOR.to_string()))
     }
 
     /// The identity of a state value, when every identity attribute is known and set.
@@ -286,6 +386,15 @@ pub fn keep_state(current: i64, version: i64, state: RawState) -> Result<RawStat
         ));
     }
     Ok(state)
+}
+
+/// `s` with its first letter in uppercase, to start a diagnostic's sentence.
+pub fn capitalise_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn import_not_supported(type_name: &str) -> Diagnostics {
@@ -359,12 +468,14 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
         let Some(identity) = self.identity() else {
             return Err(import_not_supported(self.type_name()));
         };
-        let seed = Value::object(
-            identity
-                .attributes
-                .iter()
-                .map(|a| (a.name, Value::string(id))),
-        );
+        let seed = identity.seed(id).map_err(|why| {
+            let mut d = Diagnostics::new();
+            d.error(
+                format!("Cannot import {}", self.type_name()),
+                format!("{}.", capitalise_first(&why)),
+            );
+            d
+        })?;
         Self::State::from_value(&seed).map_err(|e| e.diagnostics())
     }
 
@@ -544,4 +655,59 @@ pub trait Provider: Send + Sync + 'static {
         env: &ConfigureEnv,
         diags: &mut Diagnostics,
     ) -> Option<Self::Data>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port_identity() -> Identity {
+        Identity::composite(vec![
+            IdentityAttribute::string("instance_id", "The instance."),
+            IdentityAttribute::number("port", "The port."),
+        ])
+    }
+
+    #[test]
+    fn a_single_identity_takes_the_whole_id() {
+        let i = Identity::single("name", "The name.");
+        assert_eq!(i.value_type(), Type::object([("name", Type::String)]));
+        let seed = i.seed("a/b").expect("one attribute takes everything");
+        assert_eq!(seed, Value::object([("name", Value::string("a/b"))]));
+        assert_eq!(i.import_id(&seed).as_deref(), Ok("a/b"));
+        assert_eq!(i.id_form(), "<name>");
+        assert!(i.seed("").is_err());
+    }
+
+    #[test]
+    fn a_composite_identity_joins_its_values_in_order() {
+        let i = port_identity();
+        assert_eq!(
+            i.value_type(),
+            Type::object([("instance_id", Type::String), ("port", Type::Number)])
+        );
+        let seed = i.seed("abc123defg/9100").expect("two parts");
+        assert_eq!(
+            seed,
+            Value::object([
+                ("instance_id", Value::string("abc123defg")),
+                ("port", Value::number(9100)),
+            ])
+        );
+        assert_eq!(i.import_id(&seed).as_deref(), Ok("abc123defg/9100"));
+        assert_eq!(i.of(&seed), Some(seed.clone()));
+        assert_eq!(i.id_form(), "<instance_id>/<port>");
+
+        for (bad, why) in [
+            ("abc123defg", "must have the form <instance_id>/<port>"),
+            ("abc/1/2", "must have the form"),
+            ("/9100", "its instance_id is empty"),
+            ("abc123defg/http", "its port \"http\" is not a whole number"),
+        ] {
+            let err = i.seed(bad).expect_err(bad);
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        let partial = Value::object([("instance_id", Value::string("abc123defg"))]);
+        assert_eq!(i.import_id(&partial), Err("port"));
+    }
 }

@@ -222,11 +222,17 @@ impl PluginProcess {
         self.stdout_lines.recv_timeout(timeout).ok()
     }
 
-    /// Reads and parses the handshake line (Terraform waits up to a minute;
-    /// tests are stricter).
+    /// Reads and parses the handshake line, waiting as long as Terraform does (a minute): a
+    /// provider that answers within that works, and a loaded test machine must not fail it.
     pub fn handshake(&mut self) -> Handshake {
+        self.handshake_within(Duration::from_secs(60))
+    }
+
+    /// [`Self::handshake`] with a longer wait, for a plugin started through an emulator of
+    /// another platform (Wine, qemu) whose own start-up precedes the provider's.
+    pub fn handshake_within(&mut self, wait: Duration) -> Handshake {
         let (_, line) = self
-            .next_line(Duration::from_secs(20))
+            .next_line(wait)
             .unwrap_or_else(|| panic!("no handshake line; stderr:\n{}", self.stderr()));
         let hs = Handshake::parse(&line).unwrap_or_else(|e| panic!("{e}"));
         if hs.network == "unix" {
@@ -351,7 +357,9 @@ pub async fn connect(
         tls,
     };
     let channel = Endpoint::try_from("http://localhost")?
-        .connect_timeout(Duration::from_secs(5))
+        // Generous: under load a TLS accept can take seconds; a refused connection still fails
+        // at once.
+        .connect_timeout(Duration::from_secs(30))
         .connect_with_connector(connector)
         .await?;
     Ok(channel)

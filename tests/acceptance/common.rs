@@ -25,3 +25,12 @@ pub fn no_instances_left(emu: &Emulator) {
     let left = emu.instances();
     assert!(left.is_empty(), "instances left after destroy: {left:#?}");
 }
+
+/// `Plan::actions` without the data sources (those that depend on a changing resource are read
+/// again at apply, which is no change of the infrastructure).
+pub fn managed_actions(plan: &testkit::Plan) -> BTreeMap<String, Vec<String>> {
+    plan.actions()
+        .into_iter()
+        .filter(|(address, _)| !address.starts_with("data."))
+        .collect()
+}

@@ -14,14 +14,18 @@
 
 mod budget;
 mod common;
+mod domain;
 mod harness;
 mod instance;
 mod newer;
 mod provider;
+mod public_port;
 mod refresh;
 mod reliability;
 mod sdk;
 mod security;
 mod signed_url;
+mod ssh_key;
+mod surface;
 mod template;
 mod validation;

@@ -194,16 +194,15 @@ impl Emulator {
         r.json()["wallet_micros"].as_i64().expect("wallet")
     }
 
+    /// Freezes the clock at the first second of the next emulator-hour (the hourly meter settle
+    /// has run there), so a test's minutes stay inside one hour unless it moves on. Always
+    /// aligned: the store-wide settle runs once per started hour, so a clock frozen at whatever
+    /// second the wall clock showed added a settle whenever a test's small advances crossed an
+    /// hour, and the same test failed at some minutes of the day only.
     pub fn freeze_clock(&self) -> i64 {
         let r = self.control("POST", "/clock", json!({"frozen": true}));
         assert_eq!(r.status, 200, "{}", r.text());
-        r.json()["now"].as_i64().expect("now")
-    }
-
-    /// Freezes the clock at the first second of the next emulator-hour (the hourly meter
-    /// settle has run there), so a test's minutes stay inside one hour unless it moves on.
-    pub fn freeze_at_an_hour(&self) -> i64 {
-        let now = self.freeze_clock();
+        let now = r.json()["now"].as_i64().expect("now");
         self.advance(3600 - now.rem_euclid(3600))
     }
 

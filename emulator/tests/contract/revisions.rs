@@ -241,7 +241,7 @@ fn meter(monthly: i64, minutes: i64) -> i64 {
 #[test]
 fn objects_read_across_the_switch_both_ways() {
     let emu = Emulator::start(&[]);
-    let t0 = emu.freeze_at_an_hour();
+    let t0 = emu.freeze_clock();
     let api = emu.api();
     // Made under 2026-06-25.
     api.post(

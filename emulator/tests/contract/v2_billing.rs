@@ -27,7 +27,7 @@ fn create(api: &Api, body: Value) -> String {
 fn the_meter_charges_whole_minutes_at_the_status_rate() {
     let emu = Emulator::start_rev(Rev::V2, &[]);
     // Each step below stays inside one emulator-hour, so only the named settles run.
-    emu.freeze_at_an_hour();
+    emu.freeze_clock();
     let api = emu.api();
     let key = emu.key.clone();
     let w0 = emu.wallet(&key);

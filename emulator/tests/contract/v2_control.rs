@@ -196,7 +196,7 @@ fn instance_drift_of_the_new_fields() {
 #[test]
 fn shared_instances_meter_at_the_dedicated_rate() {
     let emu = Emulator::start_rev(Rev::V2, &[]);
-    emu.freeze_at_an_hour();
+    emu.freeze_clock();
     let api = emu.workspace(json!({"shared_enabled": true}));
     let key = api.key.clone().unwrap();
     let shared = api.create(json!({"type": "shared"}))["id"]

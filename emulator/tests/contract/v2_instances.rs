@@ -546,7 +546,7 @@ fn patch_auto_sleep_and_immutable_fields() {
 fn delete_settles_the_last_minutes_and_refunds_nothing() {
     let emu = v2(&[]);
     // Inside one emulator-hour, so the hourly settle does not split the minutes.
-    emu.freeze_at_an_hour();
+    emu.freeze_clock();
     let api = emu.api();
     let id = api.create(json!({}))["id"].as_str().unwrap().to_string();
     let wallet = emu.wallet(&emu.key);

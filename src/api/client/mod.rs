@@ -3,9 +3,13 @@
 //! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`;
 //! telling "no such route" from "no such object" in `routes`.
 
+mod conflict;
 mod create;
+mod domain;
 mod endpoints;
+mod public_port;
 mod routes;
+mod ssh_key;
 mod transport;
 
 use std::fmt;

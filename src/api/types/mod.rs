@@ -8,13 +8,19 @@
 //! list and the tests stay here.
 
 mod budget;
+mod domain;
 mod instance;
 mod patch;
+mod public_port;
+mod ssh_key;
 mod template;
 
 pub use budget::*;
+pub use domain::*;
 pub use instance::*;
 pub use patch::Patch;
+pub use public_port::*;
+pub use ssh_key::*;
 pub use template::*;
 
 use serde::Deserialize;

@@ -409,8 +409,8 @@ fn upgrade<D>(
     json::decode_tree(&upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
 }
 
-/// The import id an `import { identity = {…} }` block stands for: the value of the identity's
-/// first attribute.
+/// The import id an `import { identity = {…} }` block stands for (see
+/// [`Identity::import_id`](crate::sdk::traits::Identity::import_id)).
 fn import_id_from_identity<T: ?Sized>(e: &Entry<T>, value: &Value) -> Result<String, Diagnostics> {
     let mut d = Diagnostics::new();
     let Some((identity, _)) = &e.identity else {
@@ -420,22 +420,14 @@ fn import_id_from_identity<T: ?Sized>(e: &Entry<T>, value: &Value) -> Result<Str
         );
         return Err(d);
     };
-    let first = identity
-        .attributes
-        .first()
-        .map(|a| a.name)
-        .unwrap_or_default();
-    match value.attr(first).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => Ok(s.to_string()),
-        _ => {
-            d.attr_error(
-                Path::attr(first),
-                "Missing identity attribute",
-                format!("The import identity must set {first}."),
-            );
-            Err(d)
-        }
-    }
+    identity.import_id(value).map_err(|missing| {
+        d.attr_error(
+            Path::attr(missing),
+            "Missing identity attribute",
+            format!("The import identity must set {missing}."),
+        );
+        d
+    })
 }
 
 /// The diagnostic of a value the provider could not decode (`what`: "stored state"…).

@@ -147,10 +147,11 @@ impl Gen<'_> {
                  which an `import` block's `identity` takes:\n\n",
             );
             for a in &identity.attributes {
+                let kind = format!("{}, Required", type_label(&a.ty));
                 let _ = writeln!(
                     page,
                     "{}",
-                    bullet(a.name, "String, Required", a.description.trim(), None)
+                    bullet(a.name, &kind, a.description.trim(), None)
                 );
             }
         }
