@@ -40,7 +40,7 @@ commands:
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
   bench [--quick | --callgrind]
-                         the benchmarks of docs/performance.md against release builds: RPC
+                         the benchmarks of docs/guides/performance.md against release builds: RPC
                          overhead, refresh, apply with API latency, footprint, instructions
                          per resource and per RPC (callgrind); a table, and
                          target/bench/results.json. --quick: smaller N, fewer runs;
