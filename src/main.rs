@@ -12,6 +12,8 @@ const HOST: Host = Host {
     name: "agent37",
     binary: "terraform-provider-agent37",
     address: "registry.terraform.io/agent37/agent37",
+    version: agent37_provider::provider::VERSION,
+    env: agent37_provider::provider::config::PROCESS_ENV,
 };
 
 fn main() -> ExitCode {

@@ -318,15 +318,29 @@ async fn debug_mode_prints_reattach_config_and_serves_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let mut plugin = Launch::default()
         .env("PLUGIN_UNIX_SOCKET_DIR", &dir.path().display().to_string())
+        .env("AGENT37_API_KEY", "sk_live_debugdebugdebugdebugdebug")
+        .env("AGENT37_BASE_URL", "")
         .arg("--debug")
         .spawn();
     let mut reattach = None;
+    let mut before = Vec::new();
     while let Some((_, line)) = plugin.next_line(Duration::from_secs(20)) {
         if let Some(v) = line.strip_prefix("TF_REATTACH_PROVIDERS=") {
             reattach = Some(v.trim_matches('\'').to_owned());
             break;
         }
+        before.push(line);
     }
+    // Issue 15: it says which variables it reads from its own environment, and which it has
+    // (never their values).
+    let said = before.join("\n");
+    assert!(
+        said.contains("not from Terraform's")
+            && said.contains("  AGENT37_API_KEY (set): the workspace API key")
+            && said.contains("  AGENT37_BASE_URL (not set): the API's base URL"),
+        "{said}"
+    );
+    assert!(!said.contains("sk_live_debug"), "{said}");
     let reattach = reattach.unwrap_or_else(|| {
         panic!(
             "no TF_REATTACH_PROVIDERS line; stderr:\n{}",
@@ -510,5 +524,47 @@ async fn ten_mib_value_round_trips() {
     assert!(
         bytes.windows(needle.len()).any(|w| w == needle),
         "value came back"
+    );
+}
+
+/// Issue 15: `--version` and `--help` answer a person (exit 0, on stdout, no cookie needed);
+/// an unknown argument is a usage error (exit 1).
+#[test]
+fn version_and_help_answer_a_person() {
+    let run = |arg: &str| {
+        std::process::Command::new(provider_bin())
+            .arg(arg)
+            .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+            .output()
+            .expect("the provider binary runs")
+    };
+    let out = run("--version");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "terraform-provider-agent37 {} (Terraform plugin protocol 6)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let out = run("--help");
+    assert!(out.status.success(), "{out:?}");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for piece in [
+        "usage: terraform-provider-agent37 [--debug | --version | --help]",
+        "Terraform starts this binary itself (with no arguments)",
+        "source \"agent37/agent37\"",
+        "AGENT37_API_KEY",
+        "AGENT37_BASE_URL",
+        "TF_LOG_PROVIDER",
+    ] {
+        assert!(help.contains(piece), "{piece}:\n{help}");
+    }
+    let out = run("--versoin");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("see --help"),
+        "{out:?}"
     );
 }

@@ -146,8 +146,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 reads.push(quote! {
                     #ident: <#ty as #m::Field>::from_value(
                         #m::attr_of(__value, #name),
-                        &__at.join_attr(#name),
-                    )?,
+                        &#sdk::Path::root(),
+                    )
+                    .map_err(|__e| __e.within_attr(__at, #name))?,
                 });
                 writes.push(quote! {
                     __out.insert(#name.to_string(), #m::Field::to_value(&self.#ident));

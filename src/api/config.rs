@@ -89,7 +89,7 @@ impl Default for AdoptionConfig {
 /// Everything [`super::Client::new`] needs. `Debug` never shows the key.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// Absolute http(s) URL ending before `/instances` (validated by [`validate_base_url`]).
+    /// Absolute http(s) URL ending before `/instances` (checked by [`api_base_url`]).
     pub base_url: String,
     pub api_key: Secret,
     /// Bound of each request that does not block on the platform.
@@ -98,6 +98,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Extra CA certificates (PEM) trusted besides the system roots.
     pub ca_cert_pem: Option<String>,
+    /// Where the key came from, in the caller's words; named in `invalid_api_key` errors.
+    pub key_origin: Option<String>,
     /// Full User-Agent header value; see [`user_agent`].
     pub user_agent: String,
     pub backoff: Backoff,
@@ -118,6 +120,7 @@ impl ClientConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
             ca_cert_pem: None,
+            key_origin: None,
             user_agent: user_agent(env!("CARGO_PKG_VERSION"), None, None),
             backoff: Backoff::default(),
             adoption: AdoptionConfig::default(),
@@ -157,6 +160,26 @@ pub fn validate_base_url(input: &str) -> Result<Url, BaseUrlError> {
     }
     let trimmed = url.path().trim_end_matches('/').to_owned();
     url.set_path(&trimmed);
+    Ok(url)
+}
+
+/// The path segment every route of the hosting API lives under (`https://api.agent37.com/v1`).
+pub const API_PATH_SEGMENT: &str = "v1";
+
+/// The API's base URL: [`validate_base_url`], then the path rule. A base URL with no path
+/// (`http://127.0.0.1:8080`, `https://api.agent37.com`) gets `/v1` added, since every route
+/// lives under it and that is the one sensible reading; any other path must end in `/v1`
+/// (a gateway may put the API under a prefix, `https://gw.example/agent37/v1`), and is refused
+/// otherwise rather than guessed at: a base URL without the API's path finds no route, and the
+/// API answers an unknown route exactly like a missing object (`404 not_found`).
+pub fn api_base_url(input: &str) -> Result<Url, BaseUrlError> {
+    let mut url = validate_base_url(input)?;
+    let path = url.path().trim_end_matches('/').to_owned();
+    if path.is_empty() {
+        url.set_path(&format!("/{API_PATH_SEGMENT}"));
+    } else if path.rsplit('/').next() != Some(API_PATH_SEGMENT) {
+        return Err(BaseUrlError::NoApiPath { path });
+    }
     Ok(url)
 }
 
@@ -278,6 +301,41 @@ mod tests {
         assert!(matches!(
             validate_base_url("mailto:x@y"),
             Err(BaseUrlError::UnsupportedScheme { .. })
+        ));
+    }
+
+    #[test]
+    fn api_base_url_gets_v1_or_must_end_in_it() {
+        let api = |s: &str| api_base_url(s).map(|u| u.to_string());
+        assert_eq!(
+            api("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080/v1")
+        );
+        assert_eq!(
+            api("https://api.agent37.com/").as_deref(),
+            Ok("https://api.agent37.com/v1")
+        );
+        assert_eq!(
+            api("https://api.agent37.com/v1/").as_deref(),
+            Ok("https://api.agent37.com/v1")
+        );
+        assert_eq!(
+            api("https://gw.example/agent37/v1").as_deref(),
+            Ok("https://gw.example/agent37/v1")
+        );
+        for bad in [
+            "https://api.agent37.com/api",
+            "https://api.agent37.com/v1/instances",
+            "http://127.0.0.1:8080/v2",
+            "http://127.0.0.1:8080/xv1",
+        ] {
+            let err = api(bad).expect_err(bad).to_string();
+            assert!(err.contains("end in /v1"), "{bad}: {err}");
+        }
+        // The general rules come first.
+        assert!(matches!(
+            api_base_url("http://api.agent37.com"),
+            Err(BaseUrlError::InsecureHttp { .. })
         ));
     }
 

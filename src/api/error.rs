@@ -28,6 +28,29 @@ pub enum ApiError {
         detail: Option<String>,
         /// `Retry-After` of the answer, when it carried one.
         retry_after: Option<Duration>,
+        /// Where the key came from, as the client's configuration describes it; set on
+        /// `invalid_api_key` answers only (see [`ApiError::with_key_origin`]).
+        key_origin: Option<String>,
+    },
+
+    /// A retryable failure that was tried as often as allowed: the last failure, and why no
+    /// further attempt was made.
+    #[error("{last}; gave up after {attempts} {}{}", plural(*attempts), reason.explain())]
+    GaveUp {
+        attempts: u32,
+        reason: GaveUpReason,
+        last: Box<ApiError>,
+    },
+
+    /// A `404 not_found` the client could not attribute to the object: the API answers an
+    /// unknown route exactly like a missing object, and it did not show that it serves the
+    /// base URL (`probe` is what the check of a route every API serves answered).
+    #[error("{}", unconfirmed_not_found(method, path, base_url, probe))]
+    UnconfirmedNotFound {
+        method: String,
+        path: String,
+        base_url: String,
+        probe: Box<ApiError>,
     },
 
     /// An error status whose body is not the API's envelope (a proxy page, a flat
@@ -97,10 +120,59 @@ pub enum ApiError {
     InvalidArgument(String),
 }
 
+/// Why the client stopped retrying a retryable failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GaveUpReason {
+    /// `max_retries` retries were made.
+    RetriesExhausted,
+    /// The next wait would have ended after the operation's deadline.
+    Deadline,
+}
+
+impl GaveUpReason {
+    fn explain(self) -> &'static str {
+        match self {
+            Self::RetriesExhausted => " (see `max_retries`)",
+            Self::Deadline => {
+                ": the next retry would have started after the operation's timeout (see `timeouts`)"
+            }
+        }
+    }
+}
+
+fn plural(attempts: u32) -> &'static str {
+    if attempts == 1 { "attempt" } else { "attempts" }
+}
+
+fn unconfirmed_not_found(method: &str, path: &str, base_url: &str, probe: &ApiError) -> String {
+    let head = format!("{method} {path} answered HTTP 404 not_found");
+    if probe.is_not_found() {
+        format!(
+            "{head}, and so did GET /templates, a route every Agent37 API serves: the base URL \
+             {base_url} does not lead to the Agent37 API (check `base_url` or AGENT37_BASE_URL). \
+             Nothing is concluded about the object: it is kept in the state"
+        )
+    } else {
+        format!(
+            "{head}, but whether the API answers at {base_url} could not be checked \
+             (GET /templates: {probe}). Nothing is concluded about the object: it is kept in \
+             the state"
+        )
+    }
+}
+
 impl ApiError {
+    /// The error the retry loop gave up on (itself for any other error).
+    pub fn last(&self) -> &ApiError {
+        match self {
+            Self::GaveUp { last, .. } => last.last(),
+            other => other,
+        }
+    }
+
     /// The API's error code, when the API answered with its envelope.
     pub fn code(&self) -> Option<&str> {
-        match self {
+        match self.last() {
             Self::Api { code, .. } => Some(code),
             _ => None,
         }
@@ -108,7 +180,7 @@ impl ApiError {
 
     /// The HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.last() {
             Self::Api { status, .. }
             | Self::UnexpectedResponse { status, .. }
             | Self::Decode { status, .. } => Some(*status),
@@ -137,16 +209,30 @@ impl ApiError {
 
     /// The API's human message, when the API answered with its envelope.
     pub fn api_message(&self) -> Option<&str> {
-        match self {
+        match self.last() {
             Self::Api { message, .. } => Some(message),
             _ => None,
         }
     }
 
-    /// A `404 not_found` from the API itself (a bare 404 from a proxy or a wrong base URL does
-    /// not count: treating it as "gone" would drop real objects from state).
+    /// A `404 not_found` from the API itself, about the object: a bare 404 from a proxy does
+    /// not count, nor does one the client could not tell from "no such route"
+    /// ([`ApiError::UnconfirmedNotFound`]): treating those as "gone" would drop real objects
+    /// from state.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Api { status: 404, code, .. } if code == "not_found")
+    }
+
+    /// Names where the key came from on an `invalid_api_key` answer (other errors unchanged).
+    pub fn with_key_origin(mut self, origin: Option<&str>) -> Self {
+        if let Self::Api {
+            code, key_origin, ..
+        } = &mut self
+            && code == "invalid_api_key"
+        {
+            *key_origin = origin.map(str::to_owned);
+        }
+        self
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -156,7 +242,7 @@ impl ApiError {
     /// Whether the retry rule would try this error again for this kind of operation (ambiguous
     /// outcomes of a create count: they are retried once a look-up shows nothing was made).
     pub fn is_retryable(&self, kind: OpKind) -> bool {
-        match retry::classify(self, kind) {
+        match retry::classify(self.last(), kind) {
             Verdict::Retry | Verdict::SettleThenRetry => true,
             Verdict::Ambiguous { retry_if_absent } => retry_if_absent,
             Verdict::Stop => false,
@@ -165,7 +251,7 @@ impl ApiError {
 
     /// `Retry-After` of the answer, if any.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.last() {
             Self::Api { retry_after, .. } | Self::UnexpectedResponse { retry_after, .. } => {
                 *retry_after
             }
@@ -175,7 +261,7 @@ impl ApiError {
 
     /// Whether the request may have been processed by the server.
     pub fn may_have_reached_server(&self) -> bool {
-        match self {
+        match self.last() {
             Self::Transport {
                 may_have_reached_server,
                 ..
@@ -219,6 +305,12 @@ pub enum BaseUrlError {
     HasCredentials,
     #[error("base_url must not carry a query string or fragment")]
     HasQueryOrFragment,
+    #[error(
+        "base_url's path {path:?} does not end in /v1: every route of the Agent37 API lives \
+         under /v1 (https://api.agent37.com/v1, or http://127.0.0.1:PORT/v1 for the emulator); \
+         a base URL with no path at all gets /v1 added"
+    )]
+    NoApiPath { path: String },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +356,7 @@ pub fn error_from_answer(
                 .detail
                 .map(|d| scrub(&clip(&d, DETAIL_CHARS), secret)),
             retry_after,
+            key_origin: None,
         };
     }
     let what = match serde_json::from_slice::<FlatError>(body) {

@@ -21,7 +21,7 @@ pub mod revision;
 pub mod types;
 
 #[cfg(test)]
-mod fake_server;
+pub(crate) mod fake_server;
 #[cfg(test)]
 mod tests;
 
@@ -29,9 +29,10 @@ pub use adopt::Claims;
 pub use client::{Client, HealthPoll, Op};
 pub use config::{
     AdoptionConfig, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT,
-    Secret, topup_idempotency_key, user_agent, user_agent_from_env, validate_base_url,
+    Secret, api_base_url, topup_idempotency_key, user_agent, user_agent_from_env,
+    validate_base_url,
 };
-pub use error::{ApiError, BaseUrlError, ConfigError};
+pub use error::{ApiError, BaseUrlError, ConfigError, GaveUpReason};
 pub use retry::{Backoff, OpKind, RetryPolicy};
 pub use revision::{ApiRevision, RevisionHint, RevisionSetting};
 pub use tokio_util::sync::CancellationToken;

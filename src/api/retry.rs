@@ -240,6 +240,7 @@ mod tests {
             message: String::new(),
             detail: None,
             retry_after: None,
+            key_origin: None,
         }
     }
 

@@ -22,16 +22,34 @@ pub(crate) fn reattach_json(host: &Host, pid: u32, address: &Address) -> String 
     serde_json::Value::Object(providers).to_string()
 }
 
-/// What `--debug` prints on stdout: a human line, then a line ready to paste
+/// What `--debug` prints on stdout: a human line, the provider's environment variables and
+/// whether this process has each (`is_set`; never their values), then a line ready to paste
 /// into a shell.
-pub(crate) fn instructions(host: &Host, pid: u32, address: &Address) -> String {
-    format!(
-        "{} provider running in debug mode (pid {pid}); stop it with Ctrl-C. \
-         To use it, run Terraform in a shell with:\n\
-         TF_REATTACH_PROVIDERS='{}'\n",
-        host.name,
+pub(crate) fn instructions(
+    host: &Host,
+    pid: u32,
+    address: &Address,
+    is_set: &dyn Fn(&str) -> bool,
+) -> String {
+    let mut text = format!(
+        "{} provider running in debug mode (pid {pid}); stop it with Ctrl-C.\n",
+        host.name
+    );
+    if !host.env.is_empty() {
+        text.push_str(
+            "It reads these variables from its own environment (the shell that started it), \
+             not from Terraform's; to change one, stop it, set it here and start it again:\n",
+        );
+        for (name, what) in host.env {
+            let state = if is_set(name) { "set" } else { "not set" };
+            text.push_str(&format!("  {name} ({state}): {what}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "To use it, run Terraform in a shell with:\nTF_REATTACH_PROVIDERS='{}'\n",
         reattach_json(host, pid, address)
-    )
+    ));
+    text
 }
 
 #[cfg(test)]
@@ -54,9 +72,13 @@ mod tests {
         assert_eq!(entry["Test"], true);
         assert_eq!(entry["Addr"]["Network"], "unix");
         assert_eq!(entry["Addr"]["String"], "/tmp/plugin1");
-        let text = instructions(&TEST_HOST, 42, &addr);
+        let text = instructions(&TEST_HOST, 42, &addr, &|name| name == "EXAMPLE_URL");
         assert!(
             text.starts_with("example provider running in debug mode"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  EXAMPLE_TOKEN (not set): the token\n  EXAMPLE_URL (set): the URL\n"),
             "{text}"
         );
         assert!(

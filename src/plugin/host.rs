@@ -13,6 +13,12 @@ pub struct Host {
     /// The source address, e.g. `registry.terraform.io/agent37/agent37`: the key of
     /// `TF_REATTACH_PROVIDERS` in `--debug`.
     pub address: &'static str,
+    /// The provider's version, as `--version` and `--help` show it.
+    pub version: &'static str,
+    /// The environment variables the provider process reads, with what each is for: `--help`
+    /// lists them, and `--debug` says which are set, since a provider started by hand reads
+    /// its own environment, not that of the shell running Terraform.
+    pub env: &'static [(&'static str, &'static str)],
 }
 
 impl Host {
@@ -41,6 +47,8 @@ pub(crate) const TEST_HOST: Host = Host {
     name: "example",
     binary: "terraform-provider-example",
     address: "registry.terraform.io/acme/example",
+    version: "1.2.3",
+    env: &[("EXAMPLE_TOKEN", "the token"), ("EXAMPLE_URL", "the URL")],
 };
 
 #[cfg(test)]

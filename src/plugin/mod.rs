@@ -21,7 +21,9 @@
 //! 6. removes the socket and returns.
 //!
 //! With `--debug` it skips 1–2, serves plaintext, prints the
-//! `TF_REATTACH_PROVIDERS` value to use, and stops on Ctrl-C or SIGTERM.
+//! `TF_REATTACH_PROVIDERS` value to use (and which of the provider's
+//! environment variables this process has), and stops on Ctrl-C or SIGTERM.
+//! `--version` and `--help` print their text and exit (`usage`).
 //!
 //! Logging goes through `tracing`; [`logging::init`] (called by [`run`])
 //! writes hclog JSON lines on stderr at the level `TF_LOG_PROVIDER`/`TF_LOG`
@@ -41,9 +43,9 @@ mod services;
 mod shutdown;
 mod signals;
 mod tls;
+mod usage;
 mod version;
 
-use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -53,6 +55,7 @@ pub use error::PluginError;
 pub use host::Host;
 pub use server::MAX_MESSAGE_SIZE;
 pub use tls::TlsError;
+pub use usage::{Invocation, help_text, version_text};
 pub use version::{PROTOCOL_VERSION, VersionError};
 
 use crate::proto::tfplugin6::provider_server::Provider;
@@ -68,31 +71,6 @@ pub enum Mode {
     Debug,
 }
 
-impl Mode {
-    /// Parses the command-line arguments (without the program name) of `binary`. Accepts
-    /// `--debug` (or Go-style `-debug`) and nothing else.
-    pub fn from_args<I: IntoIterator<Item = OsString>>(
-        binary: &str,
-        args: I,
-    ) -> Result<Self, PluginError> {
-        let mut mode = Mode::Managed;
-        for arg in args {
-            match arg.to_str() {
-                Some("--debug" | "-debug") => mode = Mode::Debug,
-                _ => {
-                    return Err(PluginError::Usage(format!(
-                        "unexpected argument {arg:?}\n\
-                         usage: {binary} [--debug]\n\
-                         (Terraform starts this provider itself; --debug runs it standalone \
-                         for debugging)"
-                    )));
-                }
-            }
-        }
-        Ok(mode)
-    }
-}
-
 /// Runs the provider as a go-plugin server and returns the process exit code.
 /// Call it from `main`, which names the provider (`host`) and wires the tfplugin6 service
 /// (the SDK's server) to this host, and return its result:
@@ -103,13 +81,19 @@ impl Mode {
 /// }
 /// ```
 ///
-/// Reads `--debug` from the command line, installs the logger, and builds a
-/// multi-threaded tokio runtime with at least 4 workers (Terraform issues up
-/// to `-parallelism` RPCs at once), then does everything [`serve`] does. Any
+/// Reads the command line (`--version` and `--help` print their text and return), installs
+/// the logger, and builds a multi-threaded tokio runtime with at least 4 workers (Terraform
+/// issues up to `-parallelism` RPCs at once), then does everything [`serve`] does. Any
 /// failure is reported on stderr as one human-readable message, exit code 1.
 pub fn run<P: Provider>(host: Host, provider: P) -> ExitCode {
+    let mode = match Invocation::from_args(&host, std::env::args_os().skip(1)) {
+        Ok(Invocation::Serve(mode)) => Ok(mode),
+        Ok(Invocation::Version) => return print(&version_text(&host)),
+        Ok(Invocation::Help) => return print(&help_text(&host)),
+        Err(e) => Err(e),
+    };
     logging::init(&host);
-    let result = Mode::from_args(host.binary, std::env::args_os().skip(1)).and_then(|mode| {
+    let result = mode.and_then(|mode| {
         let runtime = runtime(&host)?;
         let result = runtime.block_on(serve(host, provider, mode));
         // Blocking tasks that ignore cancellation must not hold up exit;
@@ -123,6 +107,15 @@ pub fn run<P: Provider>(host: Host, provider: P) -> ExitCode {
             eprintln!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--version` and `--help`: the text on stdout, exit code 0 (1 if stdout is gone).
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
     }
 }
 
@@ -168,7 +161,9 @@ pub async fn serve<P: Provider>(host: Host, provider: P, mode: Mode) -> Result<(
                 .map_err(PluginError::Handshake)?;
         }
         Mode::Debug => {
-            let text = debug::instructions(&host, std::process::id(), &address);
+            let text = debug::instructions(&host, std::process::id(), &address, &|name| {
+                std::env::var_os(name).is_some_and(|v| !v.is_empty())
+            });
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
@@ -202,22 +197,5 @@ fn tls_from_env() -> Result<Option<tls::AutoMtls>, PluginError> {
             name: tls::CLIENT_CERT_KEY,
             reason: "not valid UTF-8".into(),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn args_select_the_mode() {
-        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
-        let parse = |a: &[&str]| Mode::from_args("terraform-provider-example", args(a));
-        assert_eq!(parse(&[]).unwrap(), Mode::Managed);
-        assert_eq!(parse(&["--debug"]).unwrap(), Mode::Debug);
-        assert_eq!(parse(&["-debug"]).unwrap(), Mode::Debug);
-        let err = parse(&["--bogus"]).unwrap_err().to_string();
-        assert!(err.contains("--debug"), "{err}");
-        assert!(err.contains("usage: terraform-provider-example"), "{err}");
     }
 }

@@ -14,15 +14,43 @@ pub const ENV_BASE_URL: &str = "AGENT37_BASE_URL";
 pub const ENV_API_REVISION: &str = "AGENT37_API_REVISION";
 /// The values of `api_revision`.
 pub const API_REVISIONS: &[&str] = &["auto", "2026-06-25", "2026-08-21"];
+/// The environment variables the provider process reads, with what each is for (the
+/// binary's `--help` and `--debug` list them).
+pub const PROCESS_ENV: &[(&str, &str)] = &[
+    (
+        ENV_API_KEY,
+        "the workspace API key, when the provider block sets no `api_key`",
+    ),
+    (
+        ENV_BASE_URL,
+        "the API's base URL, when the provider block sets no `base_url` (default https://api.agent37.com/v1)",
+    ),
+    (
+        ENV_API_REVISION,
+        "the API revision, when the provider block sets no `api_revision` (default auto)",
+    ),
+    (
+        "SSL_CERT_FILE",
+        "on Linux, a CA bundle trusted instead of the system's",
+    ),
+    (
+        "SSL_CERT_DIR",
+        "on Linux, a CA directory trusted instead of the system's",
+    ),
+    (
+        "TF_APPEND_USER_AGENT",
+        "text appended to the User-Agent of every API request",
+    ),
+];
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 6;
 
 fn base_url_rule() -> impl Validator + 'static {
     check(
-        "An absolute `https://` URL, or `http://` to a loopback host.",
+        "An absolute `https://` URL, or `http://` to a loopback host, whose path ends in `/v1` (or is empty: `/v1` is added).",
         |v| {
             v.as_str().map_or(Ok(()), |s| {
-                crate::api::validate_base_url(s)
+                crate::api::api_base_url(s)
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             })
@@ -53,7 +81,7 @@ pub struct ProviderConfig {
     pub api_key: Attr<String>,
     #[attr(
         optional,
-        describe = "Base URL of the hosting API, including `/v1`. Falls back to `AGENT37_BASE_URL`, then `https://api.agent37.com/v1`. `http://` is accepted only for a loopback host (such as the local emulator).",
+        describe = "Base URL of the hosting API, including `/v1`. Falls back to `AGENT37_BASE_URL`, then `https://api.agent37.com/v1`. A URL with no path at all (`http://127.0.0.1:8080`) gets `/v1` added; any other path must end in `/v1` (a gateway may serve the API under a prefix, such as `https://gw.example/agent37/v1`) and is refused otherwise. `http://` is accepted only for a loopback host (such as the local emulator). Whatever the URL, a `404 not_found` removes an object from the state only once the API has shown it answers at this URL.",
         validate = base_url_rule()
     )]
     pub base_url: Attr<String>,
@@ -87,10 +115,32 @@ pub fn schema() -> Schema {
     ProviderConfig::schema("Configures access to the Agent37 hosting API.")
 }
 
+/// Where the API key came from, named when the API does not know the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// `api_key` in the provider block.
+    ProviderBlock,
+    /// The `AGENT37_API_KEY` environment variable of the provider's process.
+    Environment,
+}
+
+impl KeySource {
+    /// The source as a phrase ("the key came from …").
+    pub fn describe(self) -> String {
+        match self {
+            Self::ProviderBlock => "`api_key` in the provider block".to_string(),
+            Self::Environment => format!(
+                "the {ENV_API_KEY} environment variable (the provider block sets no `api_key`)"
+            ),
+        }
+    }
+}
+
 /// Client settings after configuration and environment are merged and checked.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     pub api_key: String,
+    pub key_source: KeySource,
     pub base_url: String,
     pub request_timeout: Duration,
     pub max_retries: u32,
@@ -103,6 +153,7 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("api_key", &"<redacted>")
+            .field("key_source", &self.key_source)
             .field("base_url", &self.base_url)
             .field("request_timeout", &self.request_timeout)
             .field("max_retries", &self.max_retries)
@@ -135,7 +186,10 @@ pub fn resolve(
             .filter(|s| !s.is_empty())
     };
 
-    let api_key = non_empty(&config.api_key).or_else(|| from_env(ENV_API_KEY));
+    let api_key = match non_empty(&config.api_key) {
+        Some(key) => Some((key, KeySource::ProviderBlock)),
+        None => from_env(ENV_API_KEY).map(|key| (key, KeySource::Environment)),
+    };
     if api_key.is_none() {
         diags.attr_error(
             Path::attr(ProviderConfig::API_KEY),
@@ -151,7 +205,7 @@ pub fn resolve(
             None => (DEFAULT_BASE_URL.to_string(), None),
         },
     };
-    let base_url = match crate::api::validate_base_url(&base_url_raw) {
+    let base_url = match crate::api::api_base_url(&base_url_raw) {
         Ok(u) => Some(u.to_string().trim_end_matches('/').to_string()),
         Err(e) => {
             let summary = "Invalid base URL";
@@ -227,8 +281,9 @@ pub fn resolve(
     };
 
     match (api_key, base_url) {
-        (Some(api_key), Some(base_url)) if !diags.has_errors() => Ok(Settings {
+        (Some((api_key, key_source)), Some(base_url)) if !diags.has_errors() => Ok(Settings {
             api_key,
+            key_source,
             base_url,
             request_timeout,
             max_retries,
@@ -287,6 +342,7 @@ mod tests {
         };
         let s = resolve(&config(&[]), &env).unwrap();
         assert_eq!(s.base_url, "http://127.0.0.1:8080/v1");
+        assert_eq!(s.key_source, KeySource::Environment);
         assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
         assert_eq!(s.max_retries, DEFAULT_MAX_RETRIES);
         assert!(!format!("{s:?}").contains("sk_live"));
@@ -313,6 +369,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.api_key, "sk_live_fromconfigfromconfigfro");
+        assert_eq!(s.key_source, KeySource::ProviderBlock);
         assert_eq!(s.base_url, DEFAULT_BASE_URL);
         assert_eq!(s.request_timeout, Duration::from_secs(5));
         assert_eq!(s.max_retries, 2);
@@ -353,5 +410,43 @@ mod tests {
             "{}",
             err.0[0].detail
         );
+    }
+
+    /// Issue 15, bug 1: a base URL without `/v1` found no route, and the API's `404 not_found`
+    /// removed instances from the state. No path gets `/v1`; another path is refused.
+    #[test]
+    fn base_url_without_a_path_gets_v1_and_another_path_is_refused() {
+        let key =
+            |k: &str| (k == ENV_API_KEY).then(|| "sk_live_abcdefghijklmnopqrstuvwx".to_string());
+        let with_env_url = |url: &'static str| {
+            move |k: &str| match k {
+                ENV_BASE_URL => Some(url.to_string()),
+                other => key(other),
+            }
+        };
+        let s = resolve(&config(&[]), &with_env_url("http://127.0.0.1:8080")).unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:8080/v1");
+        let s = resolve(
+            &config(&[("base_url", Value::string("https://api.agent37.com/"))]),
+            &key,
+        )
+        .unwrap();
+        assert_eq!(s.base_url, "https://api.agent37.com/v1");
+
+        let err = resolve(&config(&[]), &with_env_url("http://127.0.0.1:8080/api")).unwrap_err();
+        assert_eq!(err.0[0].summary, "Invalid base URL");
+        assert!(
+            err.0[0]
+                .detail
+                .starts_with("AGENT37_BASE_URL: base_url's path \"/api\" does not end in /v1"),
+            "{}",
+            err.0[0].detail
+        );
+        let err = resolve(
+            &config(&[("base_url", Value::string("http://127.0.0.1:8080/instances"))]),
+            &key,
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].attribute, Some(Path::attr("base_url")));
     }
 }

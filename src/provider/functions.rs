@@ -27,7 +27,7 @@ impl Function for UsdToMicros {
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
         let text = args.first().and_then(Value::as_str).ok_or(FunctionError {
-            text: "usd must be a string or a number.".into(),
+            text: "usd must be a string or a number".into(),
             argument: Some(0),
         })?;
         money::usd_to_micros(text)
@@ -51,7 +51,7 @@ impl Function for MicrosToUsd {
             parameters: vec![Parameter {
                 name: "micros",
                 ty: Type::Number,
-                description: "A whole number of micros.",
+                description: "A whole number of micros, from -9223372036854775808 to 9223372036854775807.",
             }],
             return_type: Type::String,
             summary: "Formats integer micros as decimal US dollars.",
@@ -60,10 +60,16 @@ impl Function for MicrosToUsd {
     }
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
-        let micros = args.first().and_then(Value::as_i64).ok_or(FunctionError {
-            text: "micros must be a whole number of micros.".into(),
+        // Terraform ends an argument's error with its own full stop.
+        let argument_error = |text: String| FunctionError {
+            text,
             argument: Some(0),
-        })?;
+        };
+        let number = args
+            .first()
+            .and_then(Value::as_number)
+            .ok_or_else(|| argument_error("micros must be a number".into()))?;
+        let micros = money::whole_micros(number).map_err(argument_error)?;
         Ok(Value::string(money::micros_to_usd(micros)))
     }
 }

@@ -120,11 +120,15 @@ impl Provider for Agent37 {
         cc.max_retries = settings.max_retries;
         cc.ca_cert_pem = settings.ca_cert_pem.clone();
         cc.api_revision = settings.api_revision;
+        cc.key_origin = Some(settings.key_source.describe());
         cc.user_agent = api::user_agent_from_env(VERSION, Some(&env.terraform_version));
         match Client::new(cc) {
             Ok(client) => Some(Agent37Data { client }),
             Err(e) => {
-                diags.error("Unable to create the API client", e.to_string());
+                diags.error(
+                    "Unable to create the API client",
+                    errors::sentence(&e.to_string()),
+                );
                 None
             }
         }

@@ -1,6 +1,8 @@
 //! Exact conversions between decimal US dollars and integer micros (1 USD = 1,000,000).
 //! Pure; used by the provider functions and unit-tested here.
 
+use crate::sdk::value::Number;
+
 const MICROS_PER_USD: i64 = 1_000_000;
 
 /// Parses decimal dollars (`"5"`, `"0.25"`, `"-1.5"`, `"1e2"` is refused) into micros.
@@ -54,6 +56,23 @@ pub fn usd_to_micros(text: &str) -> Result<i64, String> {
         .and_then(|w| w.checked_add(frac_micros))
         .ok_or_else(too_large)?;
     Ok(if negative { -micros } else { micros })
+}
+
+/// `micros_to_usd`'s argument as micros: a whole number within the range of micros (i64).
+/// Messages end without a full stop: Terraform adds one after an argument's error.
+pub fn whole_micros(n: &Number) -> Result<i64, String> {
+    if !n.is_integer() {
+        return Err(format!(
+            "{n} is not a whole number: micros are integers (1 USD = 1,000,000 micros); to convert dollars, use usd_to_micros"
+        ));
+    }
+    n.as_i64().ok_or_else(|| {
+        format!(
+            "{n} micros is out of range: micros_to_usd takes whole numbers from {} to {}",
+            i64::MIN,
+            i64::MAX
+        )
+    })
 }
 
 /// Formats micros as dollars with at least two decimals and no trailing zeros beyond them:
@@ -114,6 +133,26 @@ mod tests {
                 .unwrap_err()
                 .contains("6 decimal")
         );
+    }
+
+    /// Issue 15, bug 7: a fraction and a number beyond i64 each get their own message (they
+    /// were both "must be a whole number of micros.", with Terraform's full stop doubled).
+    #[test]
+    fn micros_must_be_whole_and_in_range() {
+        let n = |s: &str| Number::parse(s).expect("number");
+        assert_eq!(whole_micros(&n("1500000")), Ok(1_500_000));
+        assert_eq!(whole_micros(&n("-9223372036854775808")), Ok(i64::MIN));
+        assert_eq!(
+            whole_micros(&n("1.5")),
+            Err("1.5 is not a whole number: micros are integers (1 USD = 1,000,000 micros); to convert dollars, use usd_to_micros".into())
+        );
+        assert_eq!(
+            whole_micros(&n("9223372036854775808")),
+            Err("9223372036854775808 micros is out of range: micros_to_usd takes whole numbers from -9223372036854775808 to 9223372036854775807".into())
+        );
+        for s in ["1.5", "1e30", "9223372036854775808"] {
+            assert!(!whole_micros(&n(s)).unwrap_err().ends_with('.'), "{s}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 pub use sdk_derive::Model;
 
 use super::diag::Diagnostics;
-use super::path::Path;
+use super::path::{Path, Step};
 use super::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, Schema};
 use super::types::Type;
 use super::value::{Number, Value};
@@ -316,6 +316,22 @@ impl ModelError {
         }
     }
 
+    /// The same error seen from `at`, one attribute up. Reads pass the root path down and
+    /// build the real one only on failure, on the way out: a successful read of a model spends
+    /// nothing on paths (it used to clone one per attribute).
+    pub fn within_attr(self, at: &Path, name: &str) -> ModelError {
+        self.within(at, Step::Attr(name.to_string()))
+    }
+
+    fn within(mut self, at: &Path, step: Step) -> ModelError {
+        let mut steps = Vec::with_capacity(at.0.len() + 1 + self.path.0.len());
+        steps.extend(at.0.iter().cloned());
+        steps.push(step);
+        steps.append(&mut self.path.0);
+        self.path = Path(steps);
+        self
+    }
+
     /// The error as a diagnostic on its attribute.
     pub fn diagnostics(&self) -> Diagnostics {
         let mut d = Diagnostics::new();
@@ -439,7 +455,10 @@ fn elements<T: Kind>(items: &[Value], at: &Path) -> Result<Vec<T>, ModelError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, v)| T::from_known(v.unwrap_dynamic(), &at.join_index(i)))
+        .map(|(i, v)| {
+            T::from_known(v.unwrap_dynamic(), &Path::root())
+                .map_err(|e| e.within(at, Step::Index(i64::try_from(i).unwrap_or(i64::MAX))))
+        })
         .collect()
 }
 
@@ -490,7 +509,8 @@ impl<T: Kind> Kind for BTreeMap<String, T> {
                 .map(|(k, v)| {
                     Ok((
                         k.clone(),
-                        T::from_known(v.unwrap_dynamic(), &at.join_key(k))?,
+                        T::from_known(v.unwrap_dynamic(), &Path::root())
+                            .map_err(|e| e.within(at, Step::Key(k.clone())))?,
                     ))
                 })
                 .collect(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::duration;
 use super::model::{BlockField, Field, ModelError};
 use super::path::Path;
-use super::schema::{Attribute, Block, NestedBlock, Nesting};
+use super::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use super::validate::check;
 use super::value::Value;
 
@@ -29,17 +29,52 @@ impl Phase {
     }
 }
 
+/// The description of a `timeouts` entry that waits for `what`.
+fn entry_description(what: &str) -> String {
+    format!(
+        "How long to wait for {what}, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`."
+    )
+}
+
+/// What each phase of a resource waits for, in its own words (the block's generic words say
+/// only "the object to be created"); see [`Schema::timeouts_wait_for`].
+#[derive(Clone, Copy, Debug)]
+pub struct Waits {
+    pub create: &'static str,
+    pub update: &'static str,
+    pub delete: &'static str,
+}
+
+impl Schema {
+    /// Describes the `timeouts` entries with what this resource actually waits for. A schema
+    /// without a `timeouts` block is returned as it is.
+    pub fn timeouts_wait_for(mut self, waits: Waits) -> Schema {
+        let Some(block) = self.block.blocks.iter_mut().find(|b| b.name == "timeouts") else {
+            return self;
+        };
+        for attr in &mut block.block.attributes {
+            let what = match attr.name.as_str() {
+                "create" => waits.create,
+                "update" => waits.update,
+                "delete" => waits.delete,
+                _ => continue,
+            };
+            attr.description = entry_description(what);
+        }
+        self
+    }
+}
+
 /// The `timeouts` block with `create`, `update` and `delete`.
 pub fn block() -> NestedBlock {
     let attr = |name: &str, what: &str| {
         Attribute::string(name)
             .optional()
-            .describe(&format!(
-                "How long to wait for {what}, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`."
+            .describe(&entry_description(what))
+            .validate(check(
+                "A duration longer than zero, such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`.",
+                |v| v.as_str().map_or(Ok(()), |s| parse_deadline(s).map(|_| ())),
             ))
-            .validate(check("A duration longer than zero, such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`.", |v| {
-                v.as_str().map_or(Ok(()), |s| parse_deadline(s).map(|_| ()))
-            }))
     };
     NestedBlock {
         name: "timeouts".to_string(),
@@ -153,6 +188,39 @@ mod tests {
         assert_eq!(
             get(&with_create("90s"), Phase::Create),
             Duration::from_secs(90)
+        );
+    }
+
+    /// Issue 15: each resource's `timeouts` say what that resource waits for.
+    #[test]
+    fn a_resource_describes_what_its_timeouts_wait_for() {
+        let schema = Schema {
+            version: 0,
+            block: Block {
+                attributes: Vec::new(),
+                blocks: vec![block()],
+                description: String::new(),
+                deprecated: false,
+            },
+        }
+        .timeouts_wait_for(Waits {
+            create: "the thing to boot",
+            update: "the thing to reboot",
+            delete: "the thing to go",
+        });
+        let descriptions: Vec<&str> = schema.block.blocks[0]
+            .block
+            .attributes
+            .iter()
+            .map(|a| a.description.as_str())
+            .collect();
+        assert_eq!(
+            descriptions,
+            [
+                "How long to wait for the thing to boot, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`.",
+                "How long to wait for the thing to reboot, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`.",
+                "How long to wait for the thing to go, as a duration such as `\"10m\"` or `\"1h\"`. Default `\"10m\"`.",
+            ]
         );
     }
 }

@@ -429,8 +429,10 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
     fn validate(&self, _config: &Self::State, _diags: &mut Diagnostics) {}
 
     /// Rewrites stored state of schema `version` into the current version's shape (numbers are
-    /// exact decimals). The default keeps state of this or an older version and refuses state
-    /// from a newer provider; attributes the current schema lacks are dropped afterwards.
+    /// exact decimals). Called only for state another schema version wrote: state of the
+    /// current version is taken as it is. The default keeps state of an older version and
+    /// refuses state from a newer provider; attributes the current schema lacks are dropped
+    /// afterwards.
     fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
         keep_state(self.schema().version, version, state)
     }

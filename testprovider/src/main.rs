@@ -10,6 +10,8 @@ const HOST: Host = Host {
     name: "sdktest",
     binary: "terraform-provider-sdktest",
     address: "registry.terraform.io/test/sdktest",
+    version: env!("CARGO_PKG_VERSION"),
+    env: &[],
 };
 
 fn main() -> ExitCode {

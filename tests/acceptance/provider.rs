@@ -83,3 +83,26 @@ fn provider_block(m: Matrix) {
 }
 
 matrix!(provider_block);
+
+/// Issue 15: an error after retries says how often the call was tried and which setting bounds
+/// it.
+fn errors_after_retries_say_so(m: Matrix) {
+    let emu = m.emulator(&[]);
+    emu.set_faults(&json!({"seed": 1, "rules": [
+        {"route": "GET /v1/templates", "kind": "rate_limited", "retry_after": 1}
+    ]}));
+    let mut case = m.case(&emu);
+    case.step(
+        Step::plan(testkit::hcl::provider_config(
+            "max_retries = 1",
+            "data \"agent37_templates\" \"all\" {}\n",
+        ))
+        .expect_error(
+            Diag::error("Unable to list templates")
+                .detail_contains("HTTP 429, code rate_limited")
+                .detail_contains("Gave up after 2 attempts (see `max_retries`)."),
+        ),
+    );
+}
+
+matrix!(errors_after_retries_say_so: tf_1_15);

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use testkit::hcl::REQUIRED_PROVIDERS;
 use testkit::prelude::*;
 
 const FLEET: usize = 24;
@@ -82,3 +83,27 @@ fn fleet_refresh(m: Matrix) {
 }
 
 matrix!(fleet_refresh);
+
+/// Issue 15, bug 1: a base URL without `/v1` (`http://127.0.0.1:PORT`) gets it added, so
+/// imports and refreshes through it find the instance; it used to get the API's "no route"
+/// `404 not_found`, which a refresh took for a deleted instance and dropped from the state.
+fn base_url_without_v1(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let id = emu.create_instance(&json!({"name": "kept"}));
+    let mut case = m.case(&emu);
+    case.tf_mut().set_env("AGENT37_BASE_URL", emu.root_url());
+    case.apply(format!(
+        "{REQUIRED_PROVIDERS}\n\
+         import {{\n  to = agent37_instance.a\n  id = \"{id}\"\n}}\n\n\
+         resource \"agent37_instance\" \"a\" {{\n  name = \"kept\"\n}}\n"
+    ));
+    let state = case.tf().show_state_json();
+    assert_eq!(
+        state["values"]["root_module"]["resources"][0]["values"]["id"],
+        id.as_str(),
+        "{state}"
+    );
+    assert!(emu.instances().contains_key(&id));
+}
+
+matrix!(base_url_without_v1: tf_1_15);

@@ -1,6 +1,7 @@
 //! `agent37_signed_url` (ephemeral) through real Terraform against the emulator: the URL opens
 //! the instance's port, and it appears in no plan, state or output.
 
+use testkit::hcl::REQUIRED_PROVIDERS;
 use testkit::prelude::*;
 
 /// Opens the URL of `$URL` on the emulator's loopback address with the URL's own `Host`
@@ -90,3 +91,42 @@ resource "terraform_data" "use" {
 }
 
 matrix!(signed_url: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
+
+/// Issue 15, bug 5: a signed URL of an instance that is not running does not block the run
+/// (the plan that would repair the instance included): a warning, and `url` null, which the
+/// documented pattern (a conditional on null) turns into an empty string for the command to skip.
+fn signed_url_of_a_stopped_instance(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let id = emu.create_instance(&json!({"name": "asleep"}));
+    emu.control_ok(
+        "PATCH",
+        &format!("/instances/{id}"),
+        Some(&json!({"status": "stopped"})),
+    );
+    let mut case = m.case(&emu);
+    let out = case
+        .apply(format!(
+            r#"{REQUIRED_PROVIDERS}
+ephemeral "agent37_signed_url" "chat" {{
+  instance_id = "{id}"
+}}
+
+resource "terraform_data" "open" {{
+  provisioner "local-exec" {{
+    command     = "python3 -c \"import os; open('url.txt', 'w').write(os.environ['URL'] or 'no url')\""
+    environment = {{ URL = ephemeral.agent37_signed_url.chat.url != null ? ephemeral.agent37_signed_url.chat.url : "" }}
+  }}
+}}
+"#
+        ))
+        .output;
+    assert!(
+        out.stdout
+            .contains("Warning: No signed URL: the instance is not running"),
+        "{out}"
+    );
+    assert_eq!(case.tf().workdir().read("url.txt"), "no url");
+    assert_eq!(emu.instance(&id)["status"], "stopped");
+}
+
+matrix!(signed_url_of_a_stopped_instance: tf_1_15);

@@ -39,9 +39,13 @@ commands:
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
                          --serve runs the demo emulator in the foreground to look around
-  bench [--quick]        the benchmarks of docs/performance.md against release builds: RPC
-                         overhead, refresh, apply with API latency, footprint; a table, and
-                         target/bench/results.json. --quick: smaller N, fewer runs
+  bench [--quick | --callgrind]
+                         the benchmarks of docs/guides/performance.md against release builds: RPC
+                         overhead, refresh, apply with API latency, footprint, instructions
+                         per resource and per RPC (callgrind); a table, and
+                         target/bench/results.json. --quick: smaller N, fewer runs;
+                         --callgrind: only the instruction counts (installs valgrind with
+                         apt-get when it may, else skips them)
   release [--all | --platform NAME...] [--from [PLATFORM=]BINARY...] [--out DIR]
                          the Registry's files in target/release-artifacts/ (or DIR): a zip per
                          platform, the manifest, their SHA256SUMS and its signature. Default: a
@@ -116,17 +120,18 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             demo::run(&paths, mode, revision.as_deref())
         }
         "bench" => {
-            let quick = match rest {
-                [] => false,
-                [flag] if flag == "--quick" => true,
+            let mode = match rest {
+                [] => bench::Mode::Full,
+                [flag] if flag == "--quick" => bench::Mode::Quick,
+                [flag] if flag == "--callgrind" => bench::Mode::Callgrind,
                 _ => {
                     return Err(format!(
-                        "`bench` takes at most --quick, got: {}",
+                        "`bench` takes at most one of --quick or --callgrind, got: {}",
                         rest.join(" ")
                     ));
                 }
             };
-            bench::run(&paths, quick)
+            bench::run(&paths, mode)
         }
         "release" => release::run(&paths, &release::Options::parse(rest)?),
         "docs" => {

@@ -21,10 +21,21 @@ resource "agent37_instance" "batch" {
   }
 }
 
-# Follows its workspace template's image (a template registered with agent37_template):
-# when the template's image_ref changes, the next plan shows an in-place update that pulls it.
+# Your own image, registered as a workspace template in the same configuration.
+resource "agent37_template" "custom" {
+  name      = "my-agent"
+  image_ref = "ghcr.io/acme/my-agent:1.0.0"
+
+  ports = [
+    { port = 8000, default = true },
+  ]
+}
+
+# Follows that template's image: when its image_ref changes, the next plan shows an in-place
+# update that pulls it. Referencing the template (rather than writing "my-agent") also makes
+# Terraform create the template first.
 resource "agent37_instance" "custom" {
-  template    = "my-agent"
+  template    = agent37_template.custom.name
   auto_update = true
 }
 

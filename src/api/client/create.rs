@@ -11,6 +11,7 @@ use super::super::adopt;
 use super::super::error::ApiError;
 use super::super::retry::{self, OpKind, Verdict};
 use super::super::types::*;
+use super::transport::gave_up;
 use super::{Client, Op};
 
 impl Client {
@@ -154,7 +155,10 @@ impl Client {
                     }
                 }
             }
-            let delay = self.next_delay(op, retries, &err).ok_or(err)?;
+            let Some(delay) = self.next_delay(op, retries, &err) else {
+                let exhausted = retries >= self.inner.policy.max_retries;
+                return Err(gave_up(err, retries + 1, exhausted));
+            };
             self.sleep(op, &req, delay).await?;
             retries += 1;
         }

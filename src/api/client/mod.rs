@@ -2,7 +2,8 @@
 //! create-safety rule of `POST /instances` (and the claims every instance read makes) in
 //! `create`; the retry loop, deadlines, cancellation and the HTTP exchange in `transport`; the
 //! instance plane (health) in `plane`; the API revision (detection and the lazy probe) in
-//! `revision`; loopback name resolution in `resolve`.
+//! `revision`; loopback name resolution in `resolve`;
+//! telling "no such route" from "no such object" in `routes`.
 
 mod conflict;
 mod create;
@@ -12,11 +13,13 @@ mod plane;
 mod public_port;
 mod resolve;
 mod revision;
+mod routes;
 mod ssh_key;
 mod transport;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
@@ -24,7 +27,7 @@ use reqwest::header::HeaderValue;
 use tokio_util::sync::CancellationToken;
 
 use super::adopt::Claims;
-use super::config::{AdoptionConfig, ClientConfig, Secret, header_value_ok, validate_base_url};
+use super::config::{AdoptionConfig, ClientConfig, Secret, api_base_url, header_value_ok};
 use super::error::{ApiError, ConfigError};
 use super::list_cache::SharedList;
 use super::retry::RetryPolicy;
@@ -104,6 +107,8 @@ struct Inner {
     key: Secret,
     /// `Authorization: Bearer <key>`: the hosting API (both revisions) and the 2026-06-25
     /// instance plane.
+    /// Where the key came from (see [`ClientConfig::key_origin`]).
+    key_origin: Option<String>,
     auth: HeaderValue,
     /// `X-Agent37-Key: <key>`: the 2026-08-21 instance plane (Bearer is deprecated there).
     plane_key: HeaderValue,
@@ -121,6 +126,8 @@ struct Inner {
     revision: Detected,
     /// One revision probe at a time (the others wait for its answer).
     probe: tokio::sync::Mutex<()>,
+    /// The API has answered a request at the base URL (see `routes`).
+    api_answered: AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -142,7 +149,7 @@ impl Client {
     /// Builds a client with its own set of claimed ids (tests, or several independent
     /// providers in one process).
     pub fn with_claims(config: ClientConfig, claims: Claims) -> Result<Self, ApiError> {
-        let base = validate_base_url(&config.base_url).map_err(ConfigError::from)?;
+        let base = api_base_url(&config.base_url).map_err(ConfigError::from)?;
         if config.api_key.is_empty() {
             return Err(ConfigError::EmptyApiKey.into());
         }
@@ -194,6 +201,7 @@ impl Client {
                 http,
                 base,
                 key: config.api_key,
+                key_origin: config.key_origin,
                 auth,
                 plane_key,
                 loopback,
@@ -209,6 +217,7 @@ impl Client {
                 instance_reads: SharedList::new(LIST_WINDOW, READ_BURST),
                 revision: Detected::new(config.api_revision),
                 probe: tokio::sync::Mutex::new(()),
+                api_answered: AtomicBool::new(false),
             }),
         })
     }

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use super::super::error::{ApiError, error_from_answer, scrub, snippet};
+use super::super::error::{ApiError, GaveUpReason, error_from_answer, scrub, snippet};
 use super::super::retry::{self, OpKind, RetryPolicy, Verdict};
 use super::super::types::*;
-use super::{Client, MAX_LIST_PAGES, Op};
+use super::{Client, MAX_LIST_PAGES, Op, routes};
 use crate::timing;
 
 /// The 2026-08-21 instance plane's key header.
@@ -251,14 +251,30 @@ impl Client {
     }
 
     /// The retry loop of every call but the instance create.
+    /// A `404 not_found` is about the object only once the API has shown it answers at the
+    /// base URL (see `routes`).
     pub(super) async fn run(
         &self,
         op: &Op,
         req: &Req,
         stats: &mut RunStats,
     ) -> Result<Answer, ApiError> {
-        self.run_with(op, req, stats, self.inner.policy.max_retries, true)
+        match self
+            .run_with(op, req, stats, self.inner.policy.max_retries, true)
             .await
+        {
+            Ok(answer) => {
+                self.api_answered();
+                Ok(answer)
+            }
+            Err(e) if e.is_not_found() => Err(self.confirm_not_found(op, req, e).await),
+            Err(e) => {
+                if routes::found_a_route(&e) {
+                    self.api_answered();
+                }
+                Err(e)
+            }
+        }
     }
 
     pub(super) async fn run_with(
@@ -306,7 +322,7 @@ impl Client {
                 policy.next_delay(retries, err.retry_after(), op.remaining(), &mut rng)
             };
             let Some(delay) = delay else {
-                return Err(err);
+                return Err(gave_up(err, stats.attempts, retries >= max_retries));
             };
             tracing::info!(
                 method = %req.method, path = %req.path, attempt = retries + 1,
@@ -493,7 +509,8 @@ impl Client {
             &body,
             retry_after,
             self.inner.key.expose(),
-        ))
+        )
+        .with_key_origin(self.inner.key_origin.as_deref()))
     }
 
     pub(super) fn transport_error(&self, req: &Req, e: &reqwest::Error) -> ApiError {
@@ -517,6 +534,25 @@ pub(super) fn object_key(json: &str) -> String {
         .iter()
         .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
         .map_or_else(|| "(no id)".to_owned(), |s| s.chars().take(80).collect())
+}
+
+/// The error a retry loop ends with after `attempts` tries of a retryable failure: said so
+/// (with `max_retries` or the deadline as the reason) once it was tried more than once; a
+/// single attempt (a call that is never retried, `max_retries = 0`, or a deadline that left no
+/// room) is its own error.
+pub(super) fn gave_up(last: ApiError, attempts: u32, retries_exhausted: bool) -> ApiError {
+    if attempts <= 1 {
+        return last;
+    }
+    ApiError::GaveUp {
+        attempts,
+        reason: if retries_exhausted {
+            GaveUpReason::RetriesExhausted
+        } else {
+            GaveUpReason::Deadline
+        },
+        last: Box::new(last),
+    }
 }
 
 pub(super) fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<&str> {

@@ -116,7 +116,7 @@ async fn an_instance_read_by_a_refresh_is_never_adopted() {
         .create_instance(&op(), &create_body())
         .await
         .expect_err("the held instance is not adopted");
-    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+    assert!(matches!(err.last(), ApiError::Transport { .. }), "{err:?}");
 }
 
 #[tokio::test]

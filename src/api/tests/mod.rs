@@ -7,6 +7,7 @@ mod endpoints;
 mod reads;
 mod retries;
 mod revisions;
+mod routes;
 mod setup;
 
 use std::collections::HashSet;

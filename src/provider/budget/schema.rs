@@ -5,7 +5,7 @@
 use crate::provider::ids;
 use crate::provider::instance::schema::InstanceFilters;
 use crate::sdk::model::Attr;
-use crate::sdk::timeouts::Timeouts;
+use crate::sdk::timeouts::{Timeouts, Waits};
 use crate::sdk::validate::{IntRange, Validator, check};
 use crate::sdk::{Model, Schema, Value};
 
@@ -133,7 +133,13 @@ pub struct Budget {
 }
 
 pub fn resource() -> Schema {
-    Budget::schema(RESOURCE).version(VERSION)
+    Budget::schema(RESOURCE)
+        .version(VERSION)
+        .timeouts_wait_for(Waits {
+            create: "the API to set the cap and grant the first top-up (its calls and retries)",
+            update: "the API to change the cap or grant a top-up (its calls and retries)",
+            delete: "the API to set the monthly cap to 0 (its call and retries; granted headroom stays)",
+        })
 }
 
 /// The fields of one budget as the data sources and the list show them (all computed).

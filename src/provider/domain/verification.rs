@@ -39,19 +39,22 @@ async fn verify_until_active(client: &Client, op: &Op, domain: &str) -> Result<(
             Ok(v) => {
                 tracing::info!(domain, status = %v.status, "domain not verified yet");
             }
-            Err(ApiError::Timeout { .. }) => {
-                return Err(Unverified::Pending {
-                    waited: start.elapsed(),
-                    cancelled: false,
-                });
-            }
-            Err(ApiError::Cancelled { .. }) => {
-                return Err(Unverified::Pending {
-                    waited: start.elapsed(),
-                    cancelled: true,
-                });
-            }
-            Err(e) => return Err(Unverified::Api(e)),
+            // Classified by the last failure: the client may have retried it already.
+            Err(e) => match e.last() {
+                ApiError::Timeout { .. } => {
+                    return Err(Unverified::Pending {
+                        waited: start.elapsed(),
+                        cancelled: false,
+                    });
+                }
+                ApiError::Cancelled { .. } => {
+                    return Err(Unverified::Pending {
+                        waited: start.elapsed(),
+                        cancelled: true,
+                    });
+                }
+                _ => return Err(Unverified::Api(e)),
+            },
         }
         let wait = waits.next().unwrap_or(model::MAX_POLL_WAIT);
         if op.remaining() <= wait {

@@ -21,6 +21,7 @@ use crate::sdk::validate::{Validator, check};
 use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Progress, Schema, duration};
 
 use super::health;
+use crate::provider::ids;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -79,7 +80,7 @@ pub struct ExecConfig {
     #[attr(
         required,
         describe = "The id of the instance to run the command on; it must be running.",
-        validate = non_empty("A non-empty instance id.")
+        validate = ids::rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(
@@ -113,7 +114,7 @@ pub struct RestartConfig {
     #[attr(
         required,
         describe = "The id of the instance to restart; it must be running.",
-        validate = non_empty("A non-empty instance id.")
+        validate = ids::rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(optional, describe = &wait_doc("restart"))]
@@ -138,7 +139,7 @@ pub struct UpdateConfig {
     #[attr(
         required,
         describe = "The id of the instance to update.",
-        validate = non_empty("A non-empty instance id.")
+        validate = ids::rule()
     )]
     pub instance_id: Attr<String>,
     #[attr(optional, describe = &wait_doc("update"))]
@@ -257,7 +258,7 @@ fn image_text(image_ref: Option<&str>) -> String {
 /// An exec call that failed; a timeout or a lost connection leaves the command's fate unknown.
 fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
     let summary = format!("Unable to run the command on instance {id}");
-    let unknown = match e {
+    let unknown = match e.last() {
         ApiError::Timeout { .. } => true,
         ApiError::Transport {
             may_have_reached_server,
@@ -584,7 +585,7 @@ mod tests {
     fn timeouts_are_validated_and_defaulted() {
         let cfg = |t: Value| {
             Value::object([
-                ("instance_id", Value::string("abc")),
+                ("instance_id", Value::string("abc123defg")),
                 ("command", Value::string("true")),
                 ("allow_failure", Value::Null),
                 ("timeout", t),
@@ -617,6 +618,62 @@ mod tests {
     }
 
     /// Each action's configuration model reads and writes exactly its schema's shape.
+    /// Issue 15, bug 7: the exec timeout message ends its first sentence with a full stop
+    /// (it ran into the next one).
+    #[test]
+    fn an_exec_timeout_is_two_sentences() {
+        let e = ApiError::Timeout {
+            operation: "POST /instances/abc123defg/exec".into(),
+            timeout: Duration::from_secs(300),
+        };
+        let d = exec_error("abc123defg", &e);
+        assert_eq!(
+            d.0[0].summary,
+            "Unable to run the command on instance abc123defg"
+        );
+        assert_eq!(
+            d.0[0].detail,
+            "POST /instances/abc123defg/exec did not finish within its timeout of 300s. The command may have run (or still be running) on the instance; it was not sent again."
+        );
+    }
+
+    /// Issue 15: the actions check `instance_id`'s format at validate, as the resources do,
+    /// instead of sending a malformed id to the API at invoke.
+    #[test]
+    fn actions_check_the_instance_id_format() {
+        for (name, schema) in [
+            (EXEC, exec_schema()),
+            (RESTART, restart_schema()),
+            (UPDATE, update_schema()),
+        ] {
+            let check = |id: &str| {
+                let config = Value::object(schema.block.attributes.iter().map(|a| {
+                    let v = match a.name.as_str() {
+                        "instance_id" => Value::string(id),
+                        "command" => Value::string("true"),
+                        _ => Value::Null,
+                    };
+                    (a.name.clone(), v)
+                }));
+                let mut d = Diagnostics::new();
+                validate_block(&schema.block, &config, &Path::root(), &mut d);
+                d.iter()
+                    .map(|d| (d.attribute.clone(), d.detail.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(check("abc123defg"), [], "{name}");
+            assert_eq!(
+                check("i-123"),
+                [(
+                    Some(Path::attr("instance_id")),
+                    "instance_id: \"i-123\" is not an instance id: an instance id is 10 lowercase letters or digits."
+                        .to_string()
+                )],
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn every_configuration_has_exactly_its_schema_shape() {
         use crate::sdk::model::conforms;

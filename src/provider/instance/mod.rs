@@ -7,12 +7,14 @@
 //! - `sizing`: the rules across the three: configuration checks and their plan (pure).
 //! - `schema`: the data sources' models (what users read, with the docs) and API → model.
 //! - `resource`, `data_source`: the I/O.
+//! - `blame`: which attribute an API failure is about (pure).
 //! - `health`: waiting for a healthy instance, shared by the resource and the actions.
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
+mod blame;
 mod data_source;
 mod health;
 mod list;

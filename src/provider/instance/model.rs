@@ -28,6 +28,14 @@ pub const STOPPED: &str = "stopped";
 /// The first released schema.
 pub const VERSION: i64 = 0;
 
+/// What the instance's `timeouts` bound: every call that waits on the platform, and the
+/// health wait.
+pub const WAITS: crate::sdk::timeouts::Waits = crate::sdk::timeouts::Waits {
+    create: "the instance to be provisioned (and stopped, with `state = \"stopped\"`), then, with `wait_for_healthy`, for its agent to answer its health check",
+    update: "the in-place changes to finish (rename, start or stop, resize, repair, image pull), then, with `wait_for_healthy`, for its agent to answer its health check again",
+    delete: "the API to delete the instance (its call and retries)",
+};
+
 /// The resource's description (the docs' first paragraph).
 pub const DESCRIPTION: &str = "An Agent37 instance: an always-on computer, built from a template, with its own URLs. Billing follows the API revision (2026-06-25: a day of compute is prepaid at create; 2026-08-21: a per-minute meter after a one-day balance check). Growing `cpu`, `memory` or `disk` resizes it in place, shrinking any of them replaces it.";
 

@@ -15,6 +15,7 @@ use crate::sdk::{
     Update, Value,
 };
 
+use super::blame;
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
 use super::model::{self, Instance, STOPPED};
 use super::sizing;
@@ -38,7 +39,9 @@ impl Resource<Agent37Data> for InstanceResource {
     }
 
     fn schema(&self) -> Schema {
-        Instance::schema(model::DESCRIPTION).version(model::VERSION)
+        Instance::schema(model::DESCRIPTION)
+            .version(model::VERSION)
+            .timeouts_wait_for(model::WAITS)
     }
 
     fn identity(&self) -> Option<Identity> {
@@ -124,7 +127,14 @@ impl Resource<Agent37Data> for InstanceResource {
         let (client, op) = (ctx.client(), ctx.op());
         let created = match client.create_instance(&op, &planned.create_body()).await {
             Ok(c) => c,
-            Err(e) => return api_error("Unable to create instance", &e).into(),
+            Err(e) => {
+                let summary = "Unable to create instance";
+                return match blame::create(&e) {
+                    Some(path) => api_attr_error(summary, path, &e),
+                    None => api_error(summary, &e),
+                }
+                .into();
+            }
         };
         if created.adopted {
             tracing::info!(id = %created.id, "adopted the instance an interrupted create made");
@@ -291,7 +301,13 @@ async fn run_update(
             client
                 .patch_instance(op, id, &steps.patch)
                 .await
-                .map_err(|e| api_error("Unable to update instance name, user or metadata", &e))?;
+                .map_err(|e| {
+                    api_attr_error(
+                        "Unable to update instance name, user or metadata",
+                        blame::patch(prior, planned),
+                        &e,
+                    )
+                })?;
         }
         if let Some(template) = &steps.template {
             client
@@ -316,10 +332,9 @@ async fn run_update(
                 .map_err(|e| api_attr_error("Unable to start instance", state_path(), &e))?;
         }
         if let Some(resize) = &steps.resize {
-            client
-                .resize_instance(op, id, resize)
-                .await
-                .map_err(|e| api_error("Unable to resize instance", &e))?;
+            client.resize_instance(op, id, resize).await.map_err(|e| {
+                api_attr_error("Unable to resize instance", blame::resize(resize), &e)
+            })?;
         }
         if !steps.repair
             && steps.template.is_none()
@@ -366,15 +381,24 @@ async fn pull_if_outdated(
     let current = match client.get_template(op, template).await {
         Ok(t) => t.image_ref,
         Err(e) if e.is_not_found() => return Ok(false),
-        Err(e) => return Err(api_error("Unable to read the instance's template", &e)),
+        Err(e) => {
+            return Err(api_attr_error(
+                "Unable to read the instance's template",
+                Path::attr(Instance::AUTO_UPDATE),
+                &e,
+            ));
+        }
     };
     if current.as_deref() == prior.image_ref.as_str() {
         return Ok(false);
     }
-    client
-        .update_instance(op, id, None)
-        .await
-        .map_err(|e| api_error("Unable to update instance to the template's image", &e))?;
+    client.update_instance(op, id, None).await.map_err(|e| {
+        api_attr_error(
+            "Unable to update instance to the template's image",
+            Path::attr(Instance::AUTO_UPDATE),
+            &e,
+        )
+    })?;
     Ok(true)
 }
 

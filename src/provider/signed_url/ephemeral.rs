@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::api::{self, SignedUrlRequest};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::errors::api_attr_error;
 use crate::sdk::{Ctx, Diagnostics, EphemeralResource, Opened, Outcome, Path, Schema};
 
 use super::schema::{self, SignedUrl};
@@ -33,6 +33,10 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn validate(&self, config: &SignedUrl, diags: &mut Diagnostics) {
+        schema::validate(config, diags);
     }
 
     async fn open(
@@ -83,12 +87,49 @@ impl EphemeralResource<Agent37Data> for SignedUrlResource {
             port,
             ttl_seconds: config.ttl_seconds.get(),
         };
-        match client.signed_url(&op, id, &body).await {
-            Ok(signed) => Outcome::ok(Some(Opened {
-                result: opened(config, signed),
-                renew_at: None,
-            })),
-            Err(e) => api_error("Unable to mint a signed URL", &e).into(),
+        let err = match client.signed_url(&op, id, &body).await {
+            Ok(signed) => {
+                return Outcome::ok(Some(Opened {
+                    result: opened(config, signed),
+                    renew_at: None,
+                }));
+            }
+            Err(e) => e,
+        };
+        // The API refuses a mint for an instance that is not running with `invalid_request`,
+        // like one for a wrong port: one read on this error path tells them apart.
+        let instance = match err.code() {
+            Some("invalid_request") => client.get_instance(&op, id).await.ok(),
+            _ => None,
+        };
+        match instance {
+            Some(inst) if schema::unavailable(&inst, port) => {
+                let detail = schema::not_minted_detail(id, inst.status.as_str());
+                let mut outcome = Outcome::ok(Some(Opened {
+                    result: schema::not_minted(config, port),
+                    renew_at: None,
+                }));
+                outcome.diags.attr_warning(
+                    Path::attr(SignedUrl::INSTANCE_ID),
+                    "No signed URL: the instance is not running",
+                    detail,
+                );
+                outcome
+            }
+            Some(_) => api_attr_error(
+                "Unable to mint a signed URL",
+                Path::attr(SignedUrl::PORT),
+                &err,
+            )
+            .into(),
+            None => {
+                let path = if err.is_not_found() {
+                    SignedUrl::INSTANCE_ID
+                } else {
+                    SignedUrl::PORT
+                };
+                api_attr_error("Unable to mint a signed URL", Path::attr(path), &err).into()
+            }
         }
     }
 }

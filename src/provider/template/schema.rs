@@ -4,7 +4,7 @@
 
 use crate::sdk::Attr;
 use crate::sdk::diag::Diagnostics;
-use crate::sdk::timeouts::Timeouts;
+use crate::sdk::timeouts::{Timeouts, Waits};
 use crate::sdk::validate::{IntRange, OneOf, Validator};
 use crate::sdk::{Model, Path, Schema, Value};
 
@@ -505,7 +505,13 @@ pub struct Template {
 }
 
 pub fn resource() -> Schema {
-    Template::schema(RESOURCE).version(VERSION)
+    Template::schema(RESOURCE)
+        .version(VERSION)
+        .timeouts_wait_for(Waits {
+            create: "the API to register the template (its call and retries; nothing is built here)",
+            update: "the API to update the template (its calls and retries)",
+            delete: "the API to delete the template (its call and retries)",
+        })
 }
 
 /// A port as the data sources show it.

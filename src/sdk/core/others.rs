@@ -204,7 +204,8 @@ impl<P: Provider> Core<P> {
     pub fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, FunctionError> {
         let Some(f) = self.function(name) else {
             return Err(FunctionError {
-                text: format!("This provider has no function {name:?}."),
+                // No full stop: Terraform adds one after a function's error.
+                text: format!("This provider has no function {name:?}"),
                 argument: None,
             });
         };
@@ -212,7 +213,7 @@ impl<P: Provider> Core<P> {
         if args.len() != sig.parameters.len() {
             return Err(FunctionError {
                 text: format!(
-                    "{name} takes {} argument(s), got {}.",
+                    "{name} takes {} argument(s), got {}",
                     sig.parameters.len(),
                     args.len()
                 ),

@@ -394,14 +394,22 @@ fn upgrade<D>(
             return Err(diags);
         }
     };
-    let mut upgraded = match resource.upgrade_state(version, stored) {
-        Ok(s) => s,
-        Err(msg) => {
-            diags.error(
-                "Unable to upgrade stored state",
-                format!("State written by schema version {version} could not be upgraded: {msg}"),
-            );
-            return Err(diags);
+    // State of the current version (every refresh and plan) has nothing to rewrite: the
+    // resource's hook runs only for state another schema version wrote.
+    let mut upgraded = if version == schema.version {
+        stored
+    } else {
+        match resource.upgrade_state(version, stored) {
+            Ok(s) => s,
+            Err(msg) => {
+                diags.error(
+                    "Unable to upgrade stored state",
+                    format!(
+                        "State written by schema version {version} could not be upgraded: {msg}"
+                    ),
+                );
+                return Err(diags);
+            }
         }
     };
     let block = &schema.block;

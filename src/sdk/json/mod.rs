@@ -30,14 +30,12 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
         path: Path::root(),
         kind: DecodeErrorKind::Syntax(e),
     })?;
-    let mut path = Vec::new();
-    from_tree(&tree, ty, &mut path, 0)
+    from_tree(&tree, ty, 0)
 }
 
 /// Decodes an already parsed JSON document (such as rewritten stored state) against `ty`.
 pub fn decode_tree(tree: &Json, ty: &Type) -> Result<Value, DecodeError> {
-    let mut path = Vec::new();
-    from_tree(tree, ty, &mut path, 0)
+    from_tree(tree, ty, 0)
 }
 
 /// Encodes a fully known value of type `ty` as JSON.
@@ -50,39 +48,33 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
 
 // ---------------------------------------------------------------------------------------------
 // Typed walk: JSON tree -> Value. Split into small functions with direct-call arms so each
-// nesting level costs little stack, even in debug builds.
+// nesting level costs little stack, even in debug builds. As in the msgpack decoder, an error's
+// path is built on the way out of the nested calls (`DecodeError::within`): a successful decode
+// spends nothing on paths.
 
-fn fail(path: &[Step], kind: DecodeErrorKind) -> DecodeError {
-    DecodeError {
-        path: Path(path.to_vec()),
-        kind,
-    }
+fn fail(kind: DecodeErrorKind) -> DecodeError {
+    DecodeError::here(kind)
 }
 
-fn from_tree(
-    j: &Json,
-    ty: &Type,
-    path: &mut Vec<Step>,
-    depth: usize,
-) -> Result<Value, DecodeError> {
+fn from_tree(j: &Json, ty: &Type, depth: usize) -> Result<Value, DecodeError> {
     if depth > MAX_DEPTH {
-        return Err(fail(path, DecodeErrorKind::TooDeep));
+        return Err(fail(DecodeErrorKind::TooDeep));
     }
     match (j, ty) {
         (Json::Null, _) => Ok(Value::Null),
-        (_, Type::Dynamic) => dynamic_from_tree(j, path, depth),
+        (_, Type::Dynamic) => dynamic_from_tree(j, depth),
         (Json::Array(items), Type::List(_) | Type::Set(_) | Type::Tuple(_)) => {
-            sequence_from_tree(items, ty, path, depth)
+            sequence_from_tree(items, ty, depth)
         }
         (Json::Object(members), Type::Map(_) | Type::Object { .. }) => {
-            members_from_tree(members, ty, path, depth)
+            members_from_tree(members, ty, depth)
         }
-        _ => primitive_from_tree(j, ty, path),
+        _ => primitive_from_tree(j, ty),
     }
 }
 
 #[inline(never)]
-fn primitive_from_tree(j: &Json, ty: &Type, path: &[Step]) -> Result<Value, DecodeError> {
+fn primitive_from_tree(j: &Json, ty: &Type) -> Result<Value, DecodeError> {
     // Lenient like cty/json: strings convert to numbers and bools, numbers and bools to strings.
     let kind = match (ty, j) {
         (Type::Bool, Json::Bool(b)) => return Ok(Value::Bool(*b)),
@@ -111,13 +103,13 @@ fn primitive_from_tree(j: &Json, ty: &Type, path: &[Step]) -> Result<Value, Deco
             found: j.kind_name(),
         },
     };
-    Err(fail(path, kind))
+    Err(fail(kind))
 }
 
 #[inline(never)]
-fn dynamic_from_tree(j: &Json, path: &mut Vec<Step>, depth: usize) -> Result<Value, DecodeError> {
+fn dynamic_from_tree(j: &Json, depth: usize) -> Result<Value, DecodeError> {
     let Json::Object(members) = j else {
-        return primitive_from_tree(j, &Type::Dynamic, path);
+        return primitive_from_tree(j, &Type::Dynamic);
     };
     let (mut value, mut vtype) = (None, None);
     for (k, v) in members {
@@ -125,25 +117,22 @@ fn dynamic_from_tree(j: &Json, path: &mut Vec<Step>, depth: usize) -> Result<Val
             "value" => &mut value,
             "type" => &mut vtype,
             _ => {
-                return Err(fail(
-                    path,
-                    DecodeErrorKind::InvalidDynamic("only \"value\" and \"type\" may appear"),
-                ));
+                return Err(fail(DecodeErrorKind::InvalidDynamic(
+                    "only \"value\" and \"type\" may appear",
+                )));
             }
         };
         if slot.replace(v).is_some() {
-            return Err(fail(path, DecodeErrorKind::DuplicateKey(k.clone())));
+            return Err(fail(DecodeErrorKind::DuplicateKey(k.clone())));
         }
     }
     let (Some(value), Some(vtype)) = (value, vtype) else {
-        return Err(fail(
-            path,
-            DecodeErrorKind::InvalidDynamic("both \"value\" and \"type\" are required"),
-        ));
+        return Err(fail(DecodeErrorKind::InvalidDynamic(
+            "both \"value\" and \"type\" are required",
+        )));
     };
-    let vty =
-        Type::from_json_tree(vtype, 0).map_err(|e| fail(path, DecodeErrorKind::InvalidType(e)))?;
-    let inner = from_tree(value, &vty, path, depth + 1)?;
+    let vty = Type::from_json_tree(vtype, 0).map_err(|e| fail(DecodeErrorKind::InvalidType(e)))?;
+    let inner = from_tree(value, &vty, depth + 1)?;
     // A "dynamic" type wraps another {"value","type"}: keep only the inner value, as cty does.
     Ok(if vty == Type::Dynamic {
         inner
@@ -153,24 +142,16 @@ fn dynamic_from_tree(j: &Json, path: &mut Vec<Step>, depth: usize) -> Result<Val
 }
 
 #[inline(never)]
-fn sequence_from_tree(
-    items: &[Json],
-    ty: &Type,
-    path: &mut Vec<Step>,
-    depth: usize,
-) -> Result<Value, DecodeError> {
+fn sequence_from_tree(items: &[Json], ty: &Type, depth: usize) -> Result<Value, DecodeError> {
     let expected = match ty {
         Type::Tuple(etys) => etys.len(),
         _ => items.len(),
     };
     if expected != items.len() {
-        return Err(fail(
-            path,
-            DecodeErrorKind::TupleLength {
-                expected,
-                found: items.len(),
-            },
-        ));
+        return Err(fail(DecodeErrorKind::TupleLength {
+            expected,
+            found: items.len(),
+        }));
     }
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -179,9 +160,7 @@ fn sequence_from_tree(
             Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
             _ => &Type::Dynamic,
         };
-        path.push(index_step(i));
-        out.push(from_tree(item, ety, path, depth + 1)?);
-        path.pop();
+        out.push(from_tree(item, ety, depth + 1).map_err(|e| e.within(index_step(i)))?);
     }
     Ok(match ty {
         Type::List(_) => Value::List(out),
@@ -195,36 +174,38 @@ fn sequence_from_tree(
 fn members_from_tree(
     members: &[(String, Json)],
     ty: &Type,
-    path: &mut Vec<Step>,
     depth: usize,
 ) -> Result<Value, DecodeError> {
+    let step = |k: &str| match ty {
+        Type::Map(_) => Step::Key(k.to_string()),
+        _ => Step::Attr(k.to_string()),
+    };
     let mut out = BTreeMap::new();
     for (k, v) in members {
         let vty = match ty {
-            Type::Map(ety) => {
-                path.push(Step::Key(k.clone()));
-                &**ety
-            }
-            Type::Object { attrs, .. } => {
-                path.push(Step::Attr(k.clone()));
-                match attrs.get(k) {
-                    Some(t) => t,
-                    None => return Err(fail(path, DecodeErrorKind::UnknownAttribute(k.clone()))),
+            Type::Map(ety) => &**ety,
+            Type::Object { attrs, .. } => match attrs.get(k) {
+                Some(t) => t,
+                None => {
+                    return Err(fail(DecodeErrorKind::UnknownAttribute(k.clone())).within(step(k)));
                 }
-            }
+            },
             _ => &Type::Dynamic,
         };
         if out.contains_key(k) {
-            return Err(fail(path, DecodeErrorKind::DuplicateKey(k.clone())));
+            return Err(fail(DecodeErrorKind::DuplicateKey(k.clone())).within(step(k)));
         }
-        let v = from_tree(v, vty, path, depth + 1)?;
+        let v = from_tree(v, vty, depth + 1).map_err(|e| e.within(step(k)))?;
         out.insert(k.clone(), v);
-        path.pop();
     }
     if let Type::Object { attrs, .. } = ty {
         // As cty/json does: an attribute absent from the JSON is null.
-        for name in attrs.keys() {
-            out.entry(name.clone()).or_insert(Value::Null);
+        if out.len() != attrs.len() {
+            for name in attrs.keys() {
+                if !out.contains_key(name) {
+                    out.insert(name.clone(), Value::Null);
+                }
+            }
         }
         Ok(Value::Object(out))
     } else {

@@ -363,8 +363,36 @@ impl<'a> Decoder<'a> {
         attrs: &BTreeMap<String, Type>,
         depth: usize,
     ) -> Result<Value, DecodeError> {
-        let mut out = BTreeMap::new();
-        for _ in 0..n {
+        // Terraform (go-cty) writes an object's attributes sorted by name, as our type holds
+        // them: while the keys follow that order, each is matched with the next attribute (no
+        // lookup, no UTF-8 check, no duplicate possible) and the object is built in one go at
+        // the end. A key out of that order switches to the general walk for the rest.
+        let mut in_order: Vec<(String, Value)> = Vec::with_capacity(n.min(attrs.len()));
+        let mut next_attr = attrs.iter();
+        let mut read = 0;
+        while read < n {
+            let save = self.r.pos;
+            let raw = match self.head()? {
+                Head::Str(s) | Head::Bin(s) => s,
+                _ => return Err(self.err(DecodeErrorKind::NonStringKey)),
+            };
+            match next_attr.next() {
+                Some((name, aty)) if name.as_bytes() == raw => {
+                    let v = self
+                        .value(aty, depth + 1)
+                        .map_err(|e| e.within(Step::Attr(name.clone())))?;
+                    in_order.push((name.clone(), v));
+                    read += 1;
+                }
+                _ => {
+                    // Read this key again on the general walk.
+                    self.r.pos = save;
+                    break;
+                }
+            }
+        }
+        let mut out: BTreeMap<String, Value> = in_order.into_iter().collect();
+        for _ in read..n {
             let key = self.key()?;
             let Some(aty) = attrs.get(&key) else {
                 return Err(self

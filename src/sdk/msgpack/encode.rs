@@ -347,16 +347,25 @@ impl Encoder {
         attrs: &BTreeMap<String, Type>,
         depth: usize,
     ) -> Result<(), EncodeError> {
-        if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-            return Err(self.err(EncodeErrorKind::UnexpectedAttribute(extra.clone())));
-        }
+        // Both maps are sorted by name: one merge walk pairs each attribute with its value (an
+        // absent one is null) and finds a member the type lacks, with no lookup per attribute.
         let r = write_map_len(&mut self.out, attrs.len());
         self.here(r)?;
+        let mut members = m.iter().peekable();
         for (name, aty) in attrs {
+            if let Some((extra, _)) = members.next_if(|(k, _)| k.as_str() < name.as_str()) {
+                return Err(self.err(EncodeErrorKind::UnexpectedAttribute(extra.clone())));
+            }
+            let v = members
+                .next_if(|(k, _)| *k == name)
+                .map_or(&Value::Null, |(_, v)| v);
             let r = write_str(&mut self.out, name);
             self.here(r)?;
-            self.value(m.get(name).unwrap_or(&Value::Null), aty, depth + 1)
+            self.value(v, aty, depth + 1)
                 .map_err(|e| e.within(Step::Attr(name.clone())))?;
+        }
+        if let Some((extra, _)) = members.next() {
+            return Err(self.err(EncodeErrorKind::UnexpectedAttribute(extra.clone())));
         }
         Ok(())
     }

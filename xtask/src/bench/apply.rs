@@ -2,7 +2,7 @@
 //! provider's own time per create from its debug log.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use testkit::Emulator;
@@ -15,21 +15,27 @@ use super::{
 use crate::util;
 
 impl Bench {
-    /// N creates at parallelism 10, with and without 50 ms of API latency, each run in a new
-    /// workspace; then one more logged run for the provider's own time per create.
-    pub(super) fn apply_benchmark(&mut self) -> Result<(), String> {
-        let Sizes { apply_n, runs, .. } = self.sizes;
-        let emu = start_emulator(&self.emulator_bin, &self.work.join("emulator-apply.log"))?;
-        let dir = self.work.join("apply");
+    /// `WORK/NAME` holding a configuration of `n` new `agent37_instance`s (`count`).
+    pub(super) fn creates_dir(&self, name: &str, n: usize) -> Result<PathBuf, String> {
+        let dir = self.work.join(name);
         util::create_dir_all(&dir)?;
         write(
             &dir.join("main.tf"),
             &format!(
                 "terraform {{\n  required_providers {{\n    agent37 = {{ source = \"agent37/agent37\" }}\n  }}\n}}\n\n\
                  provider \"agent37\" {{}}\n\n\
-                 resource \"agent37_instance\" \"c\" {{\n  count = {apply_n}\n}}\n"
+                 resource \"agent37_instance\" \"c\" {{\n  count = {n}\n}}\n"
             ),
         )?;
+        Ok(dir)
+    }
+
+    /// N creates at parallelism 10, with and without 50 ms of API latency, each run in a new
+    /// workspace; then one more logged run for the provider's own time per create.
+    pub(super) fn apply_benchmark(&mut self) -> Result<(), String> {
+        let Sizes { apply_n, runs, .. } = self.sizes;
+        let emu = start_emulator(&self.emulator_bin, &self.work.join("emulator-apply.log"))?;
+        let dir = self.creates_dir("apply", apply_n)?;
         let p = format!("-parallelism={APPLY_PARALLELISM}");
         util::step(format!(
             "apply: {apply_n} creates at {p}, with and without {LATENCY_MS} ms API latency, {runs} runs"

@@ -172,7 +172,12 @@ impl Bench {
     /// block per resource, not `for_each`: Terraform re-evaluates a `for_each` expression for
     /// every instance it plans (quadratic in N, and over half of its CPU at N = 500), which would
     /// drown what is measured here.
-    fn import_fleet(&self, name: &str, ids: &[String], budgets: usize) -> Result<PathBuf, String> {
+    pub(super) fn import_fleet(
+        &self,
+        name: &str,
+        ids: &[String],
+        budgets: usize,
+    ) -> Result<PathBuf, String> {
         let dir = self.work.join(name);
         util::create_dir_all(&dir)?;
         let mut main = String::from(
@@ -262,7 +267,7 @@ impl Bench {
 
 /// Creates `n` instances (the default template and shape) with four client threads; returns
 /// their ids in creation order per thread.
-fn create_instances(emu: &Emulator, n: usize) -> Result<Vec<String>, String> {
+pub(super) fn create_instances(emu: &Emulator, n: usize) -> Result<Vec<String>, String> {
     const THREADS: usize = 4;
     let body = json!({});
     let results: Vec<Result<Vec<String>, String>> = std::thread::scope(|scope| {

@@ -9,11 +9,15 @@
 //!   latency plus the ideal, and the provider's own time per create (from its debug log).
 //! - Footprint: spawn-to-handshake, peak RSS, binary size, against each Go provider installed
 //!   (or named in `AGENT37_BENCH_GO_PROVIDER`).
+//! - Callgrind: the provider's instructions per resource in a `plan -refresh=false`, per RPC
+//!   kind and per handshake (deterministic, unlike times); `--callgrind` runs only these.
 //!
 //! Everything runs against release builds of the provider and the emulator, with Terraform 1.15
 //! from `cargo xtask setup`, in `target/bench/work/`.
 
 mod apply;
+mod callgrind;
+mod cgfile;
 mod fleet;
 mod footprint;
 mod procs;
@@ -71,7 +75,18 @@ const APPLY_PARALLELISM: usize = 10;
 const WALLET_MICROS: &str = "10000000000000";
 const INSTANCE_LIMIT: &str = "100000";
 
-pub fn run(paths: &Paths, quick: bool) -> Result<ExitCode, String> {
+/// What `cargo xtask bench` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Full,
+    /// Smaller N, fewer runs.
+    Quick,
+    /// Only the callgrind rows.
+    Callgrind,
+}
+
+pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
+    let quick = mode != Mode::Full;
     let sizes = Sizes::new(quick);
     let started = Instant::now();
     util::step("cargo build --release (provider and emulator)");
@@ -109,9 +124,12 @@ pub fn run(paths: &Paths, quick: bool) -> Result<ExitCode, String> {
     // Ctrl-C reaches Terraform directly; we stay to stop the emulators.
     util::ignore_sigint();
 
-    bench.fleet_benchmarks()?;
-    bench.apply_benchmark()?;
-    bench.footprint()?;
+    if mode != Mode::Callgrind {
+        bench.fleet_benchmarks()?;
+        bench.apply_benchmark()?;
+        bench.footprint()?;
+    }
+    bench.callgrind_benchmark()?;
 
     let rows = std::mem::take(&mut bench.rows);
     print_table(&rows);

@@ -162,17 +162,9 @@ pub struct Handshake {
 }
 
 pub fn handshake(bin: &Path, socket_dir: &Path) -> Result<Handshake, String> {
-    util::create_dir_all(socket_dir)?;
     let mut cmd = Command::new(bin);
-    cmd.env(COOKIE_KEY, COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
-        .env("PLUGIN_CLIENT_CERT", CLIENT_CERT)
-        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
-        .env("PLUGIN_MIN_PORT", "10000")
-        .env("PLUGIN_MAX_PORT", "25000")
-        .env_remove("TF_LOG")
-        .env_remove("TF_LOG_PROVIDER")
-        .stdin(Stdio::null())
+    as_terraform_starts(&mut cmd, socket_dir)?;
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let started = Instant::now();
@@ -184,6 +176,21 @@ pub fn handshake(bin: &Path, socket_dir: &Path) -> Result<Handshake, String> {
     stop(child);
     let elapsed = result?;
     Ok(Handshake { elapsed, rss_kib })
+}
+
+/// The environment Terraform gives a plugin it starts (cookie, protocol versions, a client
+/// certificate, so that the plugin sets up AutoMTLS; its socket in `socket_dir`), no logging.
+pub fn as_terraform_starts(cmd: &mut Command, socket_dir: &Path) -> Result<(), String> {
+    util::create_dir_all(socket_dir)?;
+    cmd.env(COOKIE_KEY, COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_CLIENT_CERT", CLIENT_CERT)
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .env_remove("TF_LOG")
+        .env_remove("TF_LOG_PROVIDER");
+    Ok(())
 }
 
 fn read_handshake(child: &mut Child, started: Instant) -> Result<Duration, String> {

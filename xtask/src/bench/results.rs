@@ -13,6 +13,8 @@ pub(super) enum Unit {
     Millis,
     Count,
     MiB,
+    /// Machine instructions (callgrind's `Ir`).
+    Instructions,
 }
 
 impl Unit {
@@ -22,6 +24,8 @@ impl Unit {
             Unit::Millis => format!("{v:.2} ms"),
             Unit::Count => format!("{v:.0}"),
             Unit::MiB => format!("{v:.1} MiB"),
+            Unit::Instructions if v >= 1e6 => format!("{:.2} M", v / 1e6),
+            Unit::Instructions => format!("{:.1} k", v / 1e3),
         }
     }
 
@@ -31,6 +35,7 @@ impl Unit {
             Unit::Millis => "ms",
             Unit::Count => "count",
             Unit::MiB => "MiB",
+            Unit::Instructions => "instructions",
         }
     }
 }

@@ -350,10 +350,10 @@ pub fn write(root: &Path, generated: &Generated) -> Result<Vec<String>, String> 
 }
 
 /// Every generated-kind file under `docs/`, relative to the root with `/` separators: the
-/// Registry's subfolders and `index.md`. Other top-level pages (`reliability.md`,
-/// `performance.md`) are written by hand and left alone.
+/// Registry's subfolders and `index.md`. Other pages beside them are written by hand and
+/// left alone.
 /// The folders of `docs/` that the generator owns: the Registry's. Anything else under `docs/`
-/// (the contract in `docs/contract/`, `docs/performance.md`) is hand-written and left alone.
+/// (the contract in `docs/contract/`) is hand-written and left alone.
 fn generated_dirs() -> Vec<&'static str> {
     Kind::ALL
         .iter()
