@@ -81,20 +81,29 @@ pub fn clear<S, P: PlanStamp>(plan: &mut Plan<'_, S, P>) {
     plan.private.set_planned_revision(None);
 }
 
+/// The revision the client talks to ([`Client::revision`](crate::api::Client::revision): the
+/// setting, else the last answer, else one probe), or the diagnostics of why it could not be
+/// told. Every decision of the provider that depends on the revision asks here.
+pub async fn served(ctx: &Ctx<Agent37Data>) -> Result<ApiRevision, Diagnostics> {
+    ctx.client()
+        .revision(&ctx.op())
+        .await
+        .map_err(|e| api_error("Unable to tell the API revision", &e))
+}
+
 /// The revision a plan decides with, recorded in its private state; `None` (with an error in
 /// the plan's diagnostics) when it could not be told.
 pub async fn at_plan<S, P: PlanStamp>(
     ctx: &Ctx<Agent37Data>,
     plan: &mut Plan<'_, S, P>,
 ) -> Option<ApiRevision> {
-    match ctx.client().revision(&ctx.op()).await {
+    match served(ctx).await {
         Ok(r) => {
             plan.private.set_planned_revision(Some(r));
             Some(r)
         }
-        Err(e) => {
-            plan.diags
-                .extend(api_error("Unable to tell the API revision", &e));
+        Err(d) => {
+            plan.diags.extend(d);
             None
         }
     }
@@ -134,14 +143,20 @@ pub fn refusal(
     if served >= needed {
         return None;
     }
-    let detail =
-        format!("{what} needs API revision {needed}; the API at {base_url} serves {served}.");
+    let detail = format!("{}.", needs(what, served, needed, base_url));
     let mut d = Diagnostics::new();
     match at {
         Some(path) => d.attr_error(path, NEEDS_SUMMARY, detail),
         None => d.error(NEEDS_SUMMARY, detail),
     }
     Some(d)
+}
+
+/// The sentence every refusal of a newer revision's attribute or object starts with (no final
+/// stop, so a caller may go on): "`what` needs API revision `needed`; the API at `base_url`
+/// serves `served`".
+pub fn needs(what: &str, served: ApiRevision, needed: ApiRevision, base_url: &str) -> String {
+    format!("{what} needs API revision {needed}; the API at {base_url} serves {served}")
 }
 
 /// At apply, before any change: when the plan recorded a revision and the API now serves
@@ -154,11 +169,7 @@ pub async fn check_at_apply<P: PlanStamp>(
     let Some(planned) = private.planned_revision() else {
         return Ok(None);
     };
-    let now = ctx
-        .client()
-        .revision(&ctx.op())
-        .await
-        .map_err(|e| api_error("Unable to tell the API revision", &e))?;
+    let now = served(ctx).await?;
     match changed(planned, now, ctx.client().base_url()) {
         Some(d) => Err(d),
         None => Ok(Some(now)),

@@ -61,18 +61,21 @@ impl Template {
             Field::Absent => self.ports.iter().find(|p| p.default).map(|p| p.port),
         }
     }
+
+    /// The revision whose shape this template has: only 2026-08-21 sends `default_port` and
+    /// `revision` (system templates included); 2026-06-25 sends `ports` instead.
+    pub fn api_revision(&self) -> ApiRevision {
+        if self.default_port.is_absent() && self.revision.is_absent() {
+            ApiRevision::R2026_06_25
+        } else {
+            ApiRevision::R2026_08_21
+        }
+    }
 }
 
 impl RevisionHint for Template {
-    /// Only 2026-08-21 sends `default_port` and `revision` (system templates included).
     fn revision_hint(&self) -> Option<ApiRevision> {
-        Some(
-            if self.default_port.is_absent() && self.revision.is_absent() {
-                ApiRevision::R2026_06_25
-            } else {
-                ApiRevision::R2026_08_21
-            },
-        )
+        Some(self.api_revision())
     }
 }
 

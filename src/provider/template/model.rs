@@ -1,7 +1,7 @@
 //! Pure parts of the template module: conversions from API templates to the models of
 //! `schema`, and request bodies.
 
-use crate::api::{self, CreateTemplate, Field, Patch, PatchTemplate};
+use crate::api::{self, ApiRevision, CreateTemplate, Field, Patch, PatchTemplate};
 use crate::provider::values::keep_empty_form;
 use crate::sdk::model::Attr;
 
@@ -12,24 +12,6 @@ use super::schema::{
 // ---------------------------------------------------------------------------------------------
 // The two revisions' templates
 // ---------------------------------------------------------------------------------------------
-
-/// Which API revision's template shape an answer has: 2026-08-21 sends `default_port` and
-/// `revision` (system templates included), 2026-06-25 neither (it sends `ports`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// 2026-06-25: `ports`.
-    Ports,
-    /// 2026-08-21: `default_port`, `revision`, no `ports`.
-    DefaultPort,
-}
-
-pub fn shape(t: &api::Template) -> Shape {
-    if t.default_port.is_absent() && t.revision.is_absent() {
-        Shape::Ports
-    } else {
-        Shape::DefaultPort
-    }
-}
 
 /// What a plan must say about the revision-only attributes it is about to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,20 +24,23 @@ pub enum RevisionProblem {
     DefaultPortUnknown,
 }
 
-/// The revision rules of a plan. `sends_ports`/`sends_default_port`: the plan sends them (a
+/// The revision rules of a plan against the API serving `served` (2026-06-25 knows `ports`,
+/// 2026-08-21 `default_port`). `sends_ports`/`sends_default_port`: the plan sends them (a
 /// create with the attribute set, or an update changing it); `keeps_ports`: `ports` is set but
 /// unchanged (nothing sent).
 pub fn revision_problems(
-    shape: Shape,
+    served: ApiRevision,
     sends_ports: bool,
     keeps_ports: bool,
     sends_default_port: bool,
 ) -> Vec<RevisionProblem> {
     let mut out = Vec::new();
-    match shape {
-        Shape::DefaultPort if sends_ports => out.push(RevisionProblem::PortsRefused),
-        Shape::DefaultPort if keeps_ports => out.push(RevisionProblem::PortsIgnored),
-        Shape::Ports if sends_default_port => out.push(RevisionProblem::DefaultPortUnknown),
+    match served {
+        ApiRevision::R2026_08_21 if sends_ports => out.push(RevisionProblem::PortsRefused),
+        ApiRevision::R2026_08_21 if keeps_ports => out.push(RevisionProblem::PortsIgnored),
+        ApiRevision::R2026_06_25 if sends_default_port => {
+            out.push(RevisionProblem::DefaultPortUnknown)
+        }
         _ => {}
     }
     out
@@ -212,13 +197,17 @@ pub fn template_item(t: &api::Template) -> TemplateItem {
 /// The resource's state from the API's template. `form` (the planned or prior state) decides
 /// empty forms (null vs `""`, null vs `[]`) the API does not distinguish; `timeouts` is kept.
 pub fn resource_state(t: &api::Template, form: &Template) -> Template {
-    let ports = match shape(t) {
+    // The shape of the answer itself (2026-08-21 sends `default_port`/`revision`, 2026-06-25
+    // `ports`), not the client's revision: each object is decoded by what it is.
+    let ports = match t.api_revision() {
         // The API reports "no ports" as `[]`: the form the configuration used (null or `[]`)
         // stays.
-        Shape::Ports => keep_empty_form(Attr::Known(ports_from_api(&t.ports)), &form.ports),
+        ApiRevision::R2026_06_25 => {
+            keep_empty_form(Attr::Known(ports_from_api(&t.ports)), &form.ports)
+        }
         // 2026-08-21 has no ports: what the state (or plan) held stays, so a service that
         // moved to it plans no change (the plan warns; see `revision_problems`).
-        Shape::DefaultPort => form.ports.clone(),
+        ApiRevision::R2026_08_21 => form.ports.clone(),
     };
     Template {
         name: t.name.clone().into(),
@@ -469,7 +458,7 @@ mod tests {
     fn both_revisions_templates_become_state() {
         // 2026-08-21, build-born (no image_ref), default port null (the API's 3737 fallback).
         let t = newer(None, serde_json::Value::Null);
-        assert_eq!(shape(&t), Shape::DefaultPort);
+        assert_eq!(t.api_revision(), ApiRevision::R2026_08_21);
         let form = Template {
             ports: Attr::Known(vec![typed_port(8000, Some(true))]),
             ..Template::default()
@@ -510,7 +499,7 @@ mod tests {
             }],
             None,
         );
-        assert_eq!(shape(&old), Shape::Ports);
+        assert_eq!(old.api_revision(), ApiRevision::R2026_06_25);
         let s = resource_state(&old, &Template::default());
         assert_eq!((s.default_port.get(), s.revision.get()), (Some(8001), None));
         assert_eq!(s.revisions, Attr::Known(Vec::new()));
@@ -550,20 +539,20 @@ mod tests {
         use RevisionProblem::*;
         // 2026-08-21: ports sent → error; ports only kept in state → warning.
         assert_eq!(
-            revision_problems(Shape::DefaultPort, true, false, false),
+            revision_problems(ApiRevision::R2026_08_21, true, false, false),
             [PortsRefused]
         );
         assert_eq!(
-            revision_problems(Shape::DefaultPort, false, true, false),
+            revision_problems(ApiRevision::R2026_08_21, false, true, false),
             [PortsIgnored]
         );
-        assert!(revision_problems(Shape::DefaultPort, false, false, true).is_empty());
+        assert!(revision_problems(ApiRevision::R2026_08_21, false, false, true).is_empty());
         // 2026-06-25: default_port sent → error; ports are fine.
         assert_eq!(
-            revision_problems(Shape::Ports, false, false, true),
+            revision_problems(ApiRevision::R2026_06_25, false, false, true),
             [DefaultPortUnknown]
         );
-        assert!(revision_problems(Shape::Ports, true, true, false).is_empty());
+        assert!(revision_problems(ApiRevision::R2026_06_25, true, true, false).is_empty());
         assert!(
             PortsRefused.is_error() && DefaultPortUnknown.is_error() && !PortsIgnored.is_error()
         );

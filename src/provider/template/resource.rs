@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::api::DeleteOutcome;
-use crate::provider::Agent37Data;
+use crate::api::{ApiRevision, DeleteOutcome};
 use crate::provider::context::Api;
 use crate::provider::errors::api_error;
+use crate::provider::{Agent37Data, revision};
 use crate::sdk::model::Attr;
 use crate::sdk::plan;
 use crate::sdk::{
@@ -30,42 +30,34 @@ fn bad_plan(summary: &str, why: String) -> Diagnostics {
 
 /// The revision-only attributes: `ports` (2026-06-25) and `default_port` (2026-08-21) are
 /// refused at plan against the other revision when the plan would send them; `ports` already in
-/// state under 2026-08-21 only warns. The revision comes from the prior state when it says
-/// (a refreshed template of 2026-08-21 has a `revision`), else from one `GET /templates`, made
-/// only when something revision-only is about to be sent.
+/// state under 2026-08-21 only warns.
+///
+/// The revision is the client's when it knows one without a request (the `api_revision`
+/// setting, or the last answer: a refreshing plan has just read this template). Else the prior
+/// state is a cheap hint: a `revision` in it says 2026-08-21 (only that revision publishes
+/// them), which spares a request to a plan that did not refresh. Else the client probes once
+/// (`provider::revision::served`), and only when something revision-only is about to be sent.
 async fn plan_revision_rules(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Template>) {
     let (config, planned, prior) = (plan.config, &plan.planned, plan.prior);
     let sends_ports = !config.ports.is_null() && prior.map(|p| &p.ports) != Some(&planned.ports);
     let keeps_ports = !config.ports.is_null() && !sends_ports;
     let sends_default_port = !config.default_port.is_null()
         && prior.map(|p| &p.default_port) != Some(&planned.default_port);
-    let known_from_state = prior
+    let from_state = prior
         .filter(|p| p.revision.get().is_some())
-        .map(|_| model::Shape::DefaultPort);
-    let shape = match known_from_state {
-        Some(s) => s,
-        None if sends_ports || sends_default_port => {
-            match ctx.client().list_templates(&ctx.op()).await {
-                Ok(all)
-                    if all
-                        .iter()
-                        .any(|t| model::shape(t) == model::Shape::DefaultPort) =>
-                {
-                    model::Shape::DefaultPort
-                }
-                Ok(_) => model::Shape::Ports,
-                Err(e) => {
-                    plan.diags.extend(api_error(
-                        "Unable to read the templates to learn the API revision",
-                        &e,
-                    ));
-                    return;
-                }
+        .map(|_| ApiRevision::R2026_08_21);
+    let served = match ctx.client().known_revision().or(from_state) {
+        Some(r) => r,
+        None if sends_ports || sends_default_port => match revision::served(ctx).await {
+            Ok(r) => r,
+            Err(d) => {
+                plan.diags.extend(d);
+                return;
             }
-        }
+        },
         None => return,
     };
-    for p in model::revision_problems(shape, sends_ports, keeps_ports, sends_default_port) {
+    for p in model::revision_problems(served, sends_ports, keeps_ports, sends_default_port) {
         let at = Path::attr(p.attr());
         if p.is_error() {
             plan.diags.attr_error(at, p.summary(), p.detail());
