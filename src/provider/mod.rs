@@ -8,6 +8,7 @@ pub mod errors;
 pub mod functions;
 pub mod ids;
 pub mod instance;
+pub mod integration;
 pub mod list;
 pub mod money;
 pub mod newer_api;
@@ -60,6 +61,7 @@ impl Provider for Agent37 {
         v.extend(ssh_key::resources());
         v.extend(domain::resources());
         v.extend(public_port::resources());
+        v.extend(integration::resources());
         v
     }
 
@@ -99,6 +101,7 @@ impl Provider for Agent37 {
         v.extend(ssh_key::list_resources());
         v.extend(domain::list_resources());
         v.extend(public_port::list_resources());
+        v.extend(integration::list_resources());
         v
     }
 

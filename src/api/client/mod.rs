@@ -9,6 +9,7 @@ mod conflict;
 mod create;
 mod domain;
 mod endpoints;
+mod integration;
 mod plane;
 mod public_port;
 mod resolve;

@@ -211,7 +211,7 @@ impl Client {
     /// One item of a list. An item that does not decode is left out with a warning, so that
     /// one object this client cannot read never breaks every list of the workspace (a read of
     /// that object by its id still reports the error).
-    fn list_item<T: DeserializeOwned>(&self, req: &Req, raw: &RawValue) -> Option<T> {
+    pub(super) fn list_item<T: DeserializeOwned>(&self, req: &Req, raw: &RawValue) -> Option<T> {
         match serde_json::from_str(raw.get()) {
             Ok(item) => Some(item),
             Err(e) => {

@@ -12,6 +12,7 @@
 mod budget;
 mod domain;
 mod instance;
+mod integration;
 mod patch;
 mod public_port;
 mod ssh_key;
@@ -20,6 +21,7 @@ mod template;
 pub use budget::*;
 pub use domain::*;
 pub use instance::*;
+pub use integration::*;
 pub use patch::Patch;
 pub use public_port::*;
 pub use ssh_key::*;

@@ -12,7 +12,7 @@
 mod action;
 mod data_source;
 mod list;
-mod model;
+pub(crate) mod model;
 pub mod name;
 mod resource;
 pub mod schema;
