@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod domain;
 pub mod errors;
+pub mod file;
 pub mod functions;
 pub mod ids;
 pub mod instance;
@@ -62,6 +63,7 @@ impl Provider for Agent37 {
         v.extend(domain::resources());
         v.extend(public_port::resources());
         v.extend(integration::resources());
+        v.extend(file::resources());
         v
     }
 

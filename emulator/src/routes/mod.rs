@@ -11,6 +11,7 @@ pub mod integrations;
 pub mod lifecycle;
 pub mod observe;
 pub mod plane;
+pub mod plane_files;
 pub mod public_ports;
 pub mod ssh_keys;
 pub mod templates;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -141,6 +141,7 @@ struct Call {
     rest: String,
     query: Option<String>,
     headers: HeaderMap,
+    method: Method,
     peer: std::net::IpAddr,
     wake_fault: Option<FaultKind>,
 }
@@ -176,6 +177,7 @@ impl Call {
             rest: if rest.is_empty() { "/".into() } else { rest },
             query: req.uri().query().map(str::to_string),
             headers: req.headers().clone(),
+            method: req.method().clone(),
             peer: super::client_ip(req),
             wake_fault: req
                 .extensions()
@@ -498,7 +500,23 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
         return noted(respond(StatusCode::OK, &json!({"ok": true})), None, false);
     }
     let rev = app.revision();
+    // 2026-08-21's files route ([decided]) needs the body of a PUT, read before any check.
+    let files = rev.is_v2() && call.rest.starts_with(model::FILES_PREFIX);
+    let body = if files && call.method == Method::PUT {
+        // Base64 of the largest file, plus room for the JSON around it.
+        let limit = model::FILE_MAX_BYTES / 3 * 4 + 4096;
+        match axum::body::to_bytes(req.into_body(), limit).await {
+            Ok(b) => b,
+            Err(_) => return noted(flat(413, "file_too_large"), None, false),
+        }
+    } else {
+        Default::default()
+    };
     match app.tx(|tx, now| decide(&app, tx, now, &call)) {
+        Ok(Outcome::Served(inst, _, credential, _)) if files => {
+            let r = super::plane_files::serve(&app, &inst.id, &call.method, &call.rest, &body);
+            noted(r, Some(credential), false)
+        }
         Ok(Outcome::Refused((s, c), credential, rejected)) => {
             noted(flat(s, c), credential, rejected)
         }

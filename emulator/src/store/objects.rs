@@ -546,11 +546,45 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// What goes with a deleted instance: public ports and connections.
+    /// What goes with a deleted instance: public ports, connections and plane files.
     pub fn drop_instance_children(&self, instance: &str) -> ApiResult<()> {
         self.delete_public_ports(instance)?;
         self.tx
             .execute("DELETE FROM connections WHERE instance_id = ?1", [instance])?;
+        self.tx
+            .execute("DELETE FROM instance_files WHERE instance_id = ?1", [instance])?;
         Ok(())
+    }
+
+    // ------------------------------------------------------------ plane files
+
+    /// The content and modification time of a file on an instance's plane.
+    pub fn file(&self, instance: &str, path: &str) -> ApiResult<Option<(Vec<u8>, i64)>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT content, modified FROM instance_files WHERE instance_id = ?1 AND path = ?2",
+                [instance, path],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn save_file(&self, instance: &str, path: &str, content: &[u8], modified: i64) -> ApiResult<()> {
+        self.tx.execute(
+            "INSERT INTO instance_files (instance_id, path, content, modified) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (instance_id, path) DO UPDATE SET content = excluded.content, modified = excluded.modified",
+            params![instance, path, content, modified],
+        )?;
+        Ok(())
+    }
+
+    /// Whether there was a file to delete.
+    pub fn delete_file(&self, instance: &str, path: &str) -> ApiResult<bool> {
+        let n = self.tx.execute(
+            "DELETE FROM instance_files WHERE instance_id = ?1 AND path = ?2",
+            [instance, path],
+        )?;
+        Ok(n > 0)
     }
 }

@@ -162,6 +162,10 @@ CREATE TABLE IF NOT EXISTS connections (
     auth_scheme TEXT NOT NULL, callback_url TEXT, created_ms INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL, seq INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS instance_files (
+    instance_id TEXT NOT NULL, path TEXT NOT NULL, content BLOB NOT NULL,
+    modified INTEGER NOT NULL, PRIMARY KEY (instance_id, path)
+);
 ";
 
 /// The first layout's instance columns, copied as they are.

@@ -54,9 +54,39 @@ impl Client {
             #[serde(default)]
             ok: bool,
         }
+        let req = self.plane_req(inst, Method::GET, &["v1", "health"], None, OpKind::Read)?;
+        self.check_live(op, &req)?;
+        match self.attempt(op, &req, 0).await {
+            Ok(answer) => Ok(if self.decode::<Health>(&req, &answer)?.ok {
+                HealthPoll::Healthy
+            } else {
+                HealthPoll::NotYet("the gateway answered ok: false".into())
+            }),
+            Err(e) if e.flat_code() == Some("instance_suspended") => Ok(HealthPoll::Suspended),
+            Err(e) if matches!(e.status(), Some(502..=504)) => {
+                Ok(HealthPoll::NotYet(e.flat_code().map_or_else(
+                    || format!("HTTP {}", e.status().unwrap_or(0)),
+                    str::to_owned,
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A request to `{url}/{segments…}` of `inst`'s default URL, with the workspace key in
+    /// the header its revision wants. The key only travels over https, or over http to
+    /// loopback (a loopback base URL resolves every name to loopback, see `resolve`).
+    pub(super) fn plane_req(
+        &self,
+        inst: &Instance,
+        method: Method,
+        segments: &[&str],
+        body: Option<Vec<u8>>,
+        kind: OpKind,
+    ) -> Result<Req, ApiError> {
         let Some(instance_url) = inst.default_url() else {
             return Err(ApiError::InvalidArgument(format!(
-                "instance {} has no URL to poll",
+                "instance {} has no URL",
                 inst.id
             )));
         };
@@ -79,36 +109,20 @@ impl Client {
         url.path_segments_mut()
             .map_err(|()| ApiError::InvalidArgument("the instance URL cannot take a path".into()))?
             .pop_if_empty()
-            .extend(["v1", "health"]);
+            .extend(segments);
         let auth = match inst.revision_hint() {
             Some(ApiRevision::R2026_08_21) => Auth::AgentKey,
             _ => Auth::Bearer,
         };
-        let req = Req {
-            method: Method::GET,
+        Ok(Req {
+            method,
             path: url.path().to_owned(),
             url,
-            body: None,
-            kind: OpKind::Read,
+            body,
+            kind,
             blocking: false,
             instance: None,
             auth,
-        };
-        self.check_live(op, &req)?;
-        match self.attempt(op, &req, 0).await {
-            Ok(answer) => Ok(if self.decode::<Health>(&req, &answer)?.ok {
-                HealthPoll::Healthy
-            } else {
-                HealthPoll::NotYet("the gateway answered ok: false".into())
-            }),
-            Err(e) if e.flat_code() == Some("instance_suspended") => Ok(HealthPoll::Suspended),
-            Err(e) if matches!(e.status(), Some(502..=504)) => {
-                Ok(HealthPoll::NotYet(e.flat_code().map_or_else(
-                    || format!("HTTP {}", e.status().unwrap_or(0)),
-                    str::to_owned,
-                )))
-            }
-            Err(e) => Err(e),
-        }
+        })
     }
 }

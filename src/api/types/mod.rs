@@ -11,6 +11,7 @@
 
 mod budget;
 mod domain;
+mod file;
 mod instance;
 mod integration;
 mod patch;
@@ -20,6 +21,7 @@ mod template;
 
 pub use budget::*;
 pub use domain::*;
+pub use file::*;
 pub use instance::*;
 pub use integration::*;
 pub use patch::Patch;
