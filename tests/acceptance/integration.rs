@@ -285,9 +285,10 @@ fn lifecycle(m: Matrix) {
             .expect_error(Diag::error("Invalid callback URL").attribute("callback_url")),
     );
 
+    // Back to the applied configuration (a failed step leaves its own in place).
+    case.tf().write_main(&second);
     if m.tf.has_actions_and_lists() {
         let tf = case.tf();
-        tf.write_main(&second);
         tf.write_file(
             "integrations.tfquery.hcl",
             &format!("list \"agent37_instance_integration\" \"of\" {{\n  provider = agent37\n  config {{\n    instance_id = \"{id}\"\n  }}\n}}\n"),
@@ -323,20 +324,22 @@ fn lifecycle(m: Matrix) {
 
 matrix!(lifecycle: tf_1_15, tf_1_11; api_2026_08_21);
 
-/// Against 2026-06-25: one error naming the revision, nothing sent.
+/// Against 2026-06-25: one error per resource naming the revision, nothing sent
+/// (`agent37_instance_file` too: its plane API is 2026-08-21's).
 fn refused_on_the_older_revision(m: Matrix) {
     let emu = m.emulator(&[]);
     let id = emu.create_instance(&json!({"name": "old"}));
     let mut case = m.case(&emu);
+    let needs = |what: &str| {
+        Diag::error("Not available in this API revision")
+            .detail_contains(&format!("{what} needs API revision 2026-08-21"))
+            .detail_contains(&format!("the API at {} serves 2026-06-25", emu.base_url()))
+    };
     case.step(
         Step::plan(config(&format!(
-            "resource \"agent37_instance_integration\" \"mail\" {{\n  instance_id = \"{id}\"\n  toolkit     = \"gmail\"\n}}\n"
+            "resource \"agent37_instance_integration\" \"mail\" {{\n  instance_id = \"{id}\"\n  toolkit     = \"gmail\"\n}}\n\nresource \"agent37_instance_file\" \"skill\" {{\n  instance_id = \"{id}\"\n  path        = \"skills/a.md\"\n  content     = \"hi\"\n}}\n"
         )))
-        .expect_error(
-            Diag::error("Not available in this API revision")
-                .detail_contains("agent37_instance_integration needs API revision 2026-08-21")
-                .detail_contains(&format!("the API at {} serves 2026-06-25", emu.base_url())),
-        ),
+        .expect_errors([needs("agent37_instance_integration"), needs("agent37_instance_file")]),
     );
     assert_eq!(emu.count("POST /v1/instances/{id}/integrations/connect"), 0);
 }

@@ -65,19 +65,40 @@ mod tests {
 
     #[test]
     fn paths() {
-        for ok in ["a", "skills/search.md", ".hermes/config.yaml", "a/b/c-d_e@1+2"] {
+        for ok in [
+            "a",
+            "skills/search.md",
+            ".hermes/config.yaml",
+            "a/b/c-d_e@1+2",
+        ] {
             assert!(file_path_ok(ok), "{ok}");
         }
         let long = "a".repeat(FILE_PATH_MAX + 1);
-        for bad in ["", "/etc/passwd", "a//b", "a/", "../x", "a/./b", "a b", "a\\b", &long] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a//b",
+            "a/",
+            "../x",
+            "a/./b",
+            "a b",
+            "a\\b",
+            &long,
+        ] {
             assert!(!file_path_ok(bad), "{bad}");
         }
     }
 
     #[test]
     fn contents_and_stats() {
-        assert_eq!(file_content(&json!({"content_base64": "aGk="})), Ok(b"hi".to_vec()));
-        assert_eq!(file_content(&json!({})).map_err(|e| e.1), Err("invalid_request"));
+        assert_eq!(
+            file_content(&json!({"content_base64": "aGk="})),
+            Ok(b"hi".to_vec())
+        );
+        assert_eq!(
+            file_content(&json!({})).map_err(|e| e.1),
+            Err("invalid_request")
+        );
         assert_eq!(
             file_content(&json!({"content_base64": "%%"})).map_err(|e| e.1),
             Err("invalid_request")

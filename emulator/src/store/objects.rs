@@ -551,8 +551,10 @@ impl Tx<'_> {
         self.delete_public_ports(instance)?;
         self.tx
             .execute("DELETE FROM connections WHERE instance_id = ?1", [instance])?;
-        self.tx
-            .execute("DELETE FROM instance_files WHERE instance_id = ?1", [instance])?;
+        self.tx.execute(
+            "DELETE FROM instance_files WHERE instance_id = ?1",
+            [instance],
+        )?;
         Ok(())
     }
 
@@ -570,7 +572,13 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn save_file(&self, instance: &str, path: &str, content: &[u8], modified: i64) -> ApiResult<()> {
+    pub fn save_file(
+        &self,
+        instance: &str,
+        path: &str,
+        content: &[u8],
+        modified: i64,
+    ) -> ApiResult<()> {
         self.tx.execute(
             "INSERT INTO instance_files (instance_id, path, content, modified) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (instance_id, path) DO UPDATE SET content = excluded.content, modified = excluded.modified",

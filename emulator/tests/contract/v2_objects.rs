@@ -736,3 +736,81 @@ fn integrations_catalogue_connect_and_authorize() {
         .send("GET", &format!("/_composio/authorize/{sid}"), None);
     assert_eq!(r.flat(), (404, "not_found".into()));
 }
+
+/// The agent plane's file API ([decided], README "Instance plane"): put, stat, delete, the
+/// path rule, the file's own 404, stored with the instance and gone with it.
+#[test]
+fn plane_files_put_stat_delete() {
+    let emu = v2();
+    emu.freeze_clock();
+    let api = emu.api();
+    let id = new_instance(&api);
+    let me = emu.raw().with_header("x-agent37-key", &emu.key);
+    let file = |p: &str| format!("/_instances/{id}/3737/v1/files/{p}");
+    let put = me.send(
+        "PUT",
+        &file("skills/a.md"),
+        Some(r#"{"content_base64": "aGk="}"#),
+    );
+    let stat = json!({"path": "skills/a.md", "size": 2, "modified": put.json()["modified"].clone(),
+        "sha256": "8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4"});
+    assert_eq!((put.status, put.json()), (200, stat.clone()));
+    // The host form reaches the same file; GET is a stat.
+    let r = me.send(
+        "GET",
+        &format!("{}/v1/files/skills/a.md", emu.plane_url(&id)),
+        None,
+    );
+    assert_eq!((r.status, r.json()), (200, stat));
+    // A write later moves the modification time.
+    emu.advance(5);
+    let again = me.send(
+        "PUT",
+        &file("skills/a.md"),
+        Some(r#"{"content_base64": "aG8="}"#),
+    );
+    assert_eq!(
+        again.json()["modified"].as_i64(),
+        put.json()["modified"].as_i64().map(|m| m + 5)
+    );
+    for (path, body, want) in [
+        (
+            "..%2Fx",
+            r#"{"content_base64": "aGk="}"#,
+            (400, "invalid_path"),
+        ),
+        (
+            "a//b",
+            r#"{"content_base64": "aGk="}"#,
+            (400, "invalid_path"),
+        ),
+        ("a", r#"{"content": "hi"}"#, (400, "invalid_request")),
+        ("a", r#"{"content_base64": "%%"}"#, (400, "invalid_request")),
+    ] {
+        let r = me.send("PUT", &file(path), Some(body));
+        assert_eq!(r.flat(), (want.0, want.1.to_string()), "{path} {body}");
+    }
+    // No key: the plane's own refusal, before any file rule.
+    assert_eq!(
+        emu.raw().send("GET", &file("skills/a.md"), None).flat(),
+        (401, "invalid_api_key".into())
+    );
+    let r = me.send("DELETE", &file("skills/a.md"), None);
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({"path": "skills/a.md", "deleted": true}))
+    );
+    for method in ["GET", "DELETE"] {
+        assert_eq!(
+            me.send(method, &file("skills/a.md"), None).flat(),
+            (404, "file_not_found".into())
+        );
+    }
+    // Files go with their instance.
+    me.send("PUT", &file("b"), Some(r#"{"content_base64": "aGk="}"#));
+    api.delete(&format!("/instances/{id}"));
+    assert_eq!(
+        me.send("GET", &file("b"), None).flat(),
+        (404, "not_found".into())
+    );
+}

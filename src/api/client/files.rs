@@ -32,7 +32,13 @@ impl Client {
         };
         let body = serde_json::to_vec(&body)
             .map_err(|e| ApiError::InvalidArgument(format!("file body: {e}")))?;
-        let req = self.plane_req(inst, Method::PUT, &segments(path), Some(body), OpKind::Write)?;
+        let req = self.plane_req(
+            inst,
+            Method::PUT,
+            &segments(path),
+            Some(body),
+            OpKind::Write,
+        )?;
         let max = self.inner.policy.max_retries;
         let answer = self
             .run_with(op, &req, &mut RunStats::default(), max, true)
@@ -49,7 +55,10 @@ impl Client {
     ) -> Result<Option<FileStat>, ApiError> {
         let req = self.plane_req(inst, Method::GET, &segments(path), None, OpKind::Read)?;
         let max = self.inner.policy.max_retries;
-        match self.run_with(op, &req, &mut RunStats::default(), max, true).await {
+        match self
+            .run_with(op, &req, &mut RunStats::default(), max, true)
+            .await
+        {
             Ok(answer) => self.decode(&req, &answer).map(Some),
             Err(e) if e.last().flat_code() == Some(FILE_NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
@@ -65,9 +74,14 @@ impl Client {
     ) -> Result<DeleteOutcome, ApiError> {
         let req = self.plane_req(inst, Method::DELETE, &segments(path), None, OpKind::Write)?;
         let max = self.inner.policy.max_retries;
-        match self.run_with(op, &req, &mut RunStats::default(), max, true).await {
+        match self
+            .run_with(op, &req, &mut RunStats::default(), max, true)
+            .await
+        {
             Ok(_) => Ok(DeleteOutcome::Deleted),
-            Err(e) if e.last().flat_code() == Some(FILE_NOT_FOUND) => Ok(DeleteOutcome::AlreadyGone),
+            Err(e) if e.last().flat_code() == Some(FILE_NOT_FOUND) => {
+                Ok(DeleteOutcome::AlreadyGone)
+            }
             Err(e) => Err(e),
         }
     }

@@ -116,8 +116,14 @@ mod tests {
 
     #[test]
     fn one_content_of_either_form() {
-        assert_eq!(content(&cfg(Some("hi"), None)), Ok(Content::Known(b"hi".to_vec())));
-        assert_eq!(content(&cfg(None, Some("aGk="))), Ok(Content::Known(b"hi".to_vec())));
+        assert_eq!(
+            content(&cfg(Some("hi"), None)),
+            Ok(Content::Known(b"hi".to_vec()))
+        );
+        assert_eq!(
+            content(&cfg(None, Some("aGk="))),
+            Ok(Content::Known(b"hi".to_vec()))
+        );
         assert!(exactly_one(&cfg(Some("a"), Some("YQ=="))).is_err());
         assert!(exactly_one(&cfg(None, None)).is_err());
         let unknown = InstanceFile {
@@ -132,7 +138,10 @@ mod tests {
         let c = cfg(Some("hi"), None);
         let mut planned = c.clone();
         plan(None, &c, &mut planned);
-        assert_eq!((planned.sha256.as_str(), planned.size.get()), (Some(HI), Some(2)));
+        assert_eq!(
+            (planned.sha256.as_str(), planned.size.get()),
+            (Some(HI), Some(2))
+        );
         assert!(planned.modified.is_unknown());
 
         let prior = InstanceFile {
@@ -164,18 +173,36 @@ mod tests {
         };
         let s = state(&stat, "abc123defg", "skills/a.md", &InstanceFile::default());
         assert!(!drifted(&stat, &s));
-        assert!(drifted(&FileStat { modified: 101, ..stat.clone() }, &s));
-        assert!(drifted(&FileStat { sha256: "x".into(), ..stat.clone() }, &s));
+        assert!(drifted(
+            &FileStat {
+                modified: 101,
+                ..stat.clone()
+            },
+            &s
+        ));
+        assert!(drifted(
+            &FileStat {
+                sha256: "x".into(),
+                ..stat.clone()
+            },
+            &s
+        ));
         conforms(&s.to_value(), &schema::resource().value_type())
             .unwrap_or_else(|e| panic!("agent37_instance_file: {e}"));
     }
 
     #[test]
     fn import_ids_cut_at_the_first_slash() {
-        assert_eq!(split_import_id("abc123defg/skills/a.md"), Some(("abc123defg", "skills/a.md")));
+        assert_eq!(
+            split_import_id("abc123defg/skills/a.md"),
+            Some(("abc123defg", "skills/a.md"))
+        );
         assert_eq!(split_import_id("abc123defg"), None);
         assert_eq!(split_import_id("/a"), None);
         assert_eq!(split_import_id("abc123defg/"), None);
-        assert_eq!(import_id("abc123defg", "skills/a.md"), "abc123defg/skills/a.md");
+        assert_eq!(
+            import_id("abc123defg", "skills/a.md"),
+            "abc123defg/skills/a.md"
+        );
     }
 }

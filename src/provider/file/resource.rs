@@ -10,8 +10,7 @@ use crate::provider::errors::api_error;
 use crate::provider::{ids, newer_api};
 use crate::sdk::traits::IdentityAttribute;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema,
-    Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Path, Plan, Read, Resource, Schema, Update,
 };
 
 use super::model::{self, Content};
@@ -35,16 +34,25 @@ fn location(s: &InstanceFile) -> Option<(&str, &str)> {
 /// Why a plane call failed, with the plane's flat code explained where it helps.
 fn plane_error(summary: &str, err: &ApiError) -> Diagnostics {
     let hint = match err.last().flat_code() {
-        Some("container_unavailable") => Some("the instance is stopped: start it (`state = \"running\"` on agent37_instance), then apply again"),
-        Some("container_unreachable") => Some("the instance is booting or waking; apply again in a moment"),
-        Some("instance_suspended") => Some("the workspace balance is negative: top it up, then apply again"),
+        Some("container_unavailable") => Some(
+            "the instance is stopped: start it (`state = \"running\"` on agent37_instance), then apply again",
+        ),
+        Some("container_unreachable") => {
+            Some("the instance is booting or waking; apply again in a moment")
+        }
+        Some("instance_suspended") => {
+            Some("the workspace balance is negative: top it up, then apply again")
+        }
         Some("invalid_path") => Some("the plane refused the path"),
         Some("file_too_large") => Some("the plane takes files of at most 1 MiB"),
         _ => None,
     };
     let mut d = api_error(summary, err);
     if let (Some(hint), Some(first)) = (hint, d.0.first_mut()) {
-        first.detail = format!("{}\n\nThe instance's agent plane answered so because {hint}.", first.detail);
+        first.detail = format!(
+            "{}\n\nThe instance's agent plane answered so because {hint}.",
+            first.detail
+        );
     }
     d
 }
@@ -61,7 +69,9 @@ async fn write(
     };
     let bytes = match model::content(config) {
         Ok(Content::Known(b)) => b,
-        Ok(Content::Unknown) => return provider_bug(summary, "the content is still unknown at apply").into(),
+        Ok(Content::Unknown) => {
+            return provider_bug(summary, "the content is still unknown at apply").into();
+        }
         Err(why) => return provider_bug(summary, &why).into(),
     };
     let (client, op) = (ctx.client(), ctx.op());
@@ -141,10 +151,16 @@ impl Resource<Agent37Data> for FileResource {
         req: Read<InstanceFile, ()>,
     ) -> Outcome<Option<InstanceFile>> {
         let Some((instance_id, path)) = location(&req.state) else {
-            return provider_bug("Unable to read file", "the state has no instance id or path")
-                .into();
+            return provider_bug(
+                "Unable to read file",
+                "the state has no instance id or path",
+            )
+            .into();
         };
-        let summary = format!("Unable to read file {}", model::import_id(instance_id, path));
+        let summary = format!(
+            "Unable to read file {}",
+            model::import_id(instance_id, path)
+        );
         let (client, op) = (ctx.client(), ctx.op());
         let inst = match client.get_instance(&op, instance_id).await {
             Ok(i) => i,
@@ -203,7 +219,10 @@ impl Resource<Agent37Data> for FileResource {
         let Some((instance_id, path)) = location(&req.prior) else {
             return Outcome::ok(());
         };
-        let summary = format!("Unable to delete file {}", model::import_id(instance_id, path));
+        let summary = format!(
+            "Unable to delete file {}",
+            model::import_id(instance_id, path)
+        );
         let (client, op) = (ctx.client(), ctx.op());
         let inst: api::Instance = match client.get_instance(&op, instance_id).await {
             Ok(i) => i,
@@ -265,6 +284,10 @@ mod tests {
             "k",
         );
         let d = plane_error("S", &e);
-        assert!(d.0[0].detail.contains("the instance is stopped"), "{:?}", d.0);
+        assert!(
+            d.0[0].detail.contains("the instance is stopped"),
+            "{:?}",
+            d.0
+        );
     }
 }

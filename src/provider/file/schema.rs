@@ -67,7 +67,10 @@ impl Validator for ContentRule {
             diags.attr_error(
                 path.clone(),
                 "File too large",
-                format!("{path} has {} bytes; a file holds at most {MAX_BYTES} bytes (1 MiB).", c.len()),
+                format!(
+                    "{path} has {} bytes; a file holds at most {MAX_BYTES} bytes (1 MiB).",
+                    c.len()
+                ),
             );
         }
     }
@@ -91,7 +94,10 @@ impl Validator for Base64Rule {
             Ok(b) if b.len() > MAX_BYTES => diags.attr_error(
                 path.clone(),
                 "File too large",
-                format!("{path} decodes to {} bytes; a file holds at most {MAX_BYTES} bytes (1 MiB).", b.len()),
+                format!(
+                    "{path} decodes to {} bytes; a file holds at most {MAX_BYTES} bytes (1 MiB).",
+                    b.len()
+                ),
             ),
             Ok(_) => {}
         }
