@@ -1,7 +1,7 @@
 import {
-  to = agent37_instance_file.search_skill
+  to = agent37_instance_file.avatar
   identity = {
     instance_id = "k3x9q2m7pa"
-    path        = "skills/search.md"
+    path        = ".hermes/avatar.png"
   }
 }
