@@ -62,33 +62,36 @@ enum NotActive {
     Api(ApiError),
 }
 
-/// Looks at the connection until it is `ACTIVE` (returned), dead, gone, or `op` runs out; the
-/// waits follow `PollSchedule` (a person signing in takes seconds to minutes).
-async fn wait_until_active(
-    client: &Client,
-    op: &Op,
-    instance_id: &str,
-    id: &str,
-) -> Result<api::Connection, (NotActive, Option<api::Connection>)> {
+/// How a wait ended: `ACTIVE`, or why not, with the connection as last seen.
+enum Waited {
+    Active(api::Connection),
+    Not(NotActive, Option<api::Connection>),
+}
+
+/// Looks at the connection until it is `ACTIVE`, dead, gone, or `op` runs out; the waits
+/// follow `PollSchedule` (a person signing in takes seconds to minutes).
+async fn wait_until_active(client: &Client, op: &Op, instance_id: &str, id: &str) -> Waited {
     let start = Instant::now();
     let mut waits = PollSchedule::default();
     let mut last = None;
     let pending = |cancelled: bool, last: Option<api::Connection>| {
         let waited_secs = start.elapsed().as_secs();
-        Err((
+        Waited::Not(
             NotActive::Pending {
                 waited_secs,
                 cancelled,
             },
             last,
-        ))
+        )
     };
     loop {
         match client.find_connection(op, instance_id, id).await {
             Ok(found) => match model::wait_step(found.as_ref()) {
-                WaitStep::Active => return found.ok_or((NotActive::Gone, None)),
-                WaitStep::Dead(status) => return Err((NotActive::Dead(status), found)),
-                WaitStep::Gone => return Err((NotActive::Gone, None)),
+                WaitStep::Active => {
+                    return found.map_or(Waited::Not(NotActive::Gone, None), Waited::Active);
+                }
+                WaitStep::Dead(status) => return Waited::Not(NotActive::Dead(status), found),
+                WaitStep::Gone => return Waited::Not(NotActive::Gone, None),
                 WaitStep::Waiting => {
                     tracing::info!(instance_id, connection = id, "integration not active yet");
                     last = found;
@@ -97,7 +100,7 @@ async fn wait_until_active(
             Err(e) => match e.last() {
                 ApiError::Timeout { .. } => return pending(false, last),
                 ApiError::Cancelled { .. } => return pending(true, last),
-                _ => return Err((NotActive::Api(e), last)),
+                _ => return Waited::Not(NotActive::Api(e), last),
             },
         }
         let wait = waits.next().unwrap_or(MAX_POLL_WAIT);
@@ -114,7 +117,7 @@ async fn wait_until_active(
 /// The outcome of a wait: the state (the connection as last seen, else `base`) and, unless it
 /// ended `ACTIVE`, the error that taints it.
 fn waited(
-    outcome: Result<api::Connection, (NotActive, Option<api::Connection>)>,
+    outcome: Waited,
     instance_id: &str,
     base: &Integration,
     summary: &str,
@@ -126,8 +129,8 @@ fn waited(
         .unwrap_or_default()
         .to_string();
     let (why, last) = match outcome {
-        Ok(c) => return Outcome::ok(Some(model::state(&c, instance_id, base))),
-        Err(e) => e,
+        Waited::Active(c) => return Outcome::ok(Some(model::state(&c, instance_id, base))),
+        Waited::Not(why, last) => (why, last),
     };
     let state = last.map_or_else(|| base.clone(), |c| model::state(&c, instance_id, base));
     let mut d = Diagnostics::new();
