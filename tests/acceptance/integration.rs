@@ -19,6 +19,7 @@ const MAIL: &str = "agent37_instance_integration.mail";
 const NEWS: &str = "agent37_instance_integration.news";
 const SLACK: &str = "agent37_instance_integration.slack";
 const DRIVE: &str = "agent37_instance_integration.drive";
+const GHUB: &str = "agent37_instance_integration.ghub";
 
 /// The connections of instance `id` as the API lists them.
 pub fn connections(emu: &Emulator, id: &str) -> Vec<Value> {
@@ -278,6 +279,39 @@ fn lifecycle(m: Matrix) {
                 .detail_contains("custom_auth_required"),
         ),
     );
+
+    // A connect whose answer is lost: the connection it made is found and kept (tainted),
+    // never orphaned, and the next apply replaces it.
+    emu.set_faults(&json!({"seed": 1, "rules": [
+        {"route": "POST /v1/instances/{id}/integrations/connect", "kind": "drop_after", "requests": [1]}
+    ]}));
+    let with_github = format!(
+        "{second}\nresource \"agent37_instance_integration\" \"ghub\" {{\n  instance_id = \"{id}\"\n  toolkit     = \"github\"\n}}\n"
+    );
+    case.step(
+        Step::apply(with_github.clone()).expect_error(
+            Diag::error("Unable to connect the integration")
+                .detail_contains("The connect's answer was lost"),
+        ),
+    );
+    emu.clear_faults();
+    let github = |emu: &Emulator| -> Vec<String> {
+        connections(emu, &id)
+            .iter()
+            .filter(|c| c["toolkitSlug"] == "github")
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let adopted = github(&emu);
+    assert_eq!(adopted.len(), 1, "one connect, one connection: {adopted:?}");
+    assert_eq!(
+        case.tf().state_values(GHUB)["connected_account_id"],
+        adopted[0].as_str()
+    );
+    case.apply(with_github);
+    let now = github(&emu);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, adopted, "the tainted connection was replaced");
 
     // An invalid callback URL never reaches the API.
     case.step(
