@@ -1,7 +1,8 @@
 //! `agent37_instance_file` under API revision 2026-08-21: files written on the instance's agent
 //! plane (text and base64), the content write-only with its hash known at plan, an in-place
 //! change, a file changed on the instance written back, import by `<instance_id>/<path>` (CLI,
-//! block, identity), an out-of-band delete re-created, a new path replacing the file, destroy.
+//! block, identity), an out-of-band delete re-created, a new path replacing the file, a stopped
+//! instance not asked (a warning) and a sleeper not woken by a refresh, destroy.
 //!
 //! The instance is made through the API; the plane is reached by the path form with the key.
 
@@ -152,6 +153,32 @@ fn lifecycle(m: Matrix) {
     );
 
     case.apply(files(&id, "skills/web.md", "Search the web, cite sources."));
+
+    // A stopped instance is not asked (a warning says so); a sleeper is not woken (it bills).
+    let status = |s: &str| {
+        emu.control_ok(
+            "PATCH",
+            &format!("instances/{id}"),
+            Some(&json!({"status": s})),
+        );
+    };
+    let plan_text = || {
+        let out = case.tf().run(&["plan", "-no-color", "-detailed-exitcode"]);
+        assert_eq!(out.code, Some(0), "no changes: {out}");
+        format!("{}{}", out.stdout, out.stderr)
+    };
+    status("stopped");
+    let text = plan_text();
+    assert!(
+        text.contains(&format!("File {id}/skills/web.md not checked")),
+        "{text}"
+    );
+    status("sleeping");
+    let text = plan_text();
+    assert!(!text.contains("not checked"), "{text}");
+    assert_eq!(emu.instance(&id)["status"], "sleeping");
+    status("running");
+
     case.destroy();
     assert_eq!(stat(&emu, &id, "skills/web.md"), None);
 }
