@@ -19,7 +19,7 @@ use testkit::{Emulator, Terraform, TfVersion, Workdir};
 use crate::setup;
 use crate::util::{self, Paths};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Apply the quickstart, show outputs and a no-op plan.
     Apply,
@@ -32,30 +32,132 @@ pub enum Mode {
 /// The port the demo emulator prefers the first time (any free one otherwise).
 const PREFERRED_PORT: u16 = 37037;
 
-/// Takes `--api-revision REV` (or `--api-revision=REV`) out of the demo's arguments.
-pub fn split_api_revision(args: &[String]) -> Result<(Option<String>, Vec<String>), String> {
-    let mut revision = None;
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "--api-revision" {
-            revision = Some(it.next().ok_or("--api-revision needs a value")?.clone());
-        } else if let Some(v) = a.strip_prefix("--api-revision=") {
-            revision = Some(v.to_string());
-        } else {
-            rest.push(a.clone());
-        }
-    }
-    Ok((revision, rest))
+/// What `cargo xtask demo` was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Args {
+    pub mode: Mode,
+    /// `--api-revision REV`: passed to the emulator as is (it validates the value).
+    pub api_revision: Option<String>,
+    /// `--scenario NAME`: apply `examples/scenarios/NAME/` instead of the quickstart.
+    pub scenario: Option<String>,
 }
 
-pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<ExitCode, String> {
+impl Args {
+    /// Parses the demo's arguments: `[--destroy | --serve] [--api-revision REV]
+    /// [--scenario NAME]`, values also as `--flag=VALUE`.
+    pub fn parse(args: &[String]) -> Result<Args, String> {
+        let mut revision = None;
+        let mut scenario = None;
+        let mut modes = Vec::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (a.as_str(), None),
+            };
+            let mut value = |slot: &mut Option<String>| -> Result<(), String> {
+                let v = match inline.clone() {
+                    Some(v) => v,
+                    None => it.next().ok_or(format!("{flag} needs a value"))?.clone(),
+                };
+                *slot = Some(v);
+                Ok(())
+            };
+            match flag {
+                "--api-revision" => value(&mut revision)?,
+                "--scenario" => value(&mut scenario)?,
+                "--destroy" => modes.push(Mode::Destroy),
+                "--serve" => modes.push(Mode::Serve),
+                other => return Err(format!("`demo` does not know `{other}`")),
+            }
+        }
+        let mode = match modes.as_slice() {
+            [] => Mode::Apply,
+            [one] => *one,
+            _ => return Err("`demo` takes at most one of --destroy or --serve".into()),
+        };
+        if let Some(name) = &scenario {
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !plain {
+                return Err(format!(
+                    "--scenario takes the name of a folder of examples/scenarios/, got `{name}`"
+                ));
+            }
+        }
+        Ok(Args {
+            mode,
+            api_revision: revision,
+            scenario,
+        })
+    }
+}
+
+/// Where a demo run takes its configuration from and keeps its state.
+struct Target {
+    /// The example folder applied.
+    example: std::path::PathBuf,
+    /// The emulator's database, key, port and log (kept between runs).
+    dir: std::path::PathBuf,
+    /// The Terraform working directory (a copy of the example plus the state).
+    work: std::path::PathBuf,
+    /// The revision the emulator serves unless `--api-revision` says otherwise.
+    default_revision: &'static str,
+    /// The `demo` flags that select this target again, for the help texts.
+    flags: String,
+}
+
+impl Target {
+    fn of(paths: &Paths, scenario: Option<&str>) -> Target {
+        match scenario {
+            None => {
+                let dir = paths.target.join("demo");
+                Target {
+                    example: paths.root.join("examples").join("quickstart"),
+                    work: dir.join("quickstart"),
+                    dir,
+                    // The quickstart runs on every revision; the first one is the embedded
+                    // default the README promises.
+                    default_revision: "2026-06-25",
+                    flags: String::new(),
+                }
+            }
+            Some(name) => {
+                // A scenario gets its own emulator database: its objects (and the revision it
+                // needs) never mix with the quickstart's.
+                let dir = paths.target.join("demo").join(format!("scenario-{name}"));
+                Target {
+                    example: paths.root.join("examples").join("scenarios").join(name),
+                    work: dir.join(name),
+                    dir,
+                    // Scenarios show the platform as the service serves it today.
+                    default_revision: "2026-08-21",
+                    flags: format!(" --scenario {name}"),
+                }
+            }
+        }
+    }
+}
+
+pub fn run(paths: &Paths, args: &Args) -> Result<ExitCode, String> {
+    let mode = args.mode;
+    let target = Target::of(paths, args.scenario.as_deref());
     // Explicit every time: the emulator stores the revision in its database, so a plain
-    // `demo` after a `demo --api-revision 2026-08-21` must ask for 2026-06-25 again.
-    let api_revision = Some(api_revision.unwrap_or("2026-06-25"));
-    let dir = paths.target.join("demo");
-    let work = dir.join("quickstart");
-    let example = paths.root.join("examples").join("quickstart");
+    // `demo` after a `demo --api-revision 2026-08-21` must ask for the default again.
+    let api_revision = Some(
+        args.api_revision
+            .as_deref()
+            .unwrap_or(target.default_revision),
+    );
+    let (dir, work, example) = (&target.dir, &target.work, &target.example);
+    if !example.is_dir() {
+        return Err(format!(
+            "{} does not exist: the scenarios are the folders of examples/scenarios/",
+            paths.show(example)
+        ));
+    }
 
     let mut build = util::cargo();
     build.current_dir(&paths.root).args(["build", "--quiet"]);
@@ -70,30 +172,30 @@ pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<Exit
         Mode::Serve => None,
         _ => Some(setup::ensure(paths, TfVersion::V1_15)?),
     };
-    if mode == Mode::Apply && !has_tf_files(&example) {
+    if mode == Mode::Apply && !has_tf_files(example) {
         return Err(format!(
             "{} holds no .tf files: the quickstart example is needed for the demo",
-            paths.show(&example)
+            paths.show(example)
         ));
     }
     if mode == Mode::Destroy && !work.join("terraform.tfstate").is_file() {
         eprintln!(
             "xtask: nothing to destroy: {} holds no state",
-            paths.show(&work)
+            paths.show(work)
         );
         return Ok(ExitCode::SUCCESS);
     }
 
-    util::create_dir_all(&dir)?;
+    util::create_dir_all(dir)?;
     let key = load_or_create_key(&dir.join("api-key"))?;
     let port = load_or_pick_port(&dir.join("port"))?;
     // Ctrl-C reaches Terraform (or, with --serve, the emulator) directly; we stay to clean up.
     util::ignore_sigint();
-    let mut emulator = start_emulator(paths, &dir, port, &key, mode != Mode::Serve, api_revision)?;
+    let mut emulator = start_emulator(paths, dir, port, &key, mode != Mode::Serve, api_revision)?;
     let root_url = emulator.root_url().to_string();
 
     if mode == Mode::Serve {
-        print_serve_help(paths, &dir, &work, &root_url);
+        print_serve_help(paths, &target, &root_url);
         let status = emulator
             .wait()
             .map_err(|e| format!("waiting for the emulator: {e}"))?;
@@ -109,30 +211,30 @@ pub fn run(paths: &Paths, mode: Mode, api_revision: Option<&str>) -> Result<Exit
         &cli_config,
         util::dev_cli_config(&paths.debug_dir()).as_bytes(),
     )?;
-    util::create_dir_all(&work)?;
+    util::create_dir_all(work)?;
     let mut tf = Terraform::open(
         TfVersion::V1_15,
         launcher,
-        Workdir::persistent(&work),
+        Workdir::persistent(work),
         cli_config,
     );
     tf.use_emulator(&emulator)
         .set_color(std::io::stdout().is_terminal());
 
     let result = match mode {
-        Mode::Apply => apply(&example, &tf),
+        Mode::Apply => apply(example, &tf),
         _ => terraform(&tf, &["destroy", "-auto-approve"]),
     };
     emulator.stop();
     eprintln!("xtask: emulator stopped");
     result?;
     match mode {
-        Mode::Apply => print_apply_help(paths, &work, &root_url),
+        Mode::Apply => print_apply_help(paths, &target, &root_url),
         _ => println!(
             "\nThe demo objects are destroyed. The emulator database {} remains (with the \
              workspace and its history); `rm -rf {}` starts over from nothing.",
             paths.show(&dir.join("emulator.db")),
-            paths.show(&dir)
+            paths.show(dir)
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -151,7 +253,7 @@ fn apply(example: &Path, tf: &Terraform) -> Result<(), String> {
         Some(2) => {
             return Err(
                 "the plan right after apply proposes changes (see above): the provider is not \
-                 idempotent on the quickstart"
+                 idempotent on this example"
                     .into(),
             );
         }
@@ -182,30 +284,36 @@ fn terraform(tf: &Terraform, args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn print_apply_help(paths: &Paths, work: &Path, root_url: &str) {
-    let key_file = paths.show(&work.with_file_name("api-key"));
-    let work = paths.show(work);
+fn print_apply_help(paths: &Paths, target: &Target, root_url: &str) {
+    let key_file = paths.show(&target.dir.join("api-key"));
+    let work = paths.show(&target.work);
+    let flags = &target.flags;
+    let what = if flags.is_empty() {
+        "The quickstart".to_string()
+    } else {
+        format!("The scenario {}", paths.show(&target.example))
+    };
     println!(
         "
-The quickstart is applied. Look around (from the repository root):
+{what} is applied. Look around (from the repository root):
   cargo xtask terraform -- -chdir={work} show
-  cargo xtask terraform -- -chdir={work} output chat_url
+  cargo xtask terraform -- -chdir={work} output
   cargo xtask terraform -- -chdir={work} state list
 
 The emulator is stopped; its database keeps the objects. To talk to it again:
-  cargo xtask demo --serve        # serves {root_url}/v1 until Ctrl-C
+  cargo xtask demo{flags} --serve        # serves {root_url}/v1 until Ctrl-C
   curl -s -H \"Authorization: Bearer $(cat {key_file})\" {root_url}/v1/instances
   curl -s {root_url}/_emulator/requests
   export AGENT37_BASE_URL={root_url}/v1 AGENT37_API_KEY=$(cat {key_file})
   cargo xtask terraform -- -chdir={work} plan    # with the two exports above
 
-Destroy the demo objects: cargo xtask demo --destroy"
+Destroy the demo objects: cargo xtask demo{flags} --destroy"
     );
 }
 
-fn print_serve_help(paths: &Paths, dir: &Path, work: &Path, root_url: &str) {
-    let key_file = paths.show(&dir.join("api-key"));
-    let work = paths.show(work);
+fn print_serve_help(paths: &Paths, target: &Target, root_url: &str) {
+    let key_file = paths.show(&target.dir.join("api-key"));
+    let work = paths.show(&target.work);
     println!(
         "
 The demo emulator serves {root_url}/v1 (database {db}); Ctrl-C stops it.
@@ -215,7 +323,7 @@ The demo emulator serves {root_url}/v1 (database {db}); Ctrl-C stops it.
 In another terminal, Terraform on the demo state:
   export AGENT37_BASE_URL={root_url}/v1 AGENT37_API_KEY=$(cat {key_file})
   cargo xtask terraform -- -chdir={work} plan",
-        db = paths.show(&dir.join("emulator.db")),
+        db = paths.show(&target.dir.join("emulator.db")),
     );
 }
 
@@ -349,4 +457,57 @@ fn start_emulator(
         paths.show(&log)
     );
     Ok(emulator)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            parse(&[]),
+            Ok(Args {
+                mode: Mode::Apply,
+                api_revision: None,
+                scenario: None
+            })
+        );
+        assert_eq!(
+            parse(&["--scenario", "custom-domain-fleet", "--destroy"]),
+            Ok(Args {
+                mode: Mode::Destroy,
+                api_revision: None,
+                scenario: Some("custom-domain-fleet".into())
+            })
+        );
+        assert_eq!(
+            parse(&["--api-revision=2026-08-21", "--serve"]),
+            Ok(Args {
+                mode: Mode::Serve,
+                api_revision: Some("2026-08-21".into()),
+                scenario: None
+            })
+        );
+        assert_eq!(
+            parse(&["--destroy", "--serve"]),
+            Err("`demo` takes at most one of --destroy or --serve".into())
+        );
+        assert_eq!(
+            parse(&["--scenario"]),
+            Err("--scenario needs a value".into())
+        );
+        assert_eq!(
+            parse(&["--scenario", "../x"]),
+            Err("--scenario takes the name of a folder of examples/scenarios/, got `../x`".into())
+        );
+        assert_eq!(
+            parse(&["--fast"]),
+            Err("`demo` does not know `--fast`".into())
+        );
+    }
 }

@@ -34,11 +34,14 @@ commands:
   terraform [--version 1.15|1.11] [--] ARGS
                          run that Terraform (default 1.15) with the provider built from this
                          checkout (dev_overrides to target/debug)
-  demo [--destroy | --serve]
+  demo [--destroy | --serve] [--scenario NAME] [--api-revision REV]
                          start the emulator on its persistent demo database, apply
                          examples/quickstart/ in target/demo/quickstart/, show the outputs and a
                          no-op plan, then stop the emulator. --destroy destroys the demo objects;
-                         --serve runs the demo emulator in the foreground to look around
+                         --serve runs the demo emulator in the foreground to look around;
+                         --scenario NAME does the same with examples/scenarios/NAME/ on its own
+                         database in target/demo/scenario-NAME/ (API revision 2026-08-21 unless
+                         --api-revision says otherwise; the quickstart's default is 2026-06-25)
   bench [--quick | --callgrind]
                          the benchmarks of docs/guides/performance.md against release builds: RPC
                          overhead, refresh, apply with API latency, footprint, instructions
@@ -102,23 +105,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let (version, tf_args) = parse_terraform_args(rest)?;
             terraform::run(&paths, version, tf_args)
         }
-        "demo" => {
-            // `--api-revision REV` goes to the emulator as is (it validates the value).
-            let (revision, rest) = demo::split_api_revision(rest)?;
-            let rest = rest.as_slice();
-            let mode = match rest {
-                [] => demo::Mode::Apply,
-                [flag] if flag == "--destroy" => demo::Mode::Destroy,
-                [flag] if flag == "--serve" => demo::Mode::Serve,
-                _ => {
-                    return Err(format!(
-                        "`demo` takes at most one of --destroy or --serve, got: {}",
-                        rest.join(" ")
-                    ));
-                }
-            };
-            demo::run(&paths, mode, revision.as_deref())
-        }
+        "demo" => demo::run(&paths, &demo::Args::parse(rest)?),
         "bench" => {
             let mode = match rest {
                 [] => bench::Mode::Full,
