@@ -3,8 +3,8 @@
 //! client gave up after retries, and the next step where the code has one. Details are
 //! sentences: capitalised, ending with a full stop.
 
-use crate::api::{ApiError, GaveUpReason};
-use crate::sdk::{Diagnostics, Path};
+use crate::api::{ApiError, DeleteOutcome, GaveUpReason};
+use crate::sdk::{Diagnostics, Outcome, Path};
 
 /// Detail text for an API error: code, message and HTTP status when the API answered; how
 /// often it was tried when the client gave up; what to do about it, when there is something to
@@ -147,9 +147,38 @@ pub fn exists_error(
     d
 }
 
+/// A delete's answer as the delete hook's outcome: deleted, or already gone (a 404, out of band
+/// or with its parent), is what a delete wants; a failure is `summary` with the API's error
+/// (and the state stays). `summary` is made only for a failure.
+pub fn delete_outcome(
+    result: Result<DeleteOutcome, ApiError>,
+    summary: impl FnOnce() -> String,
+) -> Outcome<()> {
+    match result {
+        Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
+        Err(e) => api_error(&summary(), &e).into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delete_outcome_deleted_and_already_gone_succeed_a_failure_keeps_the_api_error() {
+        for outcome in [DeleteOutcome::Deleted, DeleteOutcome::AlreadyGone] {
+            let out = delete_outcome(Ok(outcome), || unreachable!("no summary on success"));
+            assert!(out.diags.is_empty(), "{:?}", out.diags);
+        }
+        let out = delete_outcome(Err(api(409, "conflict", "busy")), || {
+            "Unable to delete domain x.net".to_string()
+        });
+        let d = format!("{:?}", out.diags);
+        assert!(
+            d.contains("Unable to delete domain x.net") && d.contains("code conflict: busy"),
+            "{d}"
+        );
+    }
 
     fn api(status: u16, code: &str, message: &str) -> ApiError {
         ApiError::Api {

@@ -452,11 +452,39 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
         req: Read<Self::State, Self::Private>,
     ) -> Outcome<Option<Self::State>, Self::Private>;
 
+    /// `true` for a resource whose every argument but `timeouts` forces replacement (an SSH
+    /// key, a domain, a public port): Terraform then plans an update only for a change of
+    /// `timeouts`, which needs no call, and the default [`Resource::update`] serves it.
+    fn every_argument_replaces(&self) -> bool {
+        false
+    }
+
+    /// Applies an in-place change. The default is for a resource that says
+    /// [`Resource::every_argument_replaces`]: the plan (and its private state) becomes the new
+    /// state with no call. Any other resource implements it; the default refuses rather than
+    /// pretend a change was applied.
     async fn update(
         &self,
-        ctx: &Ctx<D>,
+        _ctx: &Ctx<D>,
         req: Update<Self::State, Self::Private>,
-    ) -> Outcome<Option<Self::State>, Self::Private>;
+    ) -> Outcome<Option<Self::State>, Self::Private> {
+        if self.every_argument_replaces() {
+            return Outcome::ok(Some(req.planned)).with_private(req.private);
+        }
+        let mut d = Diagnostics::new();
+        d.error(
+            format!("Unable to update {}", self.type_name()),
+            format!(
+                "{} cannot change in place; this is a bug in the provider (its update is not implemented).",
+                self.type_name()
+            ),
+        );
+        Outcome {
+            value: Some(req.prior),
+            private: req.private,
+            diags: d,
+        }
+    }
 
     async fn delete(&self, ctx: &Ctx<D>, req: Delete<Self::State, Self::Private>) -> Outcome<()>;
 

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use testkit::Emulator;
+use serde_json::json;
+use testkit::{ApiRevision, Emulator};
 
 /// `[("agent37_instance.a", &["update"])]` as the map `Plan::actions` returns.
 pub fn actions(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
@@ -33,4 +34,16 @@ pub fn managed_actions(plan: &testkit::Plan) -> BTreeMap<String, Vec<String>> {
         .into_iter()
         .filter(|(address, _)| !address.starts_with("data."))
         .collect()
+}
+
+/// A workspace template registered through the API with default port `port`, in the shape the
+/// revision the emulator serves takes: `ports` under 2026-06-25, `default_port` under 2026-08-21.
+#[track_caller]
+pub fn register_template(emu: &Emulator, name: &str, image: &str, port: u16) {
+    let body = if emu.api_revision() == ApiRevision::R2026_08_21 {
+        json!({"name": name, "image_ref": image, "default_port": port})
+    } else {
+        json!({"name": name, "image_ref": image, "ports": [{"port": port, "default": true}]})
+    };
+    emu.api_ok("POST", "/templates", Some(&body));
 }

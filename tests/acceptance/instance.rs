@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use testkit::prelude::*;
 
-use crate::common::{actions, no_instances_left};
+use crate::common::{actions, no_instances_left, register_template};
 
 // ---------------------------------------------------------------------------------------------
 // Create, no-op plan, every in-place change, every replacement, destroy
@@ -282,12 +282,7 @@ matrix!(import_and_drift: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 fn auto_update_and_resize(m: Matrix) {
     let emu = m.emulator(&[]);
-    emu.api_ok(
-        "POST",
-        "/templates",
-        Some(&json!({"name": "custom", "image_ref": "acme/agent:v1",
-                     "ports": [{"port": 8000, "default": true}]})),
-    );
+    register_template(&emu, "custom", "acme/agent:v1", 8000);
     let mut case = m.case(&emu);
     case.check_destroy(|| no_instances_left(&emu));
     let v1 = r#"
@@ -303,7 +298,15 @@ resource "agent37_instance" "sized" {
     let custom = case.tf().id_of("agent37_instance.custom");
     let state = case.tf().state_values("agent37_instance.custom");
     assert_eq!(state["image_ref"], "acme/agent:v1");
-    assert!(state["url"].as_str().is_some_and(|u| u.contains("8000")));
+    // The template's default port is the instance's `url` (2026-06-25 names the port in the
+    // path, 2026-08-21 serves it at the instance's own host).
+    let url = state["url"].as_str().unwrap_or_default();
+    assert_eq!(
+        state["ports"],
+        json!([{"port": 8000, "default": true, "url": url}])
+    );
+    let sized_id = case.tf().id_of("agent37_instance.sized");
+    let first_disk = emu.instance(&sized_id)["resources"]["disk"].clone();
 
     // The template moves on: the plan pulls the new image in place.
     emu.api_ok(
@@ -328,17 +331,24 @@ resource "agent37_instance" "sized" {
     );
     case.reapply();
     assert_eq!(emu.instance(&custom)["image_ref"], "acme/agent:v2");
-    let sized = emu.instance(&case.tf().id_of("agent37_instance.sized"));
+    let sized = emu.instance(&sized_id);
     assert_eq!(sized["status"], "stopped");
+    // Growing the shape grows the disk to the new shape's minimum on 2026-06-25 and keeps it
+    // on 2026-08-21.
+    let disk = if m.api == ApiRevision::R2026_08_21 {
+        first_disk
+    } else {
+        json!(40)
+    };
     assert_eq!(
         sized["resources"],
-        json!({"cpu": 8, "memory": 16, "disk": 40})
+        json!({"cpu": 8, "memory": 16, "disk": disk})
     );
 
     case.destroy();
 }
 
-matrix!(auto_update_and_resize);
+matrix!(auto_update_and_resize: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // wait_for_healthy
@@ -398,7 +408,8 @@ resource "agent37_instance" "b" {}
     assert_eq!(free_list["data"], json!([]));
 
     // A past-due instance reads as stopped; starting it without funds fails with the API's
-    // answer, on `state`.
+    // answer, on `state` (2026-06-25 wants a day's prepay, so an empty wallet is short;
+    // 2026-08-21 refuses only while the wallet is negative).
     free.apply(config(
         r#"
 resource "agent37_instance" "small" {
@@ -415,7 +426,7 @@ resource "agent37_instance" "small" {
     emu.control_ok(
         "PATCH",
         &format!("workspaces/{free_key}"),
-        Some(&json!({"wallet_micros": 0})),
+        Some(&json!({"wallet_micros": if m.api == ApiRevision::R2026_08_21 { -1 } else { 0 }})),
     );
     free.step(
         Step::reapply().expect_error(
@@ -426,7 +437,7 @@ resource "agent37_instance" "small" {
     );
 }
 
-matrix!(create_errors);
+matrix!(create_errors: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Create safety: an ambiguous create adopts what it made
@@ -650,7 +661,8 @@ output "urls" {{ value = data.agent37_instance_urls.a }}
     let out = case.tf().output_json();
     let now_a = emu.instance(a_id);
     let got_a = &out["a"]["value"];
-    for field in [
+    let v2 = m.api == ApiRevision::R2026_08_21;
+    let mut fields = vec![
         "id",
         "template",
         "image_ref",
@@ -658,20 +670,36 @@ output "urls" {{ value = data.agent37_instance_urls.a }}
         "user",
         "metadata",
         "status",
-        "ports",
         "created",
-        "paid_through",
         "past_due",
-    ] {
+    ];
+    if !v2 {
+        // 2026-08-21 has neither (the data source synthesizes `ports`, below).
+        fields.extend(["ports", "paid_through"]);
+    }
+    for field in fields {
         assert_eq!(got_a[field], now_a[field], "{field}");
     }
     assert_eq!(got_a["cpu"], now_a["resources"]["cpu"]);
     assert_eq!(got_a["disk"], now_a["resources"]["disk"]);
-    let default_url = now_a["ports"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["default"] == true))
-        .map(|p| p["url"].clone())
-        .unwrap();
+    // 2026-06-25 lists the ports with their URLs; 2026-08-21 has the default port's `url`,
+    // which the provider shows as the one default entry of `ports` (the system template's
+    // default port, 3737).
+    let (default_url, api_ports) = if v2 {
+        let url = now_a["url"].clone();
+        assert!(got_a["paid_through"].is_null(), "{got_a:#}");
+        let ports = json!([{"port": 3737, "default": true, "url": url}]);
+        assert_eq!(got_a["ports"], ports);
+        (url, ports)
+    } else {
+        let url = now_a["ports"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["default"] == true))
+            .map(|p| p["url"].clone())
+            .unwrap();
+        (url, now_a["ports"].clone())
+    };
+    assert!(default_url.is_string(), "{now_a:#}");
     assert_eq!(got_a["url"], default_url);
     let mut cust_1: Vec<String> = serde_json::from_value(out["cust_1"]["value"].clone()).unwrap();
     cust_1.sort();
@@ -683,10 +711,10 @@ output "urls" {{ value = data.agent37_instance_urls.a }}
     assert_eq!(out["all"]["value"], 3);
     let urls = &out["urls"]["value"];
     assert_eq!(urls["url"], default_url);
-    assert_eq!(urls["ports"], now_a["ports"]);
-    for p in now_a["ports"].as_array().unwrap() {
+    assert_eq!(urls["ports"], api_ports);
+    for p in api_ports.as_array().unwrap() {
         assert_eq!(urls["urls"][p["port"].to_string()], p["url"]);
     }
 }
 
-matrix!(data_sources);
+matrix!(data_sources: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);

@@ -364,28 +364,56 @@ pub(crate) fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// `terraform query` finds the workspace's instances and templates, and
+/// `-generate-config-out` writes configuration that imports them with no change, under either
+/// API revision: only what the revision serving them takes (no `ports` on a template under
+/// 2026-08-21, no `default_port` beside `ports` under 2026-06-25, the revision's own disk).
 fn query_and_generated_config(m: Matrix) {
     let emu = m.emulator(&[]);
+    let v2 = m.api == ApiRevision::R2026_08_21;
     let team = json!({"team": "support"});
+    // A 4/8 disk off the default: 20–40 GB on 2026-06-25, 2–20 GB on 2026-08-21.
+    let disk = if v2 { 15 } else { 25 };
     let a1 = emu.create_instance(&json!({"name": "a1", "user": "cust_4411", "metadata": team}));
     let a2 = emu.create_instance(
-        &json!({"user": "cust_4411", "metadata": {"team": "support", "tier": "gold"}, "resources": {"cpu": 4, "memory": 8, "disk": 25}}),
+        &json!({"user": "cust_4411", "metadata": {"team": "support", "tier": "gold"}, "resources": {"cpu": 4, "memory": 8, "disk": disk}}),
     );
     let b = emu.create_instance(&json!({"name": "b", "user": "other", "metadata": team}));
     emu.api_ok("POST", &format!("/instances/{a2}/stop"), None);
+    // Ports in the shape each revision takes: a list on 2026-06-25, one `default_port` on
+    // 2026-08-21.
+    let ports = |list: Value, default_port: Option<u16>| {
+        if v2 {
+            default_port.map_or_else(|| json!({}), |p| json!({"default_port": p}))
+        } else {
+            json!({"ports": list})
+        }
+    };
     for (name, body) in [
         (
             "support-agent",
-            json!({"description": "main", "ports": [{"port": 8000, "default": true}, {"port": 8001}]}),
+            ports(
+                json!([{"port": 8000, "default": true}, {"port": 8001}]),
+                Some(8000),
+            ),
         ),
         ("support-bare", json!({})),
-        ("other-agent", json!({"ports": [{"port": 8100}]})),
+        ("other-agent", ports(json!([{"port": 8100}]), Some(8100))),
     ] {
         let mut body = body;
         body["name"] = json!(name);
         body["image_ref"] = json!(format!("ghcr.io/acme/{name}:v1"));
+        if name == "support-agent" {
+            body["description"] = json!("main");
+        }
         emu.api_ok("POST", "/templates", Some(&body));
     }
+    // 2026-08-21 only: an instance pinned to a template revision.
+    let pinned = v2.then(|| {
+        emu.create_instance(
+            &json!({"name": "pinned", "user": "other", "template": "support-agent@1"}),
+        )
+    });
 
     let mut case = m.case(&emu);
     let tf = case.tf();
@@ -420,7 +448,10 @@ list "agent37_template" "all" {
     let found = query(tf);
     let expected: BTreeMap<String, BTreeSet<String>> = [
         ("list.agent37_instance.customer", set(&[&a1, &a2])),
-        ("list.agent37_instance.all", set(&[&a1, &a2, &b])),
+        (
+            "list.agent37_instance.all",
+            [&a1, &a2, &b].into_iter().chain(&pinned).cloned().collect(),
+        ),
         ("list.agent37_instance.b", set(&[&b])),
         (
             "list.agent37_template.support",
@@ -461,7 +492,27 @@ list "agent37_template" "all" {
     }
     // Lines compared without their spaces (Terraform aligns the `=`).
     let lines: BTreeSet<String> = generated.lines().map(|l| l.replace(' ', "")).collect();
-    for present in ["state=\"stopped\"", "disk=25", "identity={", "port=8001"] {
+    let disk_line = format!("disk={disk}");
+    let mut present = vec!["state=\"stopped\"", &disk_line, "identity={"];
+    if v2 {
+        // The template's one port, and the pin; no `ports` value (Terraform writes every
+        // optional attribute that is null and not computed as `= null`, `ports` too).
+        present.extend([
+            "default_port=8000",
+            "default_port=8100",
+            "template=\"support-agent@1\"",
+        ]);
+        let ports: Vec<&String> = lines.iter().filter(|l| l.contains("ports")).collect();
+        assert_eq!(ports, ["ports=null"], "{generated}");
+    } else {
+        // The list, and no `default_port` (read from the list's default entry there).
+        present.extend(["port=8001", "port=8100"]);
+        assert!(
+            !generated.contains("default_port"),
+            "default_port in:\n{generated}"
+        );
+    }
+    for present in present {
         assert!(lines.contains(present), "{present} not in:\n{generated}");
     }
     let plan = case.replan();
@@ -470,11 +521,12 @@ list "agent37_template" "all" {
         "import only: {:?}",
         plan.actions()
     );
-    assert_eq!(plan.imported().len(), 6, "{:?}", plan.imported());
+    let imported = if v2 { 7 } else { 6 };
+    assert_eq!(plan.imported().len(), imported, "{:?}", plan.imported());
     case.reapply();
 }
 
-matrix!(query_and_generated_config: tf_1_15);
+matrix!(query_and_generated_config: tf_1_15; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // Older Terraform: none of the above is offered, nothing else breaks

@@ -1,58 +1,86 @@
 //! `agent37_instance` across the two API revisions (`docs/contract/provider-spec-2026-08.md`
-//! §1–2): the upgrade of a fleet from 2026-06-25 to 2026-08-21 under existing state, pins and
+//! §1–2): the upgrade of a fleet (instances, a template, budgets) from 2026-06-25 to 2026-08-21
+//! under existing state, pins and
 //! template changes in place, sleepers, the revision's own shape table, a failed create that
 //! leaves an instance behind, `409 try_again`, and the instance plane's key header.
 
 use testkit::prelude::*;
 
-use crate::common::{actions, no_instances_left};
+use crate::common::{actions, no_instances_left, register_template};
 
 const NEW: ApiRevision = ApiRevision::R2026_08_21;
-
-/// A workspace template registered through the API, with a default port of 8000 (ports under
-/// 2026-06-25, `default_port` under 2026-08-21).
-fn register_template(emu: &Emulator, revision: ApiRevision, name: &str, image: &str) {
-    let body = if revision == NEW {
-        json!({"name": name, "image_ref": image, "default_port": 8000})
-    } else {
-        json!({"name": name, "image_ref": image, "ports": [{"port": 8000, "default": true}]})
-    };
-    emu.api_ok("POST", "/templates", Some(&body));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The upgrade: state written under 2026-06-25, the service moves to 2026-08-21
 // ---------------------------------------------------------------------------------------------
 
+/// A fleet as a user of 2026-06-25 writes it: a workspace template with `ports`, an instance
+/// of it that follows its image, an instance of a system template, a stopped big one, budgets
+/// under both credit names (`topup_micros` was the name then), and the URLs data source.
 const FLEET: &str = r#"
+resource "agent37_template" "custom" {
+  name      = "custom"
+  image_ref = "ghcr.io/acme/agent:v1"
+  ports     = [{ port = 8000, default = true }]
+}
 resource "agent37_instance" "system" {
   name = "system"
 }
 resource "agent37_instance" "workspace" {
-  template = "custom"
-  name     = "workspace"
+  template    = agent37_template.custom.name
+  name        = "workspace"
+  auto_update = true
 }
 resource "agent37_instance" "big" {
   cpu    = 4
   memory = 8
   state  = "stopped"
 }
+resource "agent37_budget" "system" {
+  instance_id        = agent37_instance.system.id
+  monthly_cap_micros = 1000000
+  credit_micros      = 2000
+}
+resource "agent37_budget" "workspace" {
+  instance_id        = agent37_instance.workspace.id
+  monthly_cap_micros = 500000
+  topup_micros       = 1000
+}
 data "agent37_instance_urls" "system" {
   instance_id = agent37_instance.system.id
 }
 "#;
 
-/// Applies a fleet under 2026-06-25, switches the emulator to 2026-08-21 at run time, and
-/// plans: no change at all (refresh fills the computed values the new revision reports:
-/// `url`, `ports`, `paid_through` null); the next apply and plan converge, and `url` is set.
+const INSTANCES: [&str; 3] = ["system", "workspace", "big"];
+
+/// The warnings of a `plan -json` of the configuration as it is, by summary (but Terraform's
+/// own about the development overrides of the tests).
+#[track_caller]
+fn plan_warnings(tf: &Terraform) -> Vec<String> {
+    let (out, lines) = tf.run_json_lines(&["plan", "-json"]);
+    out.assert_success();
+    testkit::terraform::diagnostics_in_stream(&lines)
+        .into_iter()
+        .filter(|d| d.severity == "warning" && !d.summary.starts_with("Provider development"))
+        .map(|d| d.summary)
+        .collect()
+}
+
+/// Issue 13's upgrade: a fleet applied under 2026-06-25, the emulator switched to 2026-08-21 at
+/// run time, and the plan shows no change at all (refresh fills in what the new revision
+/// reports: `url`, the template's `default_port`/`revision`, `paid_through` null; none of it
+/// is a change); the next apply and plan converge, `url` is set, nothing on the server moved.
+/// A plan saved before the switch is refused at apply rather than applied under the wrong rule.
 fn upgrade(m: Matrix) {
     let emu = m.emulator(&[]);
-    register_template(&emu, m.api, "custom", "acme/agent:v1");
     let mut case = m.case(&emu);
-    case.check_destroy(|| no_instances_left(&emu));
+    case.check_destroy(|| {
+        no_instances_left(&emu);
+        assert_eq!(emu.workspace_templates(), Vec::<String>::new());
+    });
     case.apply(config(FLEET));
     let tf = case.tf();
-    let ids: Vec<String> = ["system", "workspace", "big"]
+    let ids: Vec<String> = INSTANCES
         .iter()
         .map(|n| tf.id_of(&format!("agent37_instance.{n}")))
         .collect();
@@ -61,24 +89,24 @@ fn upgrade(m: Matrix) {
         old_url.as_str().is_some_and(|u| u.contains("/_instances/")),
         "{old_url}"
     );
+    assert!(tf.state_values("agent37_template.custom")["revision"].is_null());
+    let server_before = (
+        emu.instances(),
+        emu.template("custom"),
+        emu.budget(&ids[0]),
+        emu.budget(&ids[1]),
+    );
+    emu.reset_requests();
 
     // A plan saved under 2026-06-25 that grows `system` to 4/8 plans its disk up to 20 GB
     // (that revision's rule).
-    let system_id = ids[0].clone();
-    let tf = case.tf();
     tf.write_main(&config(
         &FLEET.replace("name = \"system\"", "name = \"system\"\n  cpu  = 4"),
     ));
     let saved = tf.run(&["plan", "-out=tfplan", "-input=false"]);
     assert!(saved.success(), "{saved}");
 
-    // The switch at run time (`Emulator::set_api_revision` needs the emulator the case
-    // borrows): the control route itself.
-    emu.control_ok(
-        "POST",
-        "config",
-        Some(&json!({"api_revision": NEW.as_str()})),
-    );
+    emu.set_api_revision(NEW);
     // Applied against 2026-08-21, whose rule keeps the disk: Terraform plans each change again
     // at apply (the provider decides under the revision it now talks to) and refuses a final
     // plan that differs from the saved one. Nothing changes on the server.
@@ -86,16 +114,25 @@ fn upgrade(m: Matrix) {
     assert!(!stale.success(), "{stale}");
     assert!(stale.stderr.contains("inconsistent final plan"), "{stale}");
     assert_eq!(
-        emu.instance(&system_id)["resources"],
+        emu.instance(&ids[0])["resources"],
         json!({"cpu": 2, "memory": 4, "disk": 6})
     );
 
+    // The unchanged configuration: no change at all, not even a data source read. The one
+    // warning is the template's `ports`, which 2026-08-21 ignores (nothing to do at once: the
+    // port it described is the template's `default_port` now).
     let plan = case.plan(config(FLEET));
     assert_eq!(plan.actions(), actions(&[]), "no change across the upgrade");
+    let warnings = plan_warnings(case.tf());
+    assert_eq!(
+        warnings,
+        ["ports is ignored by API revision 2026-08-21"],
+        "{warnings:#?}"
+    );
 
     case.apply(config(FLEET));
     let tf = case.tf();
-    for (n, id) in ["system", "workspace", "big"].iter().zip(&ids) {
+    for (n, id) in INSTANCES.iter().zip(&ids) {
         let state = tf.state_values(&format!("agent37_instance.{n}"));
         assert_eq!(&state["id"], id, "{n}: the same instance");
         let url = state["url"].as_str().unwrap_or_default();
@@ -115,7 +152,75 @@ fn upgrade(m: Matrix) {
         urls["url"],
         tf.state_values("agent37_instance.system")["url"]
     );
+    // The template's revision attributes filled in; its port is its `default_port` now.
+    let template = tf.state_values("agent37_template.custom");
+    assert_eq!(
+        (
+            template["revision"].as_i64(),
+            template["default_port"].as_i64()
+        ),
+        (Some(1), Some(8000)),
+        "{template:#}"
+    );
+    // Both credit names of both budgets hold the one value the server has.
+    for (budget, credit) in [("system", 2000), ("workspace", 1000)] {
+        let state = tf.state_values(&format!("agent37_budget.{budget}"));
+        assert_eq!(
+            (
+                state["credit_remaining_micros"].as_i64(),
+                state["topup_remaining_micros"].as_i64()
+            ),
+            (Some(credit), Some(credit)),
+            "{budget}: {state:#}"
+        );
+    }
+    // Nothing on the server moved: the same instances (status, shape, template, image), the
+    // same template revision, the same caps.
+    let server_after = (
+        emu.instances(),
+        emu.template("custom"),
+        emu.budget(&ids[0]),
+        emu.budget(&ids[1]),
+    );
+    for (id, before) in &server_before.0 {
+        let after = &server_after.0[id];
+        for field in ["status", "resources", "template", "image_ref", "name"] {
+            assert_eq!(after[field], before[field], "{id}.{field}");
+        }
+    }
+    assert_eq!(server_after.0.len(), 3);
+    assert_eq!(server_after.1["image_ref"], server_before.1["image_ref"]);
+    assert_eq!(server_after.1["revision"], 1);
+    for (after, before) in [
+        (&server_after.2, &server_before.2),
+        (&server_after.3, &server_before.3),
+    ] {
+        assert_eq!(after["monthly_cap_micros"], before["monthly_cap_micros"]);
+    }
+
+    // The configuration moves to the names of 2026-08-21: nothing to send (the port is already
+    // 8000, the credit already 1000).
+    case.apply(config(
+        &FLEET
+            .replace(
+                "ports     = [{ port = 8000, default = true }]",
+                "default_port = 8000",
+            )
+            .replace("topup_micros       = 1000", "credit_micros      = 1000"),
+    ));
     assert_eq!(emu.instance(&ids[2])["status"], "stopped");
+    assert_eq!(emu.instance(&ids[0])["status"], "running");
+    // Not one API write since the switch (nor from the refused saved plan): reads only.
+    let counters = emu.requests()["counters"].clone();
+    let writes: Vec<&String> = counters
+        .as_object()
+        .map(|c| {
+            c.keys()
+                .filter(|route| route.contains(" /v1/") && !route.starts_with("GET "))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(writes.is_empty(), "writes after the switch: {counters:#}");
     assert_eq!(emu.instances().len(), 3);
     case.destroy();
 }
@@ -128,7 +233,7 @@ matrix!(upgrade: tf_1_15, tf_1_11; api_2026_06_25);
 
 fn pinned_template(m: Matrix) {
     let emu = m.emulator(&[]);
-    register_template(&emu, m.api, "custom", "acme/agent:v1");
+    register_template(&emu, "custom", "acme/agent:v1", 8000);
     let mut case = m.case(&emu);
     case.check_destroy(|| no_instances_left(&emu));
     let with = |t: &str| {

@@ -526,14 +526,17 @@ matrix!(validation);
 
 fn data_sources(m: Matrix) {
     let emu = m.emulator(&[]);
-    emu.api_ok(
-        "POST",
-        "/templates",
-        Some(&json!({
-            "name": "mine", "image_ref": "ghcr.io/acme/agent:v3", "description": "my agent",
-            "ports": [{"port": 8000, "default": true}, {"port": 8001}]
-        })),
-    );
+    let v2 = m.api == ApiRevision::R2026_08_21;
+    // A template's ports: `ports` on 2026-06-25, the one `default_port` on 2026-08-21.
+    let mut mine = json!({
+        "name": "mine", "image_ref": "ghcr.io/acme/agent:v3", "description": "my agent"
+    });
+    if v2 {
+        mine["default_port"] = json!(8000);
+    } else {
+        mine["ports"] = json!([{"port": 8000, "default": true}, {"port": 8001}]);
+    }
+    emu.api_ok("POST", "/templates", Some(&mine));
     let mut case = m.case(&emu);
     case.apply(config(
         r#"
@@ -584,12 +587,23 @@ output "mine" { value = data.agent37_template.mine }
         "agents",
         "image_ref",
         "description",
-        "ports",
         "created",
         "updated",
     ] {
         assert_eq!(mine[0][field], api_mine[field], "templates[0].{field}");
         assert_eq!(out["mine"]["value"][field], api_mine[field], "mine.{field}");
+    }
+    // `ports` as the API lists them (none on 2026-08-21); `default_port` 8000 either way.
+    let ports = if v2 {
+        json!([])
+    } else {
+        api_mine["ports"].clone()
+    };
+    for got in [&mine[0], &out["mine"]["value"]] {
+        assert_eq!(
+            (&got["ports"], &got["default_port"]),
+            (&ports, &json!(8000))
+        );
     }
 
     let api_hermes = emu.template("agent37-hermes");
@@ -598,15 +612,18 @@ output "mine" { value = data.agent37_template.mine }
     assert_eq!(hermes["agents"], json!(["hermes"]));
     assert_eq!(hermes["image_ref"], api_hermes["image_ref"]);
     assert_eq!(hermes["description"], api_hermes["description"]);
-    assert_eq!(
-        hermes["ports"],
+    let hermes_ports = if v2 {
+        json!([])
+    } else {
         json!([
             {"port": 3737, "default": true},
             {"port": 9119, "default": false},
             {"port": 7681, "default": false},
             {"port": 8080, "default": false}
         ])
-    );
+    };
+    assert_eq!(hermes["ports"], hermes_ports);
+    assert_eq!(hermes["default_port"], 3737);
     assert!(
         hermes["created"].is_null() && hermes["updated"].is_null(),
         "{hermes:#}"
@@ -629,7 +646,7 @@ data "agent37_template" "missing" {
     );
 }
 
-matrix!(data_sources);
+matrix!(data_sources: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
 
 // ---------------------------------------------------------------------------------------------
 // The registry examples themselves

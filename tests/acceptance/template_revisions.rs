@@ -1,7 +1,8 @@
 //! `agent37_template` against both API revisions: `default_port`, the computed revision
 //! attributes and the revision-only rules on 2026-08-21, `default_port` refused on 2026-06-25,
-//! a template of 2026-06-25 that plans no change once the service moved to 2026-08-21, and a
-//! template a cloud build published (no `image_ref`) read by the data sources and the list.
+//! and a template a cloud build published (no `image_ref`) read by the data sources and the
+//! list. A template of 2026-06-25 that plans no change once the service moved to 2026-08-21 is
+//! part of the fleet of `revisions::upgrade`.
 
 use testkit::prelude::*;
 
@@ -101,53 +102,6 @@ fn default_port_refused_on_2026_06_25(m: Matrix) {
 }
 
 matrix!(default_port_refused_on_2026_06_25: tf_1_15; api_2026_06_25);
-
-/// A template with `ports` made under 2026-06-25; the service moves to 2026-08-21: the plan is
-/// empty (a warning points to `default_port`), the revision attributes fill in at refresh,
-/// and moving the configuration to `default_port` changes nothing on the server.
-fn upgrade_plans_no_change(m: Matrix) {
-    let emu = m.emulator(&[]);
-    let mut case = m.case(&emu);
-    let old = template(
-        "  name      = \"support-agent\"\n  image_ref = \"ghcr.io/acme/agent:v1\"\n  ports     = [{ port = 8000, default = true }]",
-    );
-    case.apply(old.clone());
-    assert!(case.tf().state_values(T)["revision"].is_null());
-
-    // Switched through the control route (the case holds the emulator).
-    emu.control_ok(
-        "POST",
-        "config",
-        Some(&json!({"api_revision": "2026-08-21"})),
-    );
-    let plan = case.replan();
-    assert!(plan.actions().is_empty(), "{:?}", plan.actions());
-    let (out, lines) = case.tf().run_json_lines(&["plan", "-json"]);
-    out.assert_success();
-    let warned = testkit::terraform::diagnostics_in_stream(&lines)
-        .into_iter()
-        .any(|d| {
-            d.severity == "warning" && d.summary == "ports is ignored by API revision 2026-08-21"
-        });
-    assert!(warned, "{}", out.stdout);
-    case.step(Step::refresh_only());
-    let state = case.tf().state_values(T);
-    assert_eq!(
-        (state["revision"].as_i64(), state["default_port"].as_i64()),
-        (Some(1), Some(8000)),
-        "{state:#}"
-    );
-
-    // The configuration moves to default_port: nothing to send (the port is already 8000).
-    let before = emu.count("PATCH /v1/templates/{name}");
-    case.apply(template(
-        "  name         = \"support-agent\"\n  image_ref    = \"ghcr.io/acme/agent:v1\"\n  default_port = 8000",
-    ));
-    assert_eq!(emu.count("PATCH /v1/templates/{name}"), before);
-    case.destroy();
-}
-
-matrix!(upgrade_plans_no_change: tf_1_15; api_2026_06_25);
 
 /// A template a cloud build published has no `image_ref` (2026-08-21). Published through the
 /// emulator's build routes directly, from a context (a gzipped tar with a root `Dockerfile`)

@@ -176,6 +176,36 @@ fn live(tx: &Tx<'_>, id: &str) -> ApiResult<Instance> {
     }
 }
 
+/// The body an instance control route takes.
+#[derive(Clone, Copy)]
+enum Body {
+    /// An empty body reads as `{}`.
+    MayBeEmpty,
+    /// A JSON object is required.
+    Required,
+}
+
+/// The one shape of the instance control routes (sleep, wake, listen, logs): in one
+/// transaction, the live instance and the request's JSON object, then `f`, whose value is the
+/// answer.
+fn on_live_instance(
+    app: &App,
+    id: &str,
+    body: &RawBody,
+    kind: Body,
+    f: impl FnOnce(&mut Tx<'_>, i64, Instance, Map<String, Value>) -> ApiResult<Value>,
+) -> ApiResult<Response> {
+    let out = app.tx(|tx, now| {
+        let inst = live(tx, id)?;
+        let b = match kind {
+            Body::MayBeEmpty => body.object_or_empty()?,
+            Body::Required => body.object()?,
+        };
+        f(tx, now, inst, b)
+    })?;
+    Ok(ok(&out))
+}
+
 fn needs_v2(app: &App, what: &str) -> ApiResult<()> {
     if app.revision().is_v2() {
         Ok(())
@@ -202,24 +232,27 @@ pub async fn sleep(
     body: RawBody,
 ) -> ApiResult<Response> {
     needs_v2(&app, "sleep")?;
-    let out = app.tx(|tx, now| {
-        let mut inst = live(tx, &id)?;
-        let b = body.object_or_empty()?;
-        let checkpoint = int_in(&b, "checkpoint_seconds", 0)?.unwrap_or(0);
-        if inst.status != Status::Running {
-            return Err(ApiError::invalid(format!(
-                "only a running instance can sleep; this one is {}",
-                inst.status.as_str()
-            )));
-        }
-        inst.status = Status::Sleeping;
-        inst.slept_at = Some(now);
-        inst.checkpoint_until = (checkpoint > 0).then_some(now + checkpoint);
-        inst.wake_until = None;
-        tx.save_instance(&inst)?;
-        rendered(&app, tx, &inst, now)
-    })?;
-    Ok(ok(&out))
+    on_live_instance(
+        &app,
+        &id,
+        &body,
+        Body::MayBeEmpty,
+        |tx, now, mut inst, b| {
+            let checkpoint = int_in(&b, "checkpoint_seconds", 0)?.unwrap_or(0);
+            if inst.status != Status::Running {
+                return Err(ApiError::invalid(format!(
+                    "only a running instance can sleep; this one is {}",
+                    inst.status.as_str()
+                )));
+            }
+            inst.status = Status::Sleeping;
+            inst.slept_at = Some(now);
+            inst.checkpoint_until = (checkpoint > 0).then_some(now + checkpoint);
+            inst.wake_until = None;
+            tx.save_instance(&inst)?;
+            rendered(&app, tx, &inst, now)
+        },
+    )
 }
 
 /// How the next wake goes (`wake` control, `next`).
@@ -243,51 +276,55 @@ pub async fn wake(
 ) -> ApiResult<Response> {
     needs_v2(&app, "wake")?;
     let wake_seconds = app.config().wake_seconds;
-    let out = app.tx(|tx, now| {
-        let mut inst = live(tx, &id)?;
-        let b = body.object_or_empty()?;
-        let next = match b.get("next") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if WAKE_KINDS.contains(&s.as_str()) => Some(s.clone()),
-            Some(_) => {
+    on_live_instance(
+        &app,
+        &id,
+        &body,
+        Body::MayBeEmpty,
+        |tx, now, mut inst, b| {
+            let next = match b.get("next") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if WAKE_KINDS.contains(&s.as_str()) => Some(s.clone()),
+                Some(_) => {
+                    return Err(ApiError::invalid(format!(
+                        "next must be one of {}",
+                        WAKE_KINDS.join(", ")
+                    )));
+                }
+            };
+            let (wake_now, finish) = (flag(&b, "now")?, flag(&b, "finish")?);
+            if wake_now && (inst.status != Status::Sleeping || inst.past_due) {
                 return Err(ApiError::invalid(format!(
-                    "next must be one of {}",
-                    WAKE_KINDS.join(", ")
+                    "now wakes a sleeping, not suspended instance; this one is {}{}",
+                    inst.status.as_str(),
+                    if inst.past_due { " and past due" } else { "" }
                 )));
             }
-        };
-        let (wake_now, finish) = (flag(&b, "now")?, flag(&b, "finish")?);
-        if wake_now && (inst.status != Status::Sleeping || inst.past_due) {
-            return Err(ApiError::invalid(format!(
-                "now wakes a sleeping, not suspended instance; this one is {}{}",
-                inst.status.as_str(),
-                if inst.past_due { " and past due" } else { "" }
-            )));
-        }
-        if finish && !wake_now && inst.status != Status::Waking {
-            return Err(ApiError::invalid(format!(
-                "finish ends a slow wake; the instance is {}",
-                inst.status.as_str()
-            )));
-        }
-        if let Some(n) = next {
-            inst.extra.next_wake = (n != "fast").then_some(n);
-            tx.save_instance(&inst)?;
-        }
-        let mut answer = Value::Null;
-        if wake_now && let Some(f) = super::plane::wake(tx, &mut inst, wake_seconds, None, now)? {
-            answer = super::plane::flat_json(f);
-        }
-        if finish && inst.status == Status::Waking {
-            inst.status = Status::Running;
-            inst.wake_until = None;
-            inst.slept_at = None;
-            inst.last_activity = now;
-            tx.save_instance(&inst)?;
-        }
-        Ok(json!({"instance": rendered(&app, tx, &inst, now)?, "answer": answer}))
-    })?;
-    Ok(ok(&out))
+            if finish && !wake_now && inst.status != Status::Waking {
+                return Err(ApiError::invalid(format!(
+                    "finish ends a slow wake; the instance is {}",
+                    inst.status.as_str()
+                )));
+            }
+            if let Some(n) = next {
+                inst.extra.next_wake = (n != "fast").then_some(n);
+                tx.save_instance(&inst)?;
+            }
+            let mut answer = Value::Null;
+            if wake_now && let Some(f) = super::plane::wake(tx, &mut inst, wake_seconds, None, now)?
+            {
+                answer = super::plane::flat_json(f);
+            }
+            if finish && inst.status == Status::Waking {
+                inst.status = Status::Running;
+                inst.wake_until = None;
+                inst.slept_at = None;
+                inst.last_activity = now;
+                tx.save_instance(&inst)?;
+            }
+            Ok(json!({"instance": rendered(&app, tx, &inst, now)?, "answer": answer}))
+        },
+    )
 }
 
 /// `POST /_emulator/instances/{id}/listen {"ports": [int]}`: the extra ports the fake
@@ -297,9 +334,7 @@ pub async fn listen(
     InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
-    let out = app.tx(|tx, now| {
-        let mut inst = live(tx, &id)?;
-        let b = body.object()?;
+    on_live_instance(&app, &id, &body, Body::Required, |tx, now, mut inst, b| {
         let bad = || ApiError::invalid("ports must be an array of port numbers (1-65535)");
         let ports = match b.get("ports") {
             Some(Value::Array(items)) => items
@@ -315,8 +350,7 @@ pub async fn listen(
         inst.extra.listen = ports;
         tx.save_instance(&inst)?;
         rendered(&app, tx, &inst, now)
-    })?;
-    Ok(ok(&out))
+    })
 }
 
 /// A `resource_verdict` object: each of memory, cpu, disk, overall healthy|pressure|critical.
@@ -351,9 +385,7 @@ pub async fn logs(
     InstanceId(id): InstanceId,
     body: RawBody,
 ) -> ApiResult<Response> {
-    let out = app.tx(|tx, _| {
-        let mut inst = live(tx, &id)?;
-        let b = body.object()?;
+    on_live_instance(&app, &id, &body, Body::Required, |tx, _, mut inst, b| {
         let append = model::opt_string(&b, "append").map_err(ApiError::InvalidRequest)?;
         let opt_int = |key: &str| -> ApiResult<Option<Option<i64>>> {
             match b.get(key) {
@@ -392,8 +424,7 @@ pub async fn logs(
             tx.append_log(&inst.id, &text)?;
         }
         Ok(json!({ "health": super::observe::health_json(&inst) }))
-    })?;
-    Ok(ok(&out))
+    })
 }
 
 /// `POST /_emulator/domains/{domain}/activate {}` or `{"status": "pending"|"active"}`.

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::instances::workspace_of;
-use super::{Caller, RawBody, json as respond, ok, path_param};
+use super::{Caller, RawBody, json as respond, list_answer, ok, path_param};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{self, DOMAIN_TOPUP_MICROS};
@@ -81,14 +81,13 @@ pub async fn create(
 }
 
 pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult<Response> {
-    let data = app.tx(|tx, _| {
+    list_answer(&app, |tx, _| {
         Ok(tx
             .domains(&key, false)?
             .iter()
             .map(Domain::to_json)
             .collect::<Vec<_>>())
-    })?;
-    Ok(ok(&json!({ "data": data })))
+    })
 }
 
 pub async fn get_one(

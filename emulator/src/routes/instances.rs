@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{Caller, Capacity, InstanceId, RawBody, json as respond, ok};
+use super::{Caller, Capacity, InstanceId, RawBody, json as respond, list_answer, ok};
 use crate::app::{App, random_alnum};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
@@ -554,14 +554,13 @@ pub async fn create(
 pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult<Response> {
     let rev = app.revision();
     let render = render_ctx(&app, rev);
-    let data = app.tx(|tx, now| {
+    list_answer(&app, |tx, now| {
         let domains = active_domains(tx, &key, rev)?;
         tx.live_instances(&key)?
             .iter()
             .map(|i| instance_json(tx, &render, i, &domains, now))
             .collect::<ApiResult<Vec<Value>>>()
-    })?;
-    Ok(ok(&json!({ "data": data })))
+    })
 }
 
 pub async fn get_one(

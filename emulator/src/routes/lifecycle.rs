@@ -34,6 +34,42 @@ fn try_again(what: &str) -> ApiError {
     }
 }
 
+/// What `stop` (to `stopped`) or `start` (to `running`) does with an instance.
+#[derive(Debug, PartialEq, Eq)]
+enum Switch {
+    /// It is there already: an acknowledgement, nothing changes.
+    AlreadyThere,
+    /// From the other of the two, or (2026-08-21) from a sleeper: switch it.
+    Go,
+}
+
+/// The one status guard of `stop` and `start` (`target` = `stopped` or `running`): a sleeper
+/// under 2026-08-21 switches unless it is still writing its checkpoint, a waking one is `409
+/// try_again`, anything else is the wrong state for `action`.
+fn switch_guard(
+    action: &str,
+    target: Status,
+    inst: &Instance,
+    rev: Revision,
+    now: i64,
+) -> Result<Switch, ApiError> {
+    let other = if target == Status::Stopped {
+        Status::Running
+    } else {
+        Status::Stopped
+    };
+    match (inst.status, rev) {
+        (s, _) if s == target => Ok(Switch::AlreadyThere),
+        (s, _) if s == other => Ok(Switch::Go),
+        (Status::Sleeping, Revision::R20260821) if inst.checkpointing(now) => {
+            Err(try_again("writing its sleep checkpoint"))
+        }
+        (Status::Sleeping, Revision::R20260821) => Ok(Switch::Go),
+        (Status::Waking, Revision::R20260821) => Err(try_again("waking")),
+        (status, _) => Err(wrong_state(action, status)),
+    }
+}
+
 /// A successful lifecycle operation clears the previous failure's reason.
 fn succeeded(inst: &mut Instance) {
     inst.status_reason = None;
@@ -48,15 +84,8 @@ pub async fn stop(
     let rev = app.revision();
     let id = app.tx(|tx, now| {
         let mut inst = tx.live_instance(&key, &id)?;
-        match (inst.status, rev) {
-            (Status::Running, _) => {}
-            (Status::Sleeping, Revision::R20260821) if inst.checkpointing(now) => {
-                return Err(try_again("writing its sleep checkpoint"));
-            }
-            (Status::Sleeping, Revision::R20260821) => {}
-            (Status::Waking, Revision::R20260821) => return Err(try_again("waking")),
-            (Status::Stopped, _) => return Ok(inst.id),
-            (other, _) => return Err(wrong_state("stop", other)),
+        if switch_guard("stop", Status::Stopped, &inst, rev, now)? == Switch::AlreadyThere {
+            return Ok(inst.id);
         }
         cap.check()?;
         inst.status = Status::Stopped;
@@ -78,15 +107,8 @@ pub async fn start(
     let rev = app.revision();
     let (id, booted) = app.tx(|tx, now| {
         let mut inst = tx.live_instance(&key, &id)?;
-        match (inst.status, rev) {
-            (Status::Running, _) => return Ok((inst.id, false)),
-            (Status::Stopped, _) => {}
-            (Status::Sleeping, Revision::R20260821) if inst.checkpointing(now) => {
-                return Err(try_again("writing its sleep checkpoint"));
-            }
-            (Status::Sleeping, Revision::R20260821) => {}
-            (Status::Waking, Revision::R20260821) => return Err(try_again("waking")),
-            (other, _) => return Err(wrong_state("start", other)),
+        if switch_guard("start", Status::Running, &inst, rev, now)? == Switch::AlreadyThere {
+            return Ok((inst.id, false));
         }
         if inst.past_due {
             let ws = workspace_of(tx, &key)?;

@@ -280,6 +280,16 @@ pub fn ok(v: &Value) -> Response {
     json(StatusCode::OK, v)
 }
 
+/// The answer of every list route: `200 {"data": [...]}`, the items rendered in one
+/// transaction.
+pub fn list_answer(
+    app: &App,
+    items: impl FnOnce(&mut crate::store::Tx<'_>, i64) -> ApiResult<Vec<Value>>,
+) -> ApiResult<Response> {
+    let data = app.tx(items)?;
+    Ok(ok(&serde_json::json!({ "data": data })))
+}
+
 /// The emulator's whole HTTP surface as one cloneable service (what the server and the
 /// in-process tests drive).
 pub type Service = BoxCloneService<Request, Response, Infallible>;

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::instances::{active_domains, new_slug, render_ctx};
-use super::{Caller, InstanceId, RawBody, json as respond, ok, path_param};
+use super::{Caller, InstanceId, RawBody, json as respond, list_answer, ok, path_param};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model;
@@ -99,7 +99,7 @@ pub async fn list(
     InstanceId(id): InstanceId,
 ) -> ApiResult<Response> {
     let render = render_ctx(&app, app.revision());
-    let data = app.tx(|tx, _| {
+    list_answer(&app, |tx, _| {
         let inst = tx.live_instance(&key, &id)?;
         let domains = active_domains(tx, &key, render.rev)?;
         Ok(tx
@@ -107,8 +107,7 @@ pub async fn list(
             .iter()
             .map(|p| p.to_json(&render, &domains))
             .collect::<Vec<_>>())
-    })?;
-    Ok(ok(&json!({ "data": data })))
+    })
 }
 
 pub async fn delete(

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Caller, RawBody, json as respond, ok, path_param};
+use super::{Caller, RawBody, json as respond, list_answer, ok, path_param};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model;
@@ -93,14 +93,13 @@ pub async fn create(
 }
 
 pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult<Response> {
-    let data = app.tx(|tx, _| {
+    list_answer(&app, |tx, _| {
         Ok(tx
             .ssh_keys(&key)?
             .iter()
             .map(SshKey::to_json)
             .collect::<Vec<_>>())
-    })?;
-    Ok(ok(&json!({ "data": data })))
+    })
 }
 
 pub async fn delete(

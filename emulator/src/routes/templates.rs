@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::instances::{registry_digest, system_image, system_release};
-use super::{Caller, Capacity, RawBody, TemplateName, json as respond, ok};
+use super::{Caller, Capacity, RawBody, TemplateName, json as respond, list_answer, ok};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{self, Port, Revision, SYSTEM_TEMPLATES};
@@ -28,7 +28,7 @@ fn system_json(tx: &Tx<'_>, t: &model::SystemTemplate, rev: Revision) -> ApiResu
 
 pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult<Response> {
     let rev = app.revision();
-    let data = app.tx(|tx, _| {
+    list_answer(&app, |tx, _| {
         let mut data = Vec::new();
         for t in &SYSTEM_TEMPLATES {
             data.push(system_json(tx, t, rev)?);
@@ -39,8 +39,7 @@ pub async fn list(State(app): State<Arc<App>>, Caller(key): Caller) -> ApiResult
                 .map(|t| t.to_json(rev, &key, None)),
         );
         Ok(data)
-    })?;
-    Ok(ok(&json!({ "data": data })))
+    })
 }
 
 pub async fn get_one(

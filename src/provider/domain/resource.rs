@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 
-use crate::api::{CreateDomain, DeleteOutcome};
+use crate::api::CreateDomain;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_error, detail, exists_error};
+use crate::provider::errors::{api_error, delete_outcome, detail, exists_error};
 use crate::provider::newer_api;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema,
 };
 
 use super::model;
@@ -98,23 +98,18 @@ impl Resource<Agent37Data> for DomainResource {
         }
     }
 
-    /// `domain` replaces the resource: only `timeouts` can change in place, which needs no call.
-    async fn update(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        req: Update<Domain, ()>,
-    ) -> Outcome<Option<Domain>> {
-        Outcome::ok(Some(req.planned))
+    /// Only `timeouts` can change in place (the SDK's default update: no call).
+    fn every_argument_replaces(&self) -> bool {
+        true
     }
 
     async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Domain, ()>) -> Outcome<()> {
         let Some(domain) = req.prior.domain.as_str() else {
             return Outcome::ok(());
         };
-        match ctx.client().delete_domain(&ctx.op(), domain).await {
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
-            Err(e) => api_error(&format!("Unable to delete domain {domain}"), &e).into(),
-        }
+        delete_outcome(ctx.client().delete_domain(&ctx.op(), domain).await, || {
+            format!("Unable to delete domain {domain}")
+        })
     }
 
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<Domain>> {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::api::{self, ApiRevision, Client, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_attr_error, api_error};
+use crate::provider::errors::{api_attr_error, api_error, delete_outcome};
 use crate::provider::revision::{self, Stamp};
 use crate::sdk::plan;
 use crate::sdk::timeouts;
@@ -225,11 +225,9 @@ impl Resource<Agent37Data> for InstanceResource {
         let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
-        // A 404 is "already gone": success.
-        match ctx.client().delete_instance(&ctx.op(), id).await {
-            Ok(_) => Outcome::ok(()),
-            Err(e) => api_error("Unable to delete instance", &e).into(),
-        }
+        delete_outcome(ctx.client().delete_instance(&ctx.op(), id).await, || {
+            "Unable to delete instance".to_string()
+        })
     }
 
     /// `-generate-config-out`: the configurable values that differ from their defaults, except

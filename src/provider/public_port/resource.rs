@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 
-use crate::api::{ApiError, Client, CreatePublicPort, DeleteOutcome, Op};
+use crate::api::{ApiError, Client, CreatePublicPort, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_error, detail, exists_error};
+use crate::provider::errors::{api_error, delete_outcome, detail, exists_error};
 use crate::provider::newer_api;
 use crate::sdk::traits::IdentityAttribute;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema,
 };
 
 use super::model::{self, Conflict};
@@ -146,13 +146,9 @@ impl Resource<Agent37Data> for PublicPortResource {
         }
     }
 
-    /// Every argument replaces the entry: only `timeouts` can change in place.
-    async fn update(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        req: Update<PublicPort, ()>,
-    ) -> Outcome<Option<PublicPort>> {
-        Outcome::ok(Some(req.planned))
+    /// Only `timeouts` can change in place (the SDK's default update: no call).
+    fn every_argument_replaces(&self) -> bool {
+        true
     }
 
     async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<PublicPort, ()>) -> Outcome<()> {
@@ -161,22 +157,17 @@ impl Resource<Agent37Data> for PublicPortResource {
         else {
             return Outcome::ok(());
         };
-        match ctx
+        // Gone already, or with its instance, is success.
+        let result = ctx
             .client()
             .delete_public_port(&ctx.op(), instance_id, port)
-            .await
-        {
-            // Gone already, or with its instance.
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
-            Err(e) => api_error(
-                &format!(
-                    "Unable to delete public port {}",
-                    model::import_id(instance_id, port)
-                ),
-                &e,
+            .await;
+        delete_outcome(result, || {
+            format!(
+                "Unable to delete public port {}",
+                model::import_id(instance_id, port)
             )
-            .into(),
-        }
+        })
     }
 
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<PublicPort>> {

@@ -2,13 +2,12 @@
 
 use async_trait::async_trait;
 
-use crate::api::DeleteOutcome;
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
-use crate::provider::errors::{api_error, exists_error};
+use crate::provider::errors::{api_error, delete_outcome, exists_error};
 use crate::provider::newer_api;
 use crate::sdk::{
-    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema, Update,
+    Create, Ctx, Delete, Diagnostics, Identity, Outcome, Plan, Read, Resource, Schema,
 };
 
 use super::model;
@@ -97,24 +96,18 @@ impl Resource<Agent37Data> for SshKeyResource {
         }
     }
 
-    /// Every argument replaces the key: only `timeouts` can change in place, which needs no
-    /// call.
-    async fn update(
-        &self,
-        _ctx: &Ctx<Agent37Data>,
-        req: Update<SshKey, ()>,
-    ) -> Outcome<Option<SshKey>> {
-        Outcome::ok(Some(req.planned))
+    /// Only `timeouts` can change in place (the SDK's default update: no call).
+    fn every_argument_replaces(&self) -> bool {
+        true
     }
 
     async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<SshKey, ()>) -> Outcome<()> {
         let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
-        match ctx.client().delete_ssh_key(&ctx.op(), id).await {
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
-            Err(e) => api_error(&format!("Unable to delete SSH key {id}"), &e).into(),
-        }
+        delete_outcome(ctx.client().delete_ssh_key(&ctx.op(), id).await, || {
+            format!("Unable to delete SSH key {id}")
+        })
     }
 
     async fn import(&self, _ctx: &Ctx<Agent37Data>, id: &str) -> Outcome<Option<SshKey>> {

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::api::{ApiRevision, DeleteOutcome};
+use crate::api::ApiRevision;
 use crate::provider::context::Api;
-use crate::provider::errors::api_error;
+use crate::provider::errors::{api_error, delete_outcome};
 use crate::provider::{Agent37Data, revision};
 use crate::sdk::model::Attr;
 use crate::sdk::plan;
@@ -180,11 +180,9 @@ impl Resource<Agent37Data> for TemplateResource {
         let Some(name) = req.prior.name.as_str() else {
             return Outcome::ok(());
         };
-        match ctx.client().delete_template(&ctx.op(), name).await {
-            // Already gone is what a delete wants.
-            Ok(DeleteOutcome::Deleted | DeleteOutcome::AlreadyGone) => Outcome::ok(()),
-            Err(e) => api_error(&format!("Unable to delete template {name:?}"), &e).into(),
-        }
+        delete_outcome(ctx.client().delete_template(&ctx.op(), name).await, || {
+            format!("Unable to delete template {name:?}")
+        })
     }
 
     /// `-generate-config-out`: the default (configurable values other than their defaults),

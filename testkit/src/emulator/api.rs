@@ -188,13 +188,16 @@ impl Emulator {
 
     /// `POST /_emulator/config {"api_revision": …}`: switch the revision it serves at run time.
     #[track_caller]
-    pub fn set_api_revision(&mut self, revision: ApiRevision) {
+    pub fn set_api_revision(&self, revision: ApiRevision) {
         self.control_ok(
             "POST",
             "config",
             Some(&json!({"api_revision": revision.as_str()})),
         );
-        self.api_revision = revision;
+        *self
+            .api_revision
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = revision;
     }
 
     // ---- the workspace's objects, as the API serves them ----

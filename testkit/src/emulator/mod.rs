@@ -228,7 +228,7 @@ impl Builder {
             child: Some(child),
             root_url: String::new(),
             api_key: given_key.clone().unwrap_or_default(),
-            api_revision: self.api_revision,
+            api_revision: std::sync::Mutex::new(self.api_revision),
             log,
             graceful_stop: self.graceful_stop,
         };
@@ -292,7 +292,9 @@ pub struct Emulator {
     child: Option<Child>,
     root_url: String,
     api_key: String,
-    api_revision: ApiRevision,
+    /// What it serves now: a `Mutex` so a test can switch it through the `&Emulator` its
+    /// `Case` borrows ([`Emulator::set_api_revision`]).
+    api_revision: std::sync::Mutex<ApiRevision>,
     log: Log,
     graceful_stop: Option<Duration>,
 }
@@ -351,9 +353,13 @@ impl Emulator {
         &self.api_key
     }
 
-    /// The API revision it was started with.
+    /// The API revision it serves: the one it was started with, or the last
+    /// [`Emulator::set_api_revision`].
     pub fn api_revision(&self) -> ApiRevision {
-        self.api_revision
+        *self
+            .api_revision
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What the provider needs to talk to this emulator: `AGENT37_API_KEY`, `AGENT37_BASE_URL`.
