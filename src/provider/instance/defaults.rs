@@ -70,11 +70,12 @@ fn default_shape(revision: ApiRevision, template: &Attr<String>) -> Option<(i64,
 /// fills in what the API will choose for the values the configuration leaves out. Values that
 /// depend on something unknown stay unknown.
 pub fn plan_create_resources(config: &Instance, planned: &mut Instance, revision: ApiRevision) {
-    if config.cpu.is_null() && config.memory.is_null() {
-        if let Some((cpu, memory)) = default_shape(revision, &planned.template) {
-            planned.cpu = cpu.into();
-            planned.memory = memory.into();
-        }
+    if config.cpu.is_null()
+        && config.memory.is_null()
+        && let Some((cpu, memory)) = default_shape(revision, &planned.template)
+    {
+        planned.cpu = cpu.into();
+        planned.memory = memory.into();
     }
     if config.disk.is_null()
         && let (Some(cpu), Some(memory)) = (planned.cpu.get(), planned.memory.get())
