@@ -346,3 +346,70 @@ resource "agent37_instance" "c" {
 }
 
 matrix!(plan_semantics: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);
+
+/// The provider's `default_metadata` is merged into every instance's metadata (the instance's
+/// own `metadata` wins); `metadata` stays as configured, `metadata_all` shows the merged map in
+/// the plan; changing or removing the defaults updates the instances in place; no diff after.
+fn default_metadata_is_merged_into_every_instance(m: Matrix) {
+    let emu = m.emulator(&[]);
+    let mut case = m.case(&emu);
+    case.check_destroy(|| no_instances_left(&emu));
+    let resources = r#"
+resource "agent37_instance" "a" {
+  metadata = { env = "dev", k = "v" }
+}
+resource "agent37_instance" "b" {
+}
+"#;
+    let with =
+        |defaults: &str| provider_config(&format!("default_metadata = {defaults}"), resources);
+    case.apply(with("{ team = \"platform\", env = \"prod\" }"));
+    let (a, b) = (
+        case.tf().id_of(INSTANCE),
+        case.tf().id_of("agent37_instance.b"),
+    );
+    assert_eq!(
+        emu.instance(&a)["metadata"],
+        json!({"team": "platform", "env": "dev", "k": "v"})
+    );
+    assert_eq!(
+        emu.instance(&b)["metadata"],
+        json!({"team": "platform", "env": "prod"})
+    );
+    let state = case.tf().state_values(INSTANCE);
+    assert_eq!(state["metadata"], json!({"env": "dev", "k": "v"}));
+    assert_eq!(
+        state["metadata_all"],
+        json!({"env": "dev", "k": "v", "team": "platform"})
+    );
+
+    // New defaults: both update in place, the plan shows the merged maps.
+    let plan = case.plan(with("{ team = \"ml\", env = \"prod\" }"));
+    assert_eq!(plan.actions_of(INSTANCE), ["update"]);
+    assert_eq!(plan.actions_of("agent37_instance.b"), ["update"]);
+    assert_eq!(
+        plan.change("agent37_instance.b")["after"]["metadata_all"],
+        json!({"env": "prod", "team": "ml"})
+    );
+    assert!(plan.change("agent37_instance.b")["after"]["metadata"].is_null());
+    case.reapply();
+    assert_eq!(
+        emu.instance(&b)["metadata"],
+        json!({"team": "ml", "env": "prod"})
+    );
+
+    // Defaults removed: each instance keeps its own metadata only.
+    case.apply(config(resources));
+    assert_eq!(
+        emu.instance(&a)["metadata"],
+        json!({"env": "dev", "k": "v"})
+    );
+    assert!(
+        emu.instance(&b)["metadata"].is_null(),
+        "{:#}",
+        emu.instance(&b)
+    );
+    case.destroy();
+}
+
+matrix!(default_metadata_is_merged_into_every_instance: tf_1_15, tf_1_11; api_2026_06_25, api_2026_08_21);

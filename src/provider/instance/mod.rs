@@ -11,6 +11,7 @@
 //! - `auto_update`: whether the instance is behind its template, the planned pull and the
 //!   private state that carries it to apply (pure).
 //! - `computed`: which computed values an update's plan keeps or leaves unknown (pure).
+//! - `default_metadata`: the provider's `default_metadata` merged into `metadata_all` (pure).
 //! - `defaults`: static defaults on removal, and the resources a create plans (pure).
 //! - `lookup`: the plan-time look-up of a workspace template and its error (pure).
 //! - `attention`: the warnings of a refresh that finds a failed or past-due instance (pure).
@@ -25,6 +26,7 @@ mod auto_update;
 mod blame;
 mod computed;
 mod data_source;
+mod default_metadata;
 mod defaults;
 mod health;
 mod list;

@@ -219,6 +219,11 @@ pub struct Instance {
     )]
     pub metadata: Attr<Metadata>,
     #[attr(
+        computed,
+        describe = "The metadata the instance holds: the provider's `default_metadata` merged under `metadata` (which wins on a shared key). The plan shows it; without `default_metadata` it equals `metadata`."
+    )]
+    pub metadata_all: Attr<Metadata>,
+    #[attr(
         default = Value::string(RUNNING),
         describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. Billing while stopped follows the API revision (2026-06-25: like running; 2026-08-21: disk only). Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown). API revision 2026-08-21: a `sleeping` or `waking` instance reads as `\"running\"` (any request or a start wakes it); `status` shows the real status.",
         validate = OneOf(&[RUNNING, STOPPED])
@@ -272,6 +277,10 @@ impl Instance {
             name: keep_empty_form(Attr::from_option(inst.name.clone()), &base.name),
             user: keep_empty_form(Attr::from_option(inst.user.clone()), &base.user),
             metadata: keep_empty_form(metadata_from_api(inst.metadata.as_ref()), &base.metadata),
+            metadata_all: keep_empty_form(
+                metadata_from_api(inst.metadata.as_ref()),
+                &base.metadata_all,
+            ),
             state: state_of(&inst.status).to_string().into(),
             auto_update: base.auto_update.get().unwrap_or(false).into(),
             wait_for_healthy: base.wait_for_healthy.get().unwrap_or(true).into(),
@@ -299,6 +308,16 @@ impl Instance {
         state
     }
 
+    /// The metadata sent to the API: the merged `metadata_all` as planned, or `metadata` where
+    /// no plan set it (a state made before `metadata_all` existed).
+    pub fn metadata_sent(&self) -> &Attr<Metadata> {
+        if self.metadata_all.is_null() {
+            &self.metadata
+        } else {
+            &self.metadata_all
+        }
+    }
+
     /// The body of `POST /instances` from a planned state: only known, set values are sent, and
     /// cpu/memory only together.
     pub fn create_body(&self) -> CreateInstance {
@@ -320,7 +339,7 @@ impl Instance {
             resources,
             user: self.user.known().cloned(),
             name: self.name.known().cloned(),
-            metadata: metadata_json(&self.metadata),
+            metadata: metadata_json(self.metadata_sent()),
             budget: None,
         }
     }
@@ -383,8 +402,8 @@ pub fn update_steps(prior: &Instance, planned: &Instance) -> Steps {
     if planned.user != prior.user {
         patch.user = Patch::set(planned.user.known().cloned());
     }
-    if planned.metadata != prior.metadata {
-        patch.metadata = Patch::set(metadata_json(&planned.metadata));
+    if planned.metadata != prior.metadata || planned.metadata_all != prior.metadata_all {
+        patch.metadata = Patch::set(metadata_json(planned.metadata_sent()));
     }
 
     let grown = |new: &Attr<i64>, old: &Attr<i64>| match (new.get(), old.get()) {

@@ -19,11 +19,15 @@ use super::attention;
 use super::auto_update::{self, Installed, Private, Target};
 use super::blame;
 use super::computed;
+use super::default_metadata;
 use super::defaults;
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
 use super::lookup;
 use super::model::{self, Instance, STOPPED};
 use super::sizing;
+use crate::provider::values::keep_empty_form;
+use crate::sdk::model::Attr;
+use model::Metadata;
 
 pub struct InstanceResource;
 
@@ -65,14 +69,20 @@ impl Resource<Agent37Data> for InstanceResource {
         revision::clear(plan);
         plan.private.pull = None;
         defaults::plan_static(plan.config, &mut plan.planned);
+        default_metadata::plan(
+            &ctx.data().default_metadata,
+            &plan.config.metadata,
+            &mut plan.planned,
+        );
         let template_changed = plan.prior.is_some_and(|p| {
             plan.planned.template.is_known()
                 && plan.planned.template.as_str() != p.template.as_str()
         });
         let pinned = plan.planned.template.as_str().is_some_and(model::is_pinned);
         // The revision is asked only when a decision needs it (the last answer decoded tells
-        // it; else one probe): resources about to be sent or chosen by the API on create, a
-        // template change or a pin.
+        // it; else one probe): resources about to be sent or chosen by the API on create (the
+        // plan shows them, and the plan at apply must show the same), a template change or a
+        // pin.
         let needs = template_changed
             || (pinned && plan.prior.is_none())
             || (plan.prior.is_none() && defaults::create_needs_revision(plan.config))
@@ -168,7 +178,9 @@ impl Resource<Agent37Data> for InstanceResource {
             return Outcome::ok(Some(Instance::id_only(&created.id, planned))).with_diags(diags);
         };
         if created.failure.is_some() {
-            return Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags);
+            let mut state = Instance::from_api(&inst, planned);
+            own_metadata(ctx, &mut state, &planned.metadata);
+            return Outcome::ok(Some(state)).with_diags(diags);
         }
         // From here on the instance exists: every failure still returns its state (tainted).
         if planned.state.as_str() == Some(STOPPED) {
@@ -186,6 +198,7 @@ impl Resource<Agent37Data> for InstanceResource {
             diags.extend(d);
         }
         let mut state = Instance::from_api(&inst, planned);
+        own_metadata(ctx, &mut state, &planned.metadata);
         ports_from_template(client, &op, &inst, &mut state).await;
         Outcome::ok(Some(state)).with_diags(diags)
     }
@@ -200,6 +213,7 @@ impl Resource<Agent37Data> for InstanceResource {
         match ctx.client().read_instance(&ctx.op(), id).await {
             Ok(inst) if !model::is_gone(&inst.status) => {
                 let mut fresh = Instance::from_api(&inst, state);
+                own_metadata(ctx, &mut fresh, &state.metadata);
                 // After an import the state names no default port yet.
                 if !state.ports.is_known() {
                     ports_from_template(ctx.client(), &ctx.op(), &inst, &mut fresh).await;
@@ -236,6 +250,7 @@ impl Resource<Agent37Data> for InstanceResource {
         {
             Ok(inst) => {
                 let mut fresh = Instance::from_api(&inst, planned);
+                own_metadata(ctx, &mut fresh, &planned.metadata);
                 computed::keep_planned(planned, &mut fresh);
                 Outcome::ok(Some(fresh)).with_diags(diags)
             }
@@ -333,6 +348,19 @@ async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, P
         auto_update::plan_pull(&mut plan.planned, &target);
         plan.private.pull = Some(target);
     }
+}
+
+/// `metadata` of a state read from the API: the instance's own pairs, the provider's
+/// `default_metadata` left out unless `configured` (the prior or planned `metadata`) names them.
+fn own_metadata(ctx: &Ctx<Agent37Data>, state: &mut Instance, configured: &Attr<Metadata>) {
+    state.metadata = keep_empty_form(
+        default_metadata::own(
+            &state.metadata_all,
+            &ctx.data().default_metadata,
+            configured,
+        ),
+        configured,
+    );
 }
 
 /// Whether the template `reference` about to be sent exists; when the API does not know it, an
