@@ -1,5 +1,6 @@
 //! The provider block: schema, and resolution against the environment into client settings.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::api::RevisionSetting;
@@ -109,6 +110,12 @@ pub struct ProviderConfig {
         validate = OneOf(API_REVISIONS)
     )]
     pub api_revision: Attr<String>,
+    #[attr(
+        optional,
+        describe = "Key/value pairs merged into the metadata of every `agent37_instance` (like the AWS provider's `default_tags`); an instance's own `metadata` wins on a shared key. Each instance's `metadata` stays what its configuration says; its computed `metadata_all` is the merged map the plan shows and the API holds. Changing the defaults updates each instance's metadata in place (no restart). At most 4096 bytes as compact JSON once merged (the API's limit).",
+        validate = check("At most 4096 bytes as compact JSON.", crate::provider::instance::model::check_metadata)
+    )]
+    pub default_metadata: Attr<BTreeMap<String, Option<String>>>,
 }
 
 pub fn schema() -> Schema {
@@ -146,6 +153,8 @@ pub struct Settings {
     pub max_retries: u32,
     pub ca_cert_pem: Option<String>,
     pub api_revision: RevisionSetting,
+    /// `default_metadata`: pairs with a value (a null value in the map is left out).
+    pub default_metadata: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -159,6 +168,7 @@ impl std::fmt::Debug for Settings {
             .field("max_retries", &self.max_retries)
             .field("ca_cert_pem", &self.ca_cert_pem.is_some())
             .field("api_revision", &self.api_revision)
+            .field("default_metadata", &self.default_metadata)
             .finish()
     }
 }
@@ -289,6 +299,15 @@ pub fn resolve(
             max_retries,
             ca_cert_pem,
             api_revision,
+            default_metadata: config
+                .default_metadata
+                .known()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }),
         _ => Err(diags),
     }

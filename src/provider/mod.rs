@@ -37,6 +37,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// What every resource and data source gets once the provider is configured.
 pub struct Agent37Data {
     pub client: Client,
+    /// The provider's `default_metadata`, merged into every instance's metadata.
+    pub default_metadata: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Default)]
@@ -128,7 +130,10 @@ impl Provider for Agent37 {
         cc.key_origin = Some(settings.key_source.describe());
         cc.user_agent = api::user_agent_from_env(VERSION, Some(&env.terraform_version));
         match Client::new(cc) {
-            Ok(client) => Some(Agent37Data { client }),
+            Ok(client) => Some(Agent37Data {
+                client,
+                default_metadata: settings.default_metadata.clone(),
+            }),
             Err(e) => {
                 diags.error(
                     "Unable to create the API client",

@@ -27,6 +27,7 @@ mod reliability;
 mod revisions;
 mod sdk;
 mod security;
+mod semantics;
 mod signed_url;
 mod ssh_key;
 mod surface;

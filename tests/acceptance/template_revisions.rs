@@ -107,7 +107,7 @@ matrix!(default_port_refused_on_2026_06_25: tf_1_15; api_2026_06_25);
 /// emulator's build routes directly, from a context (a gzipped tar with a root `Dockerfile`)
 /// made by the system's `tar` in `dir`.
 #[track_caller]
-fn build_born(emu: &Emulator, dir: &std::path::Path, name: &str) {
+pub(crate) fn build_born(emu: &Emulator, dir: &std::path::Path, name: &str) {
     std::fs::write(
         dir.join("Dockerfile"),
         "FROM ghcr.io/acme/base:v1\nRUN true\n",

@@ -8,16 +8,29 @@
 //! - `schema`: the data sources' models (what users read, with the docs) and API → model.
 //! - `resource`, `data_source`: the I/O.
 //! - `blame`: which attribute an API failure is about (pure).
+//! - `auto_update`: whether the instance is behind its template, the planned pull and the
+//!   private state that carries it to apply (pure).
+//! - `computed`: which computed values an update's plan keeps or leaves unknown (pure).
+//! - `default_metadata`: the provider's `default_metadata` merged into `metadata_all` (pure).
+//! - `defaults`: static defaults on removal, and the resources a create plans (pure).
+//! - `lookup`: the plan-time look-up of a workspace template and its error (pure).
+//! - `attention`: the warnings of a refresh that finds a failed or past-due instance (pure).
 //! - `health`: waiting for a healthy instance, shared by the resource and the actions.
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
+mod attention;
+mod auto_update;
 mod blame;
+mod computed;
 mod data_source;
+mod default_metadata;
+mod defaults;
 mod health;
 mod list;
+mod lookup;
 pub mod model;
 mod resource;
 pub mod schema;

@@ -175,28 +175,28 @@ pub struct Instance {
     pub id: Attr<String>,
     #[attr(
         default = Value::string(DEFAULT_TEMPLATE),
-        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`), optionally pinned to a version (API revision 2026-08-21): `name@tag` for a system template, `name@<revision>` for a workspace template (`@latest` is refused). Default `\"agent37-hermes\"`. API revision 2026-08-21: a change (pin, unpin, roll back, migrate to another template) is made in place with the API's `update`, keeping the id, URLs and the data under the home folders; the operating-system layer is reset to the new image. API revision 2026-06-25: a change replaces the instance, and pins are refused at plan.",
+        describe = "The template the instance is built from: a system template (`agent37-hermes`, `agent37-hermes-small`, `agent37-openclaw`) or the name of a workspace template (`agent37_template`), optionally pinned to a version (API revision 2026-08-21): `name@tag` for a system template, `name@<revision>` for a workspace template (`@latest` is refused). Default `\"agent37-hermes\"`, also when removed from the configuration (a static default). A workspace template's name known at plan is looked up when it is about to be sent: a misspelled one fails at plan (a template created in the same configuration is looked up by the API at apply). API revision 2026-08-21: a change (pin, unpin, roll back, migrate to another template) is made in place with the API's `update`, keeping the id, URLs and the data under the home folders; the operating-system layer is reset to the new image. API revision 2026-06-25: a change replaces the instance, and pins are refused at plan.",
         validate = check("A system template, or a workspace template name (a lowercase letter then 1–62 lowercase letters, digits or hyphens, not starting with `agent37-`), optionally with `@version`.", check_template)
     )]
     pub template: Attr<String>,
     #[attr(
         optional,
         computed,
-        describe = &format!("vCPUs: 1, 2, 4 or 8. With `memory`, it must form a shape; set alone, `memory` follows from the shape. Default: the template's smallest shape (1 for `agent37-hermes-small`, else 2). Growing resizes in place; shrinking replaces the instance. {SHAPES_DOC}"),
+        describe = &format!("vCPUs: 1, 2, 4 or 8. With `memory`, it must form a shape; set alone, `memory` follows from the shape. Default: the template's smallest shape (1 for `agent37-hermes-small`, else 2). Growing resizes in place; shrinking replaces the instance. Derived, not a static default: left out of (or removed from) the configuration, it keeps the instance's current value; on create the plan shows what the API will choose. {SHAPES_DOC}"),
         validate = check("One of 1, 2, 4, 8, forming a shape with `memory`.", shape::check_cpu)
     )]
     pub cpu: Attr<i64>,
     #[attr(
         optional,
         computed,
-        describe = "Memory in GB: 3, 4, 8 or 16, paired with `cpu` (1/3, 2/4, 4/8, 8/16); set alone, `cpu` follows from the shape. Default: the template's smallest shape. Growing resizes in place; shrinking replaces the instance.",
+        describe = "Memory in GB: 3, 4, 8 or 16, paired with `cpu` (1/3, 2/4, 4/8, 8/16); set alone, `cpu` follows from the shape. Default: the template's smallest shape. Growing resizes in place; shrinking replaces the instance. Derived, not a static default: left out of (or removed from) the configuration, it keeps the instance's current value; on create the plan shows what the API will choose.",
         validate = check("One of 3, 4, 8, 16, forming a shape with `cpu`.", shape::check_memory)
     )]
     pub memory: Attr<i64>,
     #[attr(
         optional,
         computed,
-        describe = "Disk in GB, within the shape's range of the API revision (2026-06-25: 6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16, default the range's minimum; 2026-08-21: 2–12, 2–20, 2–40, default 4, 6, 12). Growing resizes in place (growing the shape raises the disk to the new shape's minimum on 2026-06-25, keeps it on 2026-08-21); shrinking replaces the instance.",
+        describe = "Disk in GB, within the shape's range of the API revision (2026-06-25: 6–20 for 1/3 and 2/4, 20–40 for 4/8, 40–80 for 8/16, default the range's minimum; 2026-08-21: 2–12, 2–20, 2–40, default 4, 6, 12). Growing resizes in place (growing the shape raises the disk to the new shape's minimum on 2026-06-25, keeps it on 2026-08-21); shrinking replaces the instance. Derived, not a static default: left out of (or removed from) the configuration, it keeps the instance's current value; on create the plan shows what the API will choose for the planned shape.",
         validate = check("A whole number of GB within the shape's range (2–80 overall).", shape::check_disk_overall)
     )]
     pub disk: Attr<i64>,
@@ -219,25 +219,28 @@ pub struct Instance {
     )]
     pub metadata: Attr<Metadata>,
     #[attr(
+        computed,
+        describe = "The metadata the instance holds: the provider's `default_metadata` merged under `metadata` (which wins on a shared key). The plan shows it; without `default_metadata` it equals `metadata`."
+    )]
+    pub metadata_all: Attr<Metadata>,
+    #[attr(
         default = Value::string(RUNNING),
         describe = "The desired power state: `\"running\"` (default) or `\"stopped\"`; changed in place with start/stop. Billing while stopped follows the API revision (2026-06-25: like running; 2026-08-21: disk only). Left out of the configuration, it keeps the instance's current state (an instance stopped outside Terraform stays stopped); set it to have Terraform start or stop the instance. A `failed` instance always shows a change that an apply repairs (with `update`); a past-due one reads as `\"stopped\"`, and starting it needs funds (the API's error is shown). API revision 2026-08-21: a `sleeping` or `waking` instance reads as `\"running\"` (any request or a start wakes it); `status` shows the real status.",
         validate = OneOf(&[RUNNING, STOPPED])
     )]
     pub state: Attr<String>,
-    #[attr(default = Value::bool(false), describe = "When true, a plan whose template's current `image_ref` differs from the instance's shows an in-place update that pulls the new image (keeping the data). Default false.")]
+    #[attr(default = Value::bool(false), describe = "When true, each plan reads the template and, when the instance is behind it, shows an in-place update with the `image_ref` it will run. Behind means, on API revision 2026-06-25 and for system templates, that the template's `image_ref` differs from the instance's; for a workspace template on 2026-08-21, that the template's `revision` differs from the instance's `template_revision` (a build publishes revisions without an `image_ref`). The apply installs exactly what the plan showed with the API's `update` (keeping the data), so one apply converges; if the template moved since the plan, the apply fails asking for a new plan and changes nothing. Pinned templates (`name@version`) never move. Default false, also when removed from the configuration (a static default).")]
     pub auto_update: Attr<bool>,
-    #[attr(default = Value::bool(true), describe = "After create and start, wait (within the timeout) until the agent gateway's `/v1/health` answers `ok`. Applies only to templates with agents and a default port. Default true.")]
+    #[attr(default = Value::bool(true), describe = "After create and start, wait (within the timeout) until the agent gateway's `/v1/health` answers `ok`. Applies only to templates with agents and a default port. Default true, also when removed from the configuration (a static default); changing it alone makes no call.")]
     pub wait_for_healthy: Attr<bool>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "The platform's status: `running`, `stopped`, `failed`, or a transition (`provisioning`, `starting`, `stopping`, `restarting`, `updating`, `deleting`)."
+        describe = "The platform's status: `running`, `stopped`, `failed`, or a transition (`provisioning`, `starting`, `stopping`, `restarting`, `updating`, `deleting`). A refresh that finds the instance `failed` warns (the plan shows the repair). An update that makes no lifecycle call (`name`, `user`, `metadata`, `wait_for_healthy`) plans it unchanged; a start, stop, resize, repair, template change or image pull plans it unknown (so do `paid_through` and `past_due`)."
     )]
     pub status: Attr<String>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "The image the instance runs now (changes when it is updated to the template's current image)."
+        describe = "The image the instance runs now; null for a template a cloud build published (2026-08-21). An `auto_update` pull plans the image it will install; a repair or a template change plans it unknown; other updates keep it."
     )]
     pub image_ref: Attr<String>,
     #[attr(computed, describe = URL_DOC)]
@@ -246,14 +249,12 @@ pub struct Instance {
     pub ports: Attr<Vec<Port>>,
     #[attr(
         computed,
-        unknown_on_update,
         describe = "API revision 2026-06-25: when the prepaid compute day ends (epoch seconds); renewals move it a day at a time. Null on 2026-08-21, which bills per minute."
     )]
     pub paid_through: Attr<i64>,
     #[attr(
         computed,
-        unknown_on_update,
-        describe = "True when the instance is suspended for lack of funds (2026-06-25: a renewal could not be paid and it was stopped; 2026-08-21: the balance went negative); a top-up (2026-08-21) or a funded start clears it."
+        describe = "True when the instance is suspended for lack of funds (2026-06-25: a renewal could not be paid and it was stopped; 2026-08-21: the balance went negative); a top-up (2026-08-21) or a funded start clears it. A refresh that finds it true warns, with the next step (top up, then start)."
     )]
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]
@@ -276,6 +277,10 @@ impl Instance {
             name: keep_empty_form(Attr::from_option(inst.name.clone()), &base.name),
             user: keep_empty_form(Attr::from_option(inst.user.clone()), &base.user),
             metadata: keep_empty_form(metadata_from_api(inst.metadata.as_ref()), &base.metadata),
+            metadata_all: keep_empty_form(
+                metadata_from_api(inst.metadata.as_ref()),
+                &base.metadata_all,
+            ),
             state: state_of(&inst.status).to_string().into(),
             auto_update: base.auto_update.get().unwrap_or(false).into(),
             wait_for_healthy: base.wait_for_healthy.get().unwrap_or(true).into(),
@@ -303,6 +308,16 @@ impl Instance {
         state
     }
 
+    /// The metadata sent to the API: the merged `metadata_all` as planned, or `metadata` where
+    /// no plan set it (a state made before `metadata_all` existed).
+    pub fn metadata_sent(&self) -> &Attr<Metadata> {
+        if self.metadata_all.is_null() {
+            &self.metadata
+        } else {
+            &self.metadata_all
+        }
+    }
+
     /// The body of `POST /instances` from a planned state: only known, set values are sent, and
     /// cpu/memory only together.
     pub fn create_body(&self) -> CreateInstance {
@@ -324,7 +339,7 @@ impl Instance {
             resources,
             user: self.user.known().cloned(),
             name: self.name.known().cloned(),
-            metadata: metadata_json(&self.metadata),
+            metadata: metadata_json(self.metadata_sent()),
             budget: None,
         }
     }
@@ -387,8 +402,8 @@ pub fn update_steps(prior: &Instance, planned: &Instance) -> Steps {
     if planned.user != prior.user {
         patch.user = Patch::set(planned.user.known().cloned());
     }
-    if planned.metadata != prior.metadata {
-        patch.metadata = Patch::set(metadata_json(&planned.metadata));
+    if planned.metadata != prior.metadata || planned.metadata_all != prior.metadata_all {
+        patch.metadata = Patch::set(metadata_json(planned.metadata_sent()));
     }
 
     let grown = |new: &Attr<i64>, old: &Attr<i64>| match (new.get(), old.get()) {

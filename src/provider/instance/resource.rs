@@ -7,7 +7,7 @@ use crate::api::{self, ApiRevision, Client, Op};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error, delete_outcome};
-use crate::provider::revision::{self, Stamp};
+use crate::provider::revision;
 use crate::sdk::plan;
 use crate::sdk::timeouts;
 use crate::sdk::{
@@ -15,14 +15,23 @@ use crate::sdk::{
     Update, Value,
 };
 
+use super::attention;
+use super::auto_update::{self, Installed, Private, Target};
 use super::blame;
+use super::computed;
+use super::default_metadata;
+use super::defaults;
 use super::health::{RESOURCE_ADVICE, wait_for_healthy};
+use super::lookup;
 use super::model::{self, Instance, STOPPED};
 use super::sizing;
+use crate::provider::values::keep_empty_form;
+use crate::sdk::model::Attr;
+use model::Metadata;
 
 pub struct InstanceResource;
 
-type Applied = Outcome<Option<Instance>, Stamp>;
+type Applied = Outcome<Option<Instance>, Private>;
 
 fn state_path() -> Path {
     Path::attr(Instance::STATE)
@@ -31,8 +40,9 @@ fn state_path() -> Path {
 #[async_trait]
 impl Resource<Agent37Data> for InstanceResource {
     type State = Instance;
-    /// The API revision the plan decided with (shape table, template change in place or not).
-    type Private = Stamp;
+    /// The API revision the plan decided with (shape table, template change in place or not)
+    /// and the image pull `auto_update` planned.
+    type Private = Private;
 
     fn type_name(&self) -> &'static str {
         "agent37_instance"
@@ -55,17 +65,27 @@ impl Resource<Agent37Data> for InstanceResource {
         sizing::validate_config(config, diags);
     }
 
-    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
+    async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Private>) {
         revision::clear(plan);
+        plan.private.pull = None;
+        defaults::plan_static(plan.config, &mut plan.planned);
+        default_metadata::plan(
+            &ctx.data().default_metadata,
+            &plan.config.metadata,
+            &mut plan.planned,
+        );
         let template_changed = plan.prior.is_some_and(|p| {
             plan.planned.template.is_known()
                 && plan.planned.template.as_str() != p.template.as_str()
         });
         let pinned = plan.planned.template.as_str().is_some_and(model::is_pinned);
         // The revision is asked only when a decision needs it (the last answer decoded tells
-        // it; else one probe): resources about to be sent, a template change or a pin.
+        // it; else one probe): resources about to be sent or chosen by the API on create (the
+        // plan shows them, and the plan at apply must show the same), a template change or a
+        // pin.
         let needs = template_changed
             || (pinned && plan.prior.is_none())
+            || (plan.prior.is_none() && defaults::create_needs_revision(plan.config))
             || sizing::needs_revision(plan.prior, plan.config, &plan.planned);
         let served = if needs {
             match revision::at_plan(ctx, plan).await {
@@ -85,6 +105,11 @@ impl Resource<Agent37Data> for InstanceResource {
         for name in replace {
             plan.replace_on(name);
         }
+        if plan.prior.is_none()
+            && let Some(revision) = served
+        {
+            defaults::plan_create_resources(plan.config, &mut plan.planned, revision);
+        }
         if (template_changed || plan.prior.is_none()) && pinned {
             let ok = revision::require(
                 ctx,
@@ -98,6 +123,12 @@ impl Resource<Agent37Data> for InstanceResource {
                 return;
             }
         }
+        if let Some(reference) = lookup::to_look_up(plan.prior, &plan.planned).map(str::to_owned)
+            && !crate::provider::template::planned::is_planned(api::template_name(&reference))
+            && !template_exists(ctx, plan, &reference).await
+        {
+            return;
+        }
         let Some(prior) = plan.prior else {
             return;
         };
@@ -110,16 +141,16 @@ impl Resource<Agent37Data> for InstanceResource {
             }
         }
         model::plan_state(prior, plan.config, &mut plan.planned);
-        if plan.requires_replace.is_empty()
-            && !template_changed
-            && !pinned
-            && plan.planned.auto_update.get() == Some(true)
-        {
+        if !plan.requires_replace.is_empty() {
+            return;
+        }
+        if !template_changed && !pinned && plan.planned.auto_update.get() == Some(true) {
             plan_image_pull(ctx, plan).await;
         }
+        computed::plan_update(prior, &mut plan.planned, plan.private.pull.is_some());
     }
 
-    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Instance, Stamp>) -> Applied {
+    async fn create(&self, ctx: &Ctx<Agent37Data>, req: Create<Instance, Private>) -> Applied {
         let planned = &req.planned;
         if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
             return d.into();
@@ -147,7 +178,9 @@ impl Resource<Agent37Data> for InstanceResource {
             return Outcome::ok(Some(Instance::id_only(&created.id, planned))).with_diags(diags);
         };
         if created.failure.is_some() {
-            return Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags);
+            let mut state = Instance::from_api(&inst, planned);
+            own_metadata(ctx, &mut state, &planned.metadata);
+            return Outcome::ok(Some(state)).with_diags(diags);
         }
         // From here on the instance exists: every failure still returns its state (tainted).
         if planned.state.as_str() == Some(STOPPED) {
@@ -165,11 +198,12 @@ impl Resource<Agent37Data> for InstanceResource {
             diags.extend(d);
         }
         let mut state = Instance::from_api(&inst, planned);
+        own_metadata(ctx, &mut state, &planned.metadata);
         ports_from_template(client, &op, &inst, &mut state).await;
         Outcome::ok(Some(state)).with_diags(diags)
     }
 
-    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Instance, Stamp>) -> Applied {
+    async fn read(&self, ctx: &Ctx<Agent37Data>, req: Read<Instance, Private>) -> Applied {
         let state = &req.state;
         let Some(id) = state.id.as_str() else {
             return Outcome::ok(None);
@@ -179,11 +213,12 @@ impl Resource<Agent37Data> for InstanceResource {
         match ctx.client().read_instance(&ctx.op(), id).await {
             Ok(inst) if !model::is_gone(&inst.status) => {
                 let mut fresh = Instance::from_api(&inst, state);
+                own_metadata(ctx, &mut fresh, &state.metadata);
                 // After an import the state names no default port yet.
                 if !state.ports.is_known() {
                     ports_from_template(ctx.client(), &ctx.op(), &inst, &mut fresh).await;
                 }
-                Outcome::ok(Some(fresh))
+                Outcome::ok(Some(fresh)).with_diags(attention::refresh_warnings(&inst))
             }
             Ok(_) => Outcome::ok(None),
             Err(e) if e.is_not_found() => Outcome::ok(None),
@@ -191,7 +226,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Instance, Stamp>) -> Applied {
+    async fn update(&self, ctx: &Ctx<Agent37Data>, req: Update<Instance, Private>) -> Applied {
         let (prior, planned) = (&req.prior, &req.planned);
         if let Err(d) = revision::check_at_apply(ctx, &req.private).await {
             return d.into();
@@ -205,14 +240,20 @@ impl Resource<Agent37Data> for InstanceResource {
             return d.into();
         };
         let client = ctx.client();
-        let diags = run_update(client, &ctx.op(), id, prior, planned).await;
+        let pull = req.private.pull.as_ref();
+        let diags = run_update(client, &ctx.op(), id, prior, planned, pull).await;
         // The final read has its own bound, so that a step that used up the deadline still
         // leaves an accurate state behind.
         match client
             .get_instance(&ctx.op_within(timeouts::DEFAULT), id)
             .await
         {
-            Ok(inst) => Outcome::ok(Some(Instance::from_api(&inst, planned))).with_diags(diags),
+            Ok(inst) => {
+                let mut fresh = Instance::from_api(&inst, planned);
+                own_metadata(ctx, &mut fresh, &planned.metadata);
+                computed::keep_planned(planned, &mut fresh);
+                Outcome::ok(Some(fresh)).with_diags(diags)
+            }
             Err(e) => {
                 let mut diags = diags;
                 diags.extend(api_error("Unable to read instance after update", &e));
@@ -221,7 +262,7 @@ impl Resource<Agent37Data> for InstanceResource {
         }
     }
 
-    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, Stamp>) -> Outcome<()> {
+    async fn delete(&self, ctx: &Ctx<Agent37Data>, req: Delete<Instance, Private>) -> Outcome<()> {
         let Some(id) = req.prior.id.as_str() else {
             return Outcome::ok(());
         };
@@ -263,24 +304,96 @@ impl Resource<Agent37Data> for InstanceResource {
     }
 }
 
-/// `auto_update`: when the template's current image differs from the instance's, plan the
-/// pull (the values it may change become unknown). A deleted template keeps the image.
-async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Stamp>) {
-    let Some(template) = plan.planned.template.as_str() else {
+/// `auto_update`: reads the template; when the instance is behind it (its image, or for a
+/// workspace template on 2026-08-21 its revision), plans the pull: the target image shown, the
+/// target carried to apply in the private state. A deleted template keeps the image.
+async fn plan_image_pull(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Private>) {
+    let (Some(template), Some(prior)) = (plan.planned.template.as_str(), plan.prior) else {
         return;
     };
-    let prior_image = plan.prior.and_then(|p| p.image_ref.as_str());
-    match ctx.client().get_template(&ctx.op(), template).await {
-        Ok(t) if t.image_ref.as_deref() != prior_image => {
-            model::mark_image_pull(&mut plan.planned);
-        }
-        Ok(_) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => plan.diags.extend(api_attr_error(
+    let failed = |e: &api::ApiError| {
+        api_attr_error(
             "Unable to read the template for auto_update",
             Path::attr(Instance::AUTO_UPDATE),
-            &e,
-        )),
+            e,
+        )
+    };
+    let (client, op) = (ctx.client(), ctx.op());
+    let found = match client.get_template(&op, template).await {
+        Ok(t) => t,
+        Err(e) if e.is_not_found() => return,
+        Err(e) => return plan.diags.extend(failed(&e)),
+    };
+    // The revision the instance runs is on the instance only (a refresh's read, shared).
+    let template_revision = match (auto_update::compares_revision(&found), prior.id.as_str()) {
+        (true, Some(id)) => match client.read_instance(&op, id).await {
+            Ok(inst) => inst.template_revision,
+            Err(e) => {
+                return plan.diags.extend(api_attr_error(
+                    "Unable to read the instance for auto_update",
+                    Path::attr(Instance::AUTO_UPDATE),
+                    &e,
+                ));
+            }
+        },
+        _ => None,
+    };
+    let installed = Installed {
+        image_ref: prior.image_ref.as_str(),
+        template_revision,
+    };
+    if let Some(target) = auto_update::behind(installed, &found) {
+        auto_update::plan_pull(&mut plan.planned, &target);
+        plan.private.pull = Some(target);
+    }
+}
+
+/// `metadata` of a state read from the API: the instance's own pairs, the provider's
+/// `default_metadata` left out unless `configured` (the prior or planned `metadata`) names them.
+fn own_metadata(ctx: &Ctx<Agent37Data>, state: &mut Instance, configured: &Attr<Metadata>) {
+    state.metadata = keep_empty_form(
+        default_metadata::own(
+            &state.metadata_all,
+            &ctx.data().default_metadata,
+            configured,
+        ),
+        configured,
+    );
+}
+
+/// Whether the template `reference` about to be sent exists; when the API does not know it, an
+/// error on `template` says which names exist and where to find them.
+async fn template_exists(
+    ctx: &Ctx<Agent37Data>,
+    plan: &mut Plan<'_, Instance, Private>,
+    reference: &str,
+) -> bool {
+    let (client, op) = (ctx.client(), ctx.op());
+    let at = || Path::attr(Instance::TEMPLATE);
+    match client.get_template(&op, reference).await {
+        Ok(_) => true,
+        Err(e) if e.is_not_found() => {
+            let names: Vec<String> = match client.list_templates(&op).await {
+                Ok(all) => all
+                    .into_iter()
+                    .filter(|t| t.scope == api::TemplateScope::Workspace)
+                    .map(|t| t.name)
+                    .collect(),
+                Err(e) => {
+                    plan.diags
+                        .extend(api_attr_error("Unable to list templates", at(), &e));
+                    return false;
+                }
+            };
+            let (summary, detail) = lookup::not_found(reference, &names);
+            plan.diags.attr_error(at(), summary, detail);
+            false
+        }
+        Err(e) => {
+            plan.diags
+                .extend(api_attr_error("Unable to read the template", at(), &e));
+            false
+        }
     }
 }
 
@@ -291,6 +404,7 @@ async fn run_update(
     id: &str,
     prior: &Instance,
     planned: &Instance,
+    pull: Option<&Target>,
 ) -> Diagnostics {
     let steps = model::update_steps(prior, planned);
     let mut pulled = false;
@@ -334,12 +448,12 @@ async fn run_update(
                 api_attr_error("Unable to resize instance", blame::resize(resize), &e)
             })?;
         }
-        if !steps.repair
+        if let (Some(target), Some(template)) = (pull, planned.template.as_str())
+            && !steps.repair
             && steps.template.is_none()
-            && !planned.template.as_str().is_some_and(model::is_pinned)
-            && planned.auto_update.get() == Some(true)
         {
-            pulled = pull_if_outdated(client, op, id, prior, planned).await?;
+            pull_planned(client, op, id, template, target).await?;
+            pulled = true;
         }
         let desired_running = planned.state.as_str() != Some(STOPPED);
         if desired_running
@@ -364,40 +478,52 @@ async fn run_update(
     result.err().unwrap_or_default()
 }
 
-/// `POST /update` when the template's current image differs from the one the instance ran at
-/// plan time. Returns whether an update was made.
-async fn pull_if_outdated(
+/// `POST /update` for the pull the plan showed, once the template is checked to still point
+/// at the planned target: an update installs the template's current image, so a template that
+/// moved since the plan would leave a state other than the one planned.
+async fn pull_planned(
     client: &Client,
     op: &Op,
     id: &str,
-    prior: &Instance,
-    planned: &Instance,
-) -> Result<bool, Diagnostics> {
-    let Some(template) = planned.template.as_str() else {
-        return Ok(false);
-    };
-    let current = match client.get_template(op, template).await {
-        Ok(t) => t.image_ref,
-        Err(e) if e.is_not_found() => return Ok(false),
-        Err(e) => {
-            return Err(api_attr_error(
-                "Unable to read the instance's template",
-                Path::attr(Instance::AUTO_UPDATE),
-                &e,
-            ));
-        }
-    };
-    if current.as_deref() == prior.image_ref.as_str() {
-        return Ok(false);
+    template: &str,
+    target: &Target,
+) -> Result<(), Diagnostics> {
+    let at = || Path::attr(Instance::AUTO_UPDATE);
+    let current = client
+        .get_template(op, template)
+        .await
+        .map_err(|e| api_attr_error("Unable to read the instance's template", at(), &e))?;
+    if !auto_update::unmoved(target, &current) {
+        let mut d = Diagnostics::new();
+        d.attr_error(
+            at(),
+            "The template changed since the plan; plan again",
+            format!(
+                "The plan showed template {template:?} at {}; it is now at {}. Nothing was updated.",
+                target_text(target),
+                target_text(&Target::of(&current))
+            ),
+        );
+        return Err(d);
     }
     client.update_instance(op, id, None).await.map_err(|e| {
         api_attr_error(
             "Unable to update instance to the template's image",
-            Path::attr(Instance::AUTO_UPDATE),
+            at(),
             &e,
         )
     })?;
-    Ok(true)
+    Ok(())
+}
+
+/// A target in words: `image "acme/agent:v2"`, `revision 3`, or both.
+fn target_text(t: &Target) -> String {
+    match (&t.image_ref, t.revision) {
+        (Some(image), Some(r)) => format!("revision {r} (image {image:?})"),
+        (None, Some(r)) => format!("revision {r}"),
+        (Some(image), None) => format!("image {image:?}"),
+        (None, None) => "no image".to_string(),
+    }
 }
 
 /// A 2026-08-21 instance does not say which port its `url` serves: its template does. Asked

@@ -12,6 +12,7 @@
 mod data_source;
 mod list;
 mod model;
+pub mod planned;
 mod resource;
 pub mod schema;
 

@@ -110,6 +110,13 @@ impl Resource<Agent37Data> for TemplateResource {
             plan.planned.default_port = model::derived_default_port(&plan.planned.ports);
         }
         plan_revision_rules(ctx, plan).await;
+        // A template this plan creates (or renames to) does not exist yet for the instances
+        // that refer to it: their plan-time look-up skips it.
+        if let Some(name) = plan.planned.name.as_str()
+            && plan.prior.is_none_or(|p| p.name.as_str() != Some(name))
+        {
+            super::planned::record(name);
+        }
     }
 
     async fn create(

@@ -254,6 +254,11 @@ fn route(method: &str, path: &str, body: &[u8], malformed: bool) -> Reply {
         ("DELETE", ["instances", id]) => {
             Reply::json(200, json!({"id": id, "deleted": true}).to_string())
         }
+        // The revision probe a plan may make (the real API always serves the list).
+        ("GET", ["templates"]) => Reply::json(
+            200,
+            json!({ "data": [template("agent37-hermes")] }).to_string(),
+        ),
         ("GET", ["templates", name]) => {
             if malformed {
                 odd(name, &template(name))
