@@ -9,11 +9,14 @@
 //! - `resource`, `data_source`: the I/O.
 //! - `blame`: which attribute an API failure is about (pure).
 //! - `health`: waiting for a healthy instance, shared by the resource and the actions.
+//! - `additions`: what API revision 2026-08-21 adds to the resource (environment, `type`,
+//!   auto-sleep, the new read-only fields): a flattened part of its state, its plan (pure).
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
+mod additions;
 mod blame;
 mod data_source;
 mod health;
