@@ -358,7 +358,7 @@ pub fn plan(
 ) -> Decision {
     let mut d = Decision::default();
     let Some(prior) = prior else {
-        if planned.kind.is_null() {
+        if config.kind.is_null() {
             planned.kind = DEDICATED.into();
         }
         d.newer_only = configured(config);
@@ -500,7 +500,10 @@ mod tests {
             json!({"env": {"TOKEN": "t"}, "type": "shared", "auto_sleep": true})
         );
         // Nothing configured: nothing new sent, `type` planned as the default.
-        let mut planned = Additions::default();
+        let mut planned = Additions {
+            kind: Attr::unknown(),
+            ..Additions::default()
+        };
         let d = plan(None, &Additions::default(), &mut planned, false);
         assert!(d.newer_only.is_empty());
         assert_eq!(planned.kind.as_str(), Some(DEDICATED));

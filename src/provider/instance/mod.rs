@@ -13,6 +13,7 @@
 //!   auto-sleep, the new read-only fields): a flattened part of its state, its plan (pure).
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
+//! - `power`: the actions `agent37_instance_start` and `agent37_instance_stop`.
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
@@ -22,6 +23,7 @@ mod data_source;
 mod health;
 mod list;
 pub mod model;
+mod power;
 mod resource;
 pub mod schema;
 pub mod shape;
@@ -50,6 +52,8 @@ pub fn actions() -> Vec<Arc<dyn DynAction<Agent37Data>>> {
         Arc::new(action::ExecAction),
         Arc::new(action::RestartAction),
         Arc::new(action::UpdateAction),
+        Arc::new(power::StartAction),
+        Arc::new(power::StopAction),
     ]
 }
 
