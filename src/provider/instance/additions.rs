@@ -410,6 +410,22 @@ fn configured(config: &Additions) -> Vec<&'static str> {
     .collect()
 }
 
+/// `-generate-config-out`: the API's own defaults (`auto_sleep = false`,
+/// `idle_timeout_seconds = 300`) are left out of a generated configuration, like other
+/// defaults, so that it stays valid against either revision.
+pub fn trim_generated(config: &mut Value) {
+    if let Value::Object(m) = config {
+        for (name, default) in [
+            (Additions::AUTO_SLEEP, Value::bool(false)),
+            (Additions::IDLE_TIMEOUT_SECONDS, Value::number(300)),
+        ] {
+            if m.get(name) == Some(&default) {
+                m.insert(name.into(), Value::Null);
+            }
+        }
+    }
+}
+
 /// The revision these attributes need.
 pub const NEEDED: ApiRevision = ApiRevision::R2026_08_21;
 
@@ -487,12 +503,12 @@ mod tests {
             env_wo: Attr::Null,
             auto_sleep: true.into(),
             idle_timeout_seconds: Attr::unknown(),
+            kind: SHARED.into(),
             ..Additions::default()
         };
         let d = plan(None, &config, &mut planned, false);
         assert_eq!(d.newer_only, ["env_wo", "auto_sleep", "type"]);
-        assert_eq!(planned.kind.as_str(), Some(DEDICATED), "left as planned");
-        planned.kind = SHARED.into();
+        assert_eq!(planned.kind.as_str(), Some(SHARED), "the configured type");
         let mut body = CreateInstance::default();
         planned.fill_create(&config, &mut body);
         assert_eq!(
@@ -626,6 +642,23 @@ mod tests {
         let reason = a.status_reason.known().expect("reason");
         assert_eq!(reason.operation.as_str(), Some("wake"));
         assert!(reason.detail.is_null());
+    }
+
+    #[test]
+    fn generated_configuration_leaves_out_the_api_defaults() {
+        let mut c = Value::object([
+            ("auto_sleep", Value::bool(false)),
+            ("idle_timeout_seconds", Value::number(300)),
+        ]);
+        trim_generated(&mut c);
+        assert!(c.attr("auto_sleep").is_some_and(Value::is_null));
+        assert!(c.attr("idle_timeout_seconds").is_some_and(Value::is_null));
+        let mut c = Value::object([
+            ("auto_sleep", Value::bool(true)),
+            ("idle_timeout_seconds", Value::number(600)),
+        ]);
+        trim_generated(&mut c);
+        assert_eq!(c.attr("auto_sleep"), Some(&Value::bool(true)));
     }
 
     #[test]

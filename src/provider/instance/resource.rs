@@ -259,6 +259,7 @@ impl Resource<Agent37Data> for InstanceResource {
     /// the plan shows the repair.
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
+        additions::trim_generated(&mut config);
         if config
             .attr(Instance::STATE)
             .and_then(Value::as_str)
