@@ -44,6 +44,10 @@ pub fn matches_request(req: &CreateInstance, inst: &Instance) -> bool {
     empty_str_is_none(req.user.as_deref()) == empty_str_is_none(inst.user.as_deref())
         && empty_str_is_none(req.name.as_deref()) == empty_str_is_none(inst.name.as_deref())
         && empty_map_is_none(req.metadata.as_ref()) == empty_map_is_none(inst.metadata.as_ref())
+        && req.auto_sleep.is_none_or(|s| inst.auto_sleep == Some(s))
+        && req
+            .idle_timeout_seconds
+            .is_none_or(|s| inst.idle_timeout_seconds == Some(s))
 }
 
 /// The API stores `{}` metadata as null.

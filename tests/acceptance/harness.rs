@@ -211,8 +211,8 @@ fn import_verification_fails_when_the_object_differs(m: Matrix) {
     let mut case = m.case(&emu);
     case.apply(config(r#"resource "agent37_instance" "a" { name = "a" }"#));
     let own = case.tf().id_of("agent37_instance.a");
-    case.verify_import("agent37_instance.a", &own, &[]);
-    let message = panic_message(|| case.verify_import("agent37_instance.a", &other, &[]));
+    case.verify_import("agent37_instance.a", &own, &["type"]);
+    let message = panic_message(|| case.verify_import("agent37_instance.a", &other, &["type"]));
     assert!(
         message.contains("Cli import of agent37_instance.a")
             && message.contains("name: \"a\", \"other\""),

@@ -17,6 +17,7 @@ mod common;
 mod domain;
 mod harness;
 mod instance;
+mod instance_added;
 mod instance_file;
 mod integration;
 mod newer;

@@ -300,6 +300,16 @@ fn examples_and_action_trigger(m: Matrix) {
             "agent37_instance_update.support",
             "POST /v1/instances/{id}/update",
         ),
+        (
+            "actions/agent37_instance_stop/action.tf",
+            "agent37_instance_stop.support",
+            "POST /v1/instances/{id}/stop",
+        ),
+        (
+            "actions/agent37_instance_start/action.tf",
+            "agent37_instance_start.support",
+            "POST /v1/instances/{id}/start",
+        ),
     ] {
         case.tf().write_file("example.tf", &example(file));
         case.tf().assert_no_changes();

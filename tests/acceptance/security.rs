@@ -77,7 +77,7 @@ output "url" {{
 }
 
 /// Every file under `dir`, recursively (the provider binary's directory is not in it).
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -93,7 +93,7 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-fn assert_absent(needle: &str, what: &str, haystack: &str) {
+pub(crate) fn assert_absent(needle: &str, what: &str, haystack: &str) {
     assert!(
         !haystack.contains(needle),
         "{needle:?} found in {what}: …{}…",

@@ -12,3 +12,14 @@ action "agent37_instance_update" "support" {
     instance_id = agent37_instance.support.id
   }
 }
+
+# API revision 2026-08-21: move the instance to another template reference in place (same id,
+# URLs and home folders): "name@<revision>" pins (or rolls back), the bare name unpins, another
+# template migrates:
+#   terraform apply -invoke=action.agent37_instance_update.pin
+action "agent37_instance_update" "pin" {
+  config {
+    instance_id = agent37_instance.support.id
+    template    = "agent37-hermes"
+  }
+}

@@ -42,3 +42,33 @@ resource "agent37_instance" "custom" {
 output "support_url" {
   value = agent37_instance.support.url
 }
+
+# --- API revision 2026-08-21 ---
+# Secrets in the environment, write-only (Terraform 1.11 and later): sent once at create and
+# never stored in the plan or state. Bump env_wo_version to replace the instance with new
+# values (the platform's environment is immutable). Idle instances sleep after 10 minutes
+# and wake on the next request; auto_sleep and idle_timeout_seconds change in place.
+variable "crawler_api_token" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+  default   = "replace-me"
+}
+
+resource "agent37_instance" "crawler" {
+  name = "crawler"
+
+  env_wo = {
+    API_TOKEN = var.crawler_api_token
+    LOG_LEVEL = "info"
+  }
+  env_wo_version = "1"
+
+  auto_sleep           = true
+  idle_timeout_seconds = 600
+}
+
+output "crawler_status" {
+  # "running" while asleep too; status shows "sleeping", slept_at when it fell asleep.
+  value = agent37_instance.crawler.status
+}

@@ -1,5 +1,6 @@
 //! Instances and the bodies of their calls.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::Deserializer;
@@ -65,6 +66,9 @@ pub struct Instance {
     /// 2026-08-21: present only while `sleeping`/`waking`.
     #[serde(default, deserialize_with = "lenient")]
     pub slept_at: Option<i64>,
+    /// 2026-08-21: the instance's public ports (contract 7.1).
+    #[serde(default, deserialize_with = "lenient")]
+    pub public_ports: Vec<super::PublicPort>,
 }
 
 impl Instance {
@@ -250,6 +254,32 @@ pub struct CreateInstance {
     pub metadata: Option<Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<CreateBudget>,
+    /// 2026-08-21: `dedicated` or `shared` (never returned).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// 2026-08-21: environment variables, write-only and immutable (never returned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<Env>,
+    /// 2026-08-21.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_sleep: Option<bool>,
+    /// 2026-08-21: 60-86400.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_seconds: Option<i64>,
+}
+
+/// An instance's environment variables (2026-08-21): sent once, at create. The values are
+/// secrets, so `Debug` shows the names only; serialized as the plain object the API takes.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Env(pub BTreeMap<String, String>);
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "[redacted]")))
+            .finish()
+    }
 }
 
 /// Requested dimensions; only those set are sent (the API fills in the rest).
@@ -279,12 +309,22 @@ pub struct PatchInstance {
     pub user: Patch<String>,
     #[serde(skip_serializing_if = "Patch::is_absent")]
     pub metadata: Patch<Map<String, Value>>,
+    /// 2026-08-21 (null is refused: absent or a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_sleep: Option<bool>,
+    /// 2026-08-21 (null is refused: absent or a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_seconds: Option<i64>,
 }
 
 impl PatchInstance {
     /// True when nothing would be sent (the API answers such a body with 400).
     pub fn is_empty(&self) -> bool {
-        self.name.is_absent() && self.user.is_absent() && self.metadata.is_absent()
+        self.name.is_absent()
+            && self.user.is_absent()
+            && self.metadata.is_absent()
+            && self.auto_sleep.is_none()
+            && self.idle_timeout_seconds.is_none()
     }
 }
 

@@ -12,16 +12,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::api::{ApiError, Client, ExecResult, InstanceStatus, Op};
+use crate::api::{
+    ApiError, ApiRevision, Client, ExecResult, Instance, InstanceStatus, Op, template_name,
+};
 use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_error, detail};
 use crate::sdk::model::Attr;
 use crate::sdk::validate::{Validator, check};
-use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Progress, Schema, duration};
+use crate::sdk::{Action, Ctx, Diagnostics, Model, Outcome, Path, Progress, Schema, duration};
 
 use super::health;
 use crate::provider::ids;
+use crate::provider::revision;
 
 pub const EXEC: &str = "agent37_instance_exec";
 pub const RESTART: &str = "agent37_instance_restart";
@@ -32,7 +35,7 @@ const TICK: Duration = Duration::from_secs(5);
 /// Default `timeout` of exec: the API's own limit (280 s) plus slack for the network.
 const EXEC_TIMEOUT: &str = "5m";
 /// Default `timeout` of restart and update, like the resources' `timeouts`.
-const LIFECYCLE_TIMEOUT: &str = "10m";
+pub(super) const LIFECYCLE_TIMEOUT: &str = "10m";
 /// Each output stream is shown up to this many bytes (its end, where errors usually are).
 pub const SHOWN_BYTES: usize = 4096;
 /// The end of stderr carried by the diagnostic of a failed command.
@@ -51,7 +54,7 @@ fn non_empty(what: &'static str) -> impl Validator + 'static {
 }
 
 /// A duration longer than zero.
-fn positive_duration() -> impl Validator + 'static {
+pub(super) fn positive_duration() -> impl Validator + 'static {
     check(
         "A positive duration such as `\"30s\"`, `\"5m\"` or `\"1h\"`.",
         |v| match v.as_str().map(duration::parse) {
@@ -62,11 +65,11 @@ fn positive_duration() -> impl Validator + 'static {
     )
 }
 
-fn timeout_doc(doc: &str, default: &str) -> String {
+pub(super) fn timeout_doc(doc: &str, default: &str) -> String {
     format!("{doc} Default `\"{default}\"`.")
 }
 
-fn wait_doc(after: &str) -> String {
+pub(super) fn wait_doc(after: &str) -> String {
     format!(
         "After the {after}, wait (within `timeout`) until the agent gateway's `/v1/health` answers `ok`, as `agent37_instance` does. Applies only to running instances of templates with agents and a default port. Default true."
     )
@@ -131,7 +134,8 @@ pub fn restart_schema() -> Schema {
     RestartConfig::schema(RESTART_DESCRIPTION)
 }
 
-const UPDATE_DESCRIPTION: &str = "Updates an instance to its template's current image (`POST /instances/{id}/update`), keeping its data; shows the old and new `image_ref`. A running or failed instance is restarted on the new image (and waited for, by default); a stopped one records the new image and stays stopped. An `agent37_instance` whose `image_ref` changes this way shows the new value at its next refresh.";
+const UPDATE_DESCRIPTION: &str = "Updates an instance to its template's current image (`POST /instances/{id}/update`), keeping its data; shows the old and new `image_ref`. A running or failed instance is restarted on the new image (and waited for, by default); a stopped one records the new image and stays stopped. With `template` (API revision 2026-08-21), it pins, unpins, rolls back or migrates the instance instead. An `agent37_instance` whose `image_ref` or `template` changes this way shows the new value at its next refresh (and, for a `template` its configuration sets otherwise, plans it back).";
+const TEMPLATE_DOC: &str = "API revision 2026-08-21: the template reference to move the instance to, in place (same id, URLs, shape and data under the home folders; the operating-system layer is reset to the new image): its own template with `@version` pins it (an older workspace revision rolls it back), its own bare name unpins it, another template migrates it. Same rules as `agent37_instance.template` (`@latest` is refused). Left out: the template's current image, as without it. Against revision 2026-06-25 the action fails before any change.";
 
 /// The configuration of `agent37_instance_update`.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
@@ -142,6 +146,12 @@ pub struct UpdateConfig {
         validate = ids::rule()
     )]
     pub instance_id: Attr<String>,
+    #[attr(
+        optional,
+        describe = TEMPLATE_DOC,
+        validate = check("A system template, or a workspace template name, optionally with `@version`.", super::model::check_template)
+    )]
+    pub template: Attr<String>,
     #[attr(optional, describe = &wait_doc("update"))]
     pub wait_for_healthy: Attr<bool>,
     #[attr(
@@ -161,7 +171,7 @@ pub fn update_schema() -> Schema {
 // ---------------------------------------------------------------------------------------------
 
 /// The configured `timeout`, or `default` (validation has refused bad values already).
-fn timeout_of(timeout: &Attr<String>, default: &str) -> Duration {
+pub(super) fn timeout_of(timeout: &Attr<String>, default: &str) -> Duration {
     let text = timeout.as_str().unwrap_or(default);
     duration::parse(text)
         .or_else(|_| duration::parse(default))
@@ -285,7 +295,7 @@ fn exec_error(id: &str, e: &ApiError) -> Diagnostics {
 // ---------------------------------------------------------------------------------------------
 
 /// Awaits `fut`, sending "`what` after Ns…" every [`TICK`] while it runs.
-async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Output {
+pub(super) async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Output {
     let start = tokio::time::Instant::now();
     let mut ticks = tokio::time::interval_at(start + TICK, TICK);
     tokio::pin!(fut);
@@ -301,7 +311,7 @@ async fn with_ticks<F: Future>(fut: F, progress: &Progress, what: &str) -> F::Ou
 
 /// The action's `wait_for_healthy` (on unless set to false): re-reads the instance and waits
 /// for its gateway, with the resource's own poll.
-async fn wait_ready(
+pub(super) async fn wait_ready(
     client: &Client,
     op: &Op,
     id: &str,
@@ -473,6 +483,9 @@ impl Action<Agent37Data> for UpdateAction {
             Err(e) => return api_error(&format!("Unable to read instance {id}"), &e).into(),
         };
         let before_image = image_text(before.image_ref.as_deref());
+        if let Some(target) = config.template.as_str() {
+            return update_template(ctx, &config, &before, target, progress).await;
+        }
         progress.send(format!(
             "Updating instance {id} to template {:?}'s current image (image_ref now {before_image})…",
             before.template
@@ -506,6 +519,77 @@ impl Action<Agent37Data> for UpdateAction {
     }
 }
 
+/// What `update {"template"}` does to an instance on `current`: pin (or move the pin, or roll
+/// back), unpin, or migrate to another template. Pure.
+pub fn template_move(current: &str, target: &str) -> &'static str {
+    let (from, to) = (template_name(current), template_name(target));
+    if from != to {
+        "Migrating"
+    } else if target.contains('@') {
+        "Pinning"
+    } else {
+        "Unpinning"
+    }
+}
+
+/// The `template` form of the update action (2026-08-21 only: refused before any change on an
+/// older revision).
+async fn update_template(
+    ctx: &Ctx<Agent37Data>,
+    config: &UpdateConfig,
+    before: &Instance,
+    target: &str,
+    progress: &Progress,
+) -> Outcome<()> {
+    let (client, op) = (ctx.client(), ctx.op());
+    let id = before.id.as_str();
+    let served = match revision::served(ctx).await {
+        Ok(r) => r,
+        Err(d) => return d.into(),
+    };
+    if let Some(d) = revision::refusal(
+        served,
+        ApiRevision::R2026_08_21,
+        client.base_url(),
+        Some(Path::attr(UpdateConfig::TEMPLATE)),
+        "`template` (pin, unpin, migrate)",
+    ) {
+        return d.into();
+    }
+    progress.send(format!(
+        "{} instance {id}: template {:?} → {target:?}…",
+        template_move(&before.template, target),
+        before.template
+    ));
+    let ack = match with_ticks(
+        client.update_instance(&op, id, Some(target)),
+        progress,
+        "Still updating",
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => return api_error(&format!("Unable to update instance {id}"), &e).into(),
+    };
+    progress.send(format!(
+        "Instance {id} now on template {:?} (revision {}, image {})",
+        ack.template.as_deref().unwrap_or(target),
+        ack.template_revision
+            .map_or_else(|| "none".to_string(), |r| r.to_string()),
+        image_text(ack.image_digest.as_deref().or(ack.image_ref.as_deref()))
+    ));
+    wait_ready(
+        client,
+        &op,
+        id,
+        &config.wait_for_healthy,
+        progress,
+        "update",
+    )
+    .await
+    .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,6 +603,22 @@ mod tests {
             stderr: stderr.into(),
             truncated,
         }
+    }
+
+    #[test]
+    fn template_moves_are_named() {
+        assert_eq!(template_move("crawler", "crawler@2"), "Pinning");
+        assert_eq!(template_move("crawler@3", "crawler@1"), "Pinning");
+        assert_eq!(template_move("crawler@3", "crawler"), "Unpinning");
+        assert_eq!(template_move("crawler@3", "agent37-hermes"), "Migrating");
+        let schema = update_schema();
+        let t = schema
+            .block
+            .attributes
+            .iter()
+            .find(|a| a.name == "template")
+            .expect("template");
+        assert!(t.optional && !t.required);
     }
 
     #[test]

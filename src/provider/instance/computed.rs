@@ -23,9 +23,16 @@ pub fn plan_update(prior: &Instance, planned: &mut Instance, pulls: bool) {
     planned.status = Attr::unknown();
     planned.paid_through = Attr::unknown();
     planned.past_due = Attr::unknown();
+    planned.added.status_reason = Attr::unknown();
+    planned.added.slept_at = Attr::unknown();
     // A repair or a template change installs an image the plan does not read.
     if steps.repair || steps.template.is_some() {
         planned.image_ref = Attr::unknown();
+    }
+    // A pull shows its target image (`auto_update`) but not the digest and revision it lands on.
+    if steps.repair || steps.template.is_some() || pulls {
+        planned.added.image_digest = Attr::unknown();
+        planned.added.template_revision = Attr::unknown();
     }
 }
 
@@ -38,6 +45,16 @@ pub fn keep_planned(planned: &Instance, fresh: &mut Instance) {
     keep(&planned.image_ref, &mut fresh.image_ref);
     keep(&planned.paid_through, &mut fresh.paid_through);
     keep(&planned.past_due, &mut fresh.past_due);
+    // The 2026-08-21 read-only fields follow the same rule; the public ports and domain URLs
+    // change through other resources (`agent37_instance_public_port`, `agent37_domain`), which
+    // the next refresh reads.
+    let (planned, fresh) = (&planned.added, &mut fresh.added);
+    keep(&planned.domain_urls, &mut fresh.domain_urls);
+    keep(&planned.public_ports, &mut fresh.public_ports);
+    keep(&planned.status_reason, &mut fresh.status_reason);
+    keep(&planned.template_revision, &mut fresh.template_revision);
+    keep(&planned.image_digest, &mut fresh.image_digest);
+    keep(&planned.slept_at, &mut fresh.slept_at);
 }
 
 fn keep<T: Clone>(planned: &Attr<T>, fresh: &mut Attr<T>) {

@@ -16,11 +16,15 @@
 //! - `lookup`: the plan-time look-up of a workspace template and its error (pure).
 //! - `attention`: the warnings of a refresh that finds a failed or past-due instance (pure).
 //! - `health`: waiting for a healthy instance, shared by the resource and the actions.
+//! - `additions`: what API revision 2026-08-21 adds to the resource (environment, `type`,
+//!   auto-sleep, the new read-only fields): a flattened part of its state, its plan (pure).
 //! - `action`: the actions `agent37_instance_exec`, `agent37_instance_restart` and
 //!   `agent37_instance_update` (Terraform ≥ 1.14).
+//! - `power`: the actions `agent37_instance_start` and `agent37_instance_stop`.
 //! - `list`: the `agent37_instance` list resource of `terraform query` (Terraform ≥ 1.14).
 
 mod action;
+mod additions;
 mod attention;
 mod auto_update;
 mod blame;
@@ -32,6 +36,7 @@ mod health;
 mod list;
 mod lookup;
 pub mod model;
+mod power;
 mod resource;
 pub mod schema;
 pub mod shape;
@@ -60,6 +65,8 @@ pub fn actions() -> Vec<Arc<dyn DynAction<Agent37Data>>> {
         Arc::new(action::ExecAction),
         Arc::new(action::RestartAction),
         Arc::new(action::UpdateAction),
+        Arc::new(power::StartAction),
+        Arc::new(power::StopAction),
     ]
 }
 

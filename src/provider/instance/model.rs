@@ -16,6 +16,7 @@ use crate::sdk::timeouts::Timeouts;
 use crate::sdk::validate::{OneOf, StrLen, check};
 use crate::sdk::{Model, Value};
 
+use super::additions::Additions;
 use super::shape::{self, DEFAULT_TEMPLATE, SYSTEM_TEMPLATES};
 
 pub const NAME_MAX_CHARS: usize = 60;
@@ -25,8 +26,8 @@ pub const METADATA_MAX_BYTES: usize = 4096;
 pub const RUNNING: &str = "running";
 pub const STOPPED: &str = "stopped";
 
-/// The first released schema.
-pub const VERSION: i64 = 0;
+/// 1: the attributes of API revision 2026-08-21 (`additions`); 0: the first released schema.
+pub const VERSION: i64 = 1;
 
 /// What the instance's `timeouts` bound: every call that waits on the platform, and the
 /// health wait.
@@ -259,6 +260,9 @@ pub struct Instance {
     pub past_due: Attr<bool>,
     #[attr(computed, describe = "Creation time (epoch seconds).")]
     pub created: Attr<i64>,
+    /// What API revision 2026-08-21 adds (`additions`).
+    #[flatten]
+    pub added: Additions,
     #[block]
     pub timeouts: Timeouts,
 }
@@ -291,6 +295,7 @@ impl Instance {
             paid_through: Attr::from_option(inst.paid_through),
             past_due: inst.past_due.into(),
             created: inst.created.into(),
+            added: Additions::from_api(inst, &base.added),
             timeouts: base.timeouts.clone(),
         }
     }
@@ -341,6 +346,8 @@ impl Instance {
             name: self.name.known().cloned(),
             metadata: metadata_json(self.metadata_sent()),
             budget: None,
+            // What API revision 2026-08-21 adds: `Additions::fill_create`.
+            ..CreateInstance::default()
         }
     }
 }

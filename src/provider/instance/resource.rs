@@ -8,13 +8,17 @@ use crate::provider::Agent37Data;
 use crate::provider::context::Api;
 use crate::provider::errors::{api_attr_error, api_error, delete_outcome};
 use crate::provider::revision;
+use crate::sdk::json::Json;
 use crate::sdk::plan;
+use crate::sdk::raw_state::RawState;
 use crate::sdk::timeouts;
+use crate::sdk::traits::keep_state;
 use crate::sdk::{
     Create, Ctx, Delete, Diagnostics, Identity, Model, Outcome, Path, Plan, Read, Resource, Schema,
     Update, Value,
 };
 
+use super::additions::{self, Additions};
 use super::attention;
 use super::auto_update::{self, Installed, Private, Target};
 use super::blame;
@@ -63,6 +67,19 @@ impl Resource<Agent37Data> for InstanceResource {
 
     fn validate(&self, config: &Instance, diags: &mut Diagnostics) {
         sizing::validate_config(config, diags);
+        if let Some((at, detail)) = additions::conflict(&config.added) {
+            diags.attr_error(Path::attr(at), "Conflicting attributes", detail);
+        }
+    }
+
+    /// Version 0 knew no `type`: every instance it created is dedicated (the only kind there
+    /// was), which tells it apart from an import (null: the API never says).
+    fn upgrade_state(&self, version: i64, state: RawState) -> Result<RawState, String> {
+        let mut state = keep_state(model::VERSION, version, state)?;
+        if version < 1 && state.get(Additions::TYPE).is_none_or(|t| t.is_null()) {
+            state.set(Additions::TYPE, Json::string(additions::DEDICATED));
+        }
+        Ok(state)
     }
 
     async fn plan(&self, ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Private>) {
@@ -74,6 +91,9 @@ impl Resource<Agent37Data> for InstanceResource {
             &plan.config.metadata,
             &mut plan.planned,
         );
+        if !plan_additions(ctx, plan).await {
+            return;
+        }
         let template_changed = plan.prior.is_some_and(|p| {
             plan.planned.template.is_known()
                 && plan.planned.template.as_str() != p.template.as_str()
@@ -156,7 +176,9 @@ impl Resource<Agent37Data> for InstanceResource {
             return d.into();
         }
         let (client, op) = (ctx.client(), ctx.op());
-        let created = match client.create_instance(&op, &planned.create_body()).await {
+        let mut body = planned.create_body();
+        planned.added.fill_create(&req.config.added, &mut body);
+        let created = match client.create_instance(&op, &body).await {
             Ok(c) => c,
             Err(e) => {
                 let summary = "Unable to create instance";
@@ -276,6 +298,7 @@ impl Resource<Agent37Data> for InstanceResource {
     /// the plan shows the repair.
     fn generate_config(&self, schema: &Schema, state: &Value) -> Value {
         let mut config = plan::config_from_state(&schema.block, state);
+        additions::trim_generated(&mut config);
         if config
             .attr(Instance::STATE)
             .and_then(Value::as_str)
@@ -397,6 +420,67 @@ async fn template_exists(
     }
 }
 
+/// The plan of what API revision 2026-08-21 adds (`additions`): its replacements, and one
+/// diagnostic when an argument only that revision honours is about to be sent to an older one.
+/// Returns false when the plan must stop there.
+async fn plan_additions(ctx: &Ctx<Agent37Data>, plan: &mut Plan<'_, Instance, Private>) -> bool {
+    let replacing = !plan.requires_replace.is_empty();
+    let decision = additions::plan(
+        plan.prior.map(|p| &p.added),
+        &plan.config.added,
+        &mut plan.planned.added,
+        replacing,
+    );
+    for name in &decision.replace {
+        plan.replace_on(name);
+    }
+    let Some(first) = decision.newer_only.first() else {
+        return true;
+    };
+    let what = format!(
+        "{} (set in the configuration)",
+        decision
+            .newer_only
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    revision::require(
+        ctx,
+        plan,
+        additions::NEEDED,
+        Some(Path::attr(*first)),
+        &what,
+    )
+    .await
+}
+
+/// `auto_sleep` / `idle_timeout_seconds` changed: their own PATCH, blamed on them.
+async fn patch_additions(
+    client: &Client,
+    op: &Op,
+    id: &str,
+    prior: &Instance,
+    planned: &Instance,
+) -> Result<(), Diagnostics> {
+    let patch = Additions::patch(&prior.added, &planned.added);
+    if patch.is_empty() {
+        return Ok(());
+    }
+    client
+        .patch_instance(op, id, &patch)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            api_attr_error(
+                "Unable to change the instance's auto-sleep",
+                Path::attr(Additions::patch_blame(&prior.added, &planned.added)),
+                &e,
+            )
+        })
+}
+
 /// Runs an update's steps in the contract's order, stopping at the first failure.
 async fn run_update(
     client: &Client,
@@ -421,6 +505,7 @@ async fn run_update(
                     )
                 })?;
         }
+        patch_additions(client, op, id, prior, planned).await?;
         if let Some(template) = &steps.template {
             client
                 .update_instance(op, id, Some(template))
@@ -611,16 +696,24 @@ mod tests {
                 "paid_through": 1790086400, "past_due": false, "created": 1790000000,
                 "timeouts": null}"#;
         let r = InstanceResource;
-        assert_eq!(r.schema().version, 0);
+        assert_eq!(r.schema().version, 1);
         let v = upgrade_stored_state(&r, 0, VERSION_0).expect("version 0 upgrades");
         let state = Instance::from_value(&v).expect("fits the current model");
         assert_eq!(state.id.as_str(), Some("k3x9q2m7pa"));
+        // Version 0 made only dedicated instances; the rest of 2026-08-21's fields stay null.
+        assert_eq!(state.added.kind.as_str(), Some(additions::DEDICATED));
+        assert!(state.added.env.is_null() && state.added.auto_sleep.is_null());
         assert_eq!(state.paid_through.get(), Some(1_790_086_400));
         assert_eq!(
             state.ports.known().map(|p| p[0].port.get()),
             Some(Some(3737))
         );
-        let newer = upgrade_stored_state(&r, 1, VERSION_0).expect_err("newer");
+        let v = upgrade_stored_state(&r, 1, VERSION_0).expect("version 1 is kept");
+        assert!(
+            Instance::from_value(&v).expect("fits").added.kind.is_null(),
+            "an imported instance (no type) stays so"
+        );
+        let newer = upgrade_stored_state(&r, 2, VERSION_0).expect_err("newer");
         assert_eq!(newer.0[0].summary, "Unable to upgrade stored state");
     }
 }

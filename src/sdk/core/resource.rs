@@ -201,9 +201,10 @@ impl<P: Provider> Core<P> {
             diags,
             ..
         } = plan;
-        mark_volatile(&e.schema.block, &req.prior, &mut planned);
-        // Write-only values are in the configuration only, never in a plan.
+        // Write-only values are in the configuration only, never in a plan; nulled first, so
+        // that a write-only value (never in the prior state) is not taken for a change.
         e.schema.block.null_write_only(&mut planned);
+        mark_volatile(&e.schema.block, &req.prior, &mut planned);
         Ok(PlanResponse {
             identity: e.identity_of(&planned),
             planned,
