@@ -17,6 +17,7 @@ pub mod revision;
 pub mod signed_url;
 pub mod ssh_key;
 pub mod template;
+pub mod template_build;
 pub mod values;
 
 use std::sync::Arc;
@@ -58,6 +59,7 @@ impl Provider for Agent37 {
         v.extend(template::resources());
         v.extend(budget::resources());
         v.extend(ssh_key::resources());
+        v.extend(template_build::resources());
         v.extend(domain::resources());
         v.extend(public_port::resources());
         v

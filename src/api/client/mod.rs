@@ -15,6 +15,7 @@ mod resolve;
 mod revision;
 mod routes;
 mod ssh_key;
+mod template_build;
 mod transport;
 
 use std::fmt;

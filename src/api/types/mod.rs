@@ -16,6 +16,7 @@ mod patch;
 mod public_port;
 mod ssh_key;
 mod template;
+mod template_build;
 
 pub use budget::*;
 pub use domain::*;
@@ -24,6 +25,7 @@ pub use patch::Patch;
 pub use public_port::*;
 pub use ssh_key::*;
 pub use template::*;
+pub use template_build::*;
 
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};

@@ -302,7 +302,7 @@ pub fn port_list_problems(ports: &[Value], path: &Path) -> Vec<Problem> {
 pub const VERSION: i64 = 1;
 
 /// `name`: the pattern, and the `agent37-` prefix pointing to the data source.
-struct NameRule;
+pub(crate) struct NameRule;
 
 impl Validator for NameRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
@@ -372,7 +372,7 @@ impl Validator for PortListRule {
 }
 
 /// `default_port`: none of the ports API revision 2026-08-21 reserves.
-struct DefaultPortRule;
+pub(crate) struct DefaultPortRule;
 
 impl Validator for DefaultPortRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
