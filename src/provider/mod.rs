@@ -11,6 +11,7 @@ pub mod instance;
 pub mod list;
 pub mod money;
 pub mod newer_api;
+pub mod observe;
 pub mod preview_url;
 pub mod public_port;
 pub mod revision;
@@ -71,6 +72,7 @@ impl Provider for Agent37 {
         v.extend(template::data_sources());
         v.extend(budget::data_sources());
         v.extend(ssh_key::data_sources());
+        v.extend(observe::data_sources());
         v.extend(domain::data_sources());
         v.extend(public_port::data_sources());
         v

@@ -9,6 +9,7 @@ mod conflict;
 mod create;
 mod domain;
 mod endpoints;
+mod observe;
 mod plane;
 mod public_port;
 mod resolve;

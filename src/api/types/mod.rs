@@ -12,6 +12,7 @@
 mod budget;
 mod domain;
 mod instance;
+mod observe;
 mod patch;
 mod public_port;
 mod ssh_key;
@@ -21,6 +22,7 @@ mod template_build;
 pub use budget::*;
 pub use domain::*;
 pub use instance::*;
+pub use observe::*;
 pub use patch::Patch;
 pub use public_port::*;
 pub use ssh_key::*;
