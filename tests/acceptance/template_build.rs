@@ -130,8 +130,16 @@ fn lifecycle(m: Matrix) {
     assert_eq!(emu.template("crawler")["revision"], 2);
 
     // An instance pinned to the built revision (a template without image_ref): created, read,
-    // listed and imported.
-    case.apply(with_instance("./copy"));
+    // listed and imported. From here the folder is named by its absolute path: the import
+    // checks plan in copies of the working directory, which hold only the configuration.
+    let copy = case.tf().workdir().path().join("copy");
+    let copy = copy.to_string_lossy().replace('\\', "/");
+    let plan = case.plan(with_instance(&copy));
+    assert_eq!(
+        managed_actions(&plan),
+        actions(&[(B, &["update"]), (I, &["create"])])
+    );
+    case.reapply();
     let iid = case.tf().id_of(I);
     let inst = emu.instance(&iid);
     assert_eq!(inst["template"], "crawler@2");
@@ -177,7 +185,7 @@ fn lifecycle(m: Matrix) {
     ]}));
     tf_write(&case, "copy/server.js", "console.log('v3')\n");
     case.step(
-        Step::apply(build_config("./copy", "")).expect_error(
+        Step::apply(build_config(&copy, "")).expect_error(
             Diag::error("Unable to build template")
                 .detail_contains("failed with code `image_ingest_failed`")
                 .detail_contains("The last lines of the build log:"),
@@ -224,7 +232,7 @@ fn lifecycle(m: Matrix) {
     case.tf().workdir().remove("generated.tf");
     case.tf().run_ok(&["state", "rm", &address]);
 
-    case.step(Step::destroy().config(build_config("./copy", "")));
+    case.step(Step::destroy().config(build_config(&copy, "")));
 }
 
 fn tf_write(case: &Case, name: &str, contents: &str) {
