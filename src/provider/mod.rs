@@ -13,12 +13,14 @@ pub mod integration;
 pub mod list;
 pub mod money;
 pub mod newer_api;
+pub mod observe;
 pub mod preview_url;
 pub mod public_port;
 pub mod revision;
 pub mod signed_url;
 pub mod ssh_key;
 pub mod template;
+pub mod template_build;
 pub mod values;
 
 use std::sync::Arc;
@@ -62,6 +64,7 @@ impl Provider for Agent37 {
         v.extend(template::resources());
         v.extend(budget::resources());
         v.extend(ssh_key::resources());
+        v.extend(template_build::resources());
         v.extend(domain::resources());
         v.extend(public_port::resources());
         v.extend(integration::resources());
@@ -75,6 +78,7 @@ impl Provider for Agent37 {
         v.extend(template::data_sources());
         v.extend(budget::data_sources());
         v.extend(ssh_key::data_sources());
+        v.extend(observe::data_sources());
         v.extend(domain::data_sources());
         v.extend(public_port::data_sources());
         v

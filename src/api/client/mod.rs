@@ -11,12 +11,14 @@ mod domain;
 mod endpoints;
 mod files;
 mod integration;
+mod observe;
 mod plane;
 mod public_port;
 mod resolve;
 mod revision;
 mod routes;
 mod ssh_key;
+mod template_build;
 mod transport;
 
 use std::fmt;

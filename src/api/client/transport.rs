@@ -43,6 +43,9 @@ pub(super) enum Auth {
     Bearer,
     /// `X-Agent37-Key: <key>`: the 2026-08-21 instance plane (never the deprecated Bearer).
     AgentKey,
+    /// No key: a presigned URL, itself the credential (a build's context upload). The body is
+    /// sent raw as `application/gzip`, and errors never show the URL.
+    Presigned,
 }
 
 impl Req {
@@ -443,11 +446,16 @@ impl Client {
         let mut builder = match req.auth {
             Auth::Bearer => builder.header(AUTHORIZATION, self.inner.auth.clone()),
             Auth::AgentKey => builder.header(AGENT_KEY, self.inner.plane_key.clone()),
+            Auth::Presigned => builder,
         }
         .header(ACCEPT, "application/json");
         if let Some(body) = &req.body {
+            let content_type = match req.auth {
+                Auth::Presigned => "application/gzip",
+                Auth::Bearer | Auth::AgentKey => "application/json",
+            };
             builder = builder
-                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_TYPE, content_type)
                 .body(body.clone());
         }
         // Any instance write (or its attempt) makes listed instances stale, before and after.
@@ -516,15 +524,50 @@ impl Client {
     pub(super) fn transport_error(&self, req: &Req, e: &reqwest::Error) -> ApiError {
         // Only a failure to connect proves the request never left.
         let reached = !(e.is_connect() || e.is_builder());
+        let message = match req.auth {
+            // The URL is the credential: reqwest's error text would show it.
+            Auth::Presigned => error_chain(&without_url(e)),
+            Auth::Bearer | Auth::AgentKey => error_chain(e),
+        };
         ApiError::Transport {
             method: req.method.to_string(),
             path: req.path.clone(),
-            message: scrub(&error_chain(e), self.inner.key.expose()),
+            message: scrub(&message, self.inner.key.expose()),
             may_have_reached_server: reached,
             timed_out: e.is_timeout(),
         }
     }
 }
+/// `e` without the URL it names (a copy: reqwest errors cannot be cloned).
+fn without_url(e: &reqwest::Error) -> impl std::error::Error + '_ {
+    struct NoUrl<'a>(&'a reqwest::Error);
+    impl std::fmt::Debug for NoUrl<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            std::fmt::Display::fmt(self, f)
+        }
+    }
+    impl std::fmt::Display for NoUrl<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let what = if self.0.is_timeout() {
+                "timed out"
+            } else if self.0.is_connect() {
+                "could not connect"
+            } else if self.0.is_body() || self.0.is_request() {
+                "the request failed"
+            } else {
+                "the exchange failed"
+            };
+            f.write_str(what)
+        }
+    }
+    impl std::error::Error for NoUrl<'_> {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            std::error::Error::source(self.0)
+        }
+    }
+    NoUrl(e)
+}
+
 /// The `id` (or `name`) of an object that did not decode, for the warning that names it.
 pub(super) fn object_key(json: &str) -> String {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {

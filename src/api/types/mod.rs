@@ -14,20 +14,24 @@ mod domain;
 mod file;
 mod instance;
 mod integration;
+mod observe;
 mod patch;
 mod public_port;
 mod ssh_key;
 mod template;
+mod template_build;
 
 pub use budget::*;
 pub use domain::*;
 pub use file::*;
 pub use instance::*;
 pub use integration::*;
+pub use observe::*;
 pub use patch::Patch;
 pub use public_port::*;
 pub use ssh_key::*;
 pub use template::*;
+pub use template_build::*;
 
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};

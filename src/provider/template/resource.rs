@@ -92,6 +92,15 @@ impl Resource<Agent37Data> for TemplateResource {
         // What a created template will be is known from the contract: the caller's templates are
         // always `workspace` templates with no agents.
         if plan.is_create() {
+            if plan.config.image_ref.is_null() {
+                plan.diags.attr_error(
+                    Path::attr(Template::IMAGE_REF),
+                    "Missing image_ref",
+                    "A template is registered from an image: set image_ref. A template built from \
+                     a folder is published by agent37_template_build.",
+                );
+                return;
+            }
             plan.planned.scope = "workspace".into();
             plan.planned.agents = Attr::Known(Vec::new());
         } else if plan

@@ -302,7 +302,7 @@ pub fn port_list_problems(ports: &[Value], path: &Path) -> Vec<Problem> {
 pub const VERSION: i64 = 1;
 
 /// `name`: the pattern, and the `agent37-` prefix pointing to the data source.
-struct NameRule;
+pub(crate) struct NameRule;
 
 impl Validator for NameRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
@@ -372,7 +372,7 @@ impl Validator for PortListRule {
 }
 
 /// `default_port`: none of the ports API revision 2026-08-21 reserves.
-struct DefaultPortRule;
+pub(crate) struct DefaultPortRule;
 
 impl Validator for DefaultPortRule {
     fn check(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
@@ -443,8 +443,9 @@ pub struct Template {
     )]
     pub name: Attr<String>,
     #[attr(
-        required,
-        describe = "The image of the template, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components; public and linux/amd64. On API revision 2026-06-25 the platform pulls it at each instance create; on 2026-08-21 it is copied once at registration (a new value publishes a new `revision`). Updated in place; existing instances keep their image until they are updated.",
+        optional,
+        computed,
+        describe = "The image of the template, e.g. `ghcr.io/acme/agent:v1`: `[host[:port]/]namespace/…/name[:tag][@sha256:<64 hex>]`, at most 255 characters, with at least one `/` and lowercase path components; public and linux/amd64. On API revision 2026-06-25 the platform pulls it at each instance create; on 2026-08-21 it is copied once at registration (a new value publishes a new `revision`). Updated in place; existing instances keep their image until they are updated. Required to create a template (an error at plan without it). A template published by a cloud build (`agent37_template_build`) has none: import it without `image_ref`; setting one later makes it registry-born. Removed from the configuration, the current image stays.",
         validate = ImageRefRule
     )]
     pub image_ref: Attr<String>,
