@@ -182,7 +182,7 @@ impl<P: Provider> Core<P> {
         }
         let ctx = self.ctx(timeouts::DEFAULT)?;
         let (planned, requires_replace) =
-            plan_block(&e.schema.block, &req.prior, &req.proposed, &req.config);
+            plan_block(&e.schema.block, &req.prior, req.proposed, &req.config);
         let mut plan = ValuePlan {
             schema: &e.schema,
             prior: &req.prior,

@@ -68,6 +68,7 @@ impl Bench {
             target: None,
             n: apply_n,
             runs,
+            run_ratios: Vec::new(),
         });
 
         util::step("apply: one more run with the provider's debug log, for its own time");
@@ -97,6 +98,7 @@ impl Bench {
             target: Some(Target::Value(5.0)),
             n: apply_n,
             runs: 1,
+            run_ratios: Vec::new(),
         });
         Ok(())
     }
