@@ -417,7 +417,7 @@ fn upgrade<D>(
         block.attributes.iter().any(|a| a.name == name)
             || block.blocks.iter().any(|b| b.name == name)
     });
-    json::decode_tree(&upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
+    json::decode_tree(upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
 }
 
 /// The import id an `import { identity = {…} }` block stands for (see
