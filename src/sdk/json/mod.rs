@@ -336,7 +336,7 @@ fn sequence_to_json(
         ));
     }
     out.push('[');
-    for (i, item) in items.into_iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
