@@ -13,16 +13,16 @@
 //! CPU times on a shared machine move with its load; the callgrind rows are the deterministic
 //! per-call figures.
 
-use std::fs;
 use std::path::Path;
 
 use serde_json::json;
 use testkit::Emulator;
 
+use super::apply::fresh_workspace;
 use super::fleet::{create_instances, request_counts};
 use super::procs::Sample;
 use super::results::{Row, Target, Unit};
-use super::{Bench, WALLET_MICROS, control, start_emulator};
+use super::{Bench, control, start_emulator};
 use crate::util;
 
 /// The N set of a full run; `--scaling 100,1000,5000` gives the docs table.
@@ -104,16 +104,11 @@ impl Bench {
                     "the same",
                     true,
                 ),
-                Row {
-                    target: Some(Target::Value(PEAK_RSS_MIB)),
-                    ..row(
-                        "scaling: plan -refresh=false, provider peak RSS".into(),
-                        plan.peak_mib,
-                        Unit::MiB,
-                        None,
-                        n,
-                    )
-                },
+                rss_row(
+                    "scaling: plan -refresh=false, provider peak RSS".into(),
+                    plan.peak_mib,
+                    n,
+                ),
                 Row {
                     peer_name: "Terraform CPU/res with terraform_data, same N".into(),
                     ..row(
@@ -161,16 +156,11 @@ impl Bench {
                             n,
                         )
                     },
-                    Row {
-                        target: Some(Target::Value(PEAK_RSS_MIB)),
-                        ..row(
-                            format!("scaling: refresh ({rev}), provider peak RSS"),
-                            refresh.peak_mib,
-                            Unit::MiB,
-                            None,
-                            n,
-                        )
-                    },
+                    rss_row(
+                        format!("scaling: refresh ({rev}), provider peak RSS"),
+                        refresh.peak_mib,
+                        n,
+                    ),
                 ];
                 self.rows.extend(rows);
             }
@@ -189,16 +179,11 @@ impl Bench {
                     "the same",
                     true,
                 ),
-                Row {
-                    target: Some(Target::Value(PEAK_RSS_MIB)),
-                    ..row(
-                        "scaling: apply (creates), provider peak RSS".into(),
-                        apply.peak_mib,
-                        Unit::MiB,
-                        None,
-                        n,
-                    )
-                },
+                rss_row(
+                    "scaling: apply (creates), provider peak RSS".into(),
+                    apply.peak_mib,
+                    n,
+                ),
             ];
             self.rows.extend(rows);
         }
@@ -208,18 +193,7 @@ impl Bench {
     /// `apply` of `n` new instances in a fresh workspace, probed.
     fn apply_probed(&self, emu: &Emulator, n: usize) -> Result<Sample, String> {
         let dir = self.creates_dir(&format!("scaling-{n}-apply"), n)?;
-        for f in ["terraform.tfstate", "terraform.tfstate.backup"] {
-            let _ = fs::remove_file(dir.join(f));
-        }
-        let body = json!({
-            "instance_limit": n + 10,
-            "wallet_micros": WALLET_MICROS.parse::<u64>().map_err(|e| e.to_string())?,
-        });
-        let ws = control(emu, "POST", "workspaces", Some(&body))?;
-        let key = ws["api_key"]
-            .as_str()
-            .ok_or("the new workspace has no api_key")?
-            .to_string();
+        let key = fresh_workspace(emu, &dir, n)?;
         let env = [
             ("AGENT37_API_KEY", key),
             ("AGENT37_BASE_URL", emu.base_url()),
@@ -231,6 +205,14 @@ impl Bench {
             Some(Path::new(&self.provider_bin)),
         )?;
         Ok(s)
+    }
+}
+
+/// The provider's peak RSS in one run at N = `n`, against the ceiling.
+fn rss_row(name: String, mib: f64, n: usize) -> Row {
+    Row {
+        target: Some(Target::Value(PEAK_RSS_MIB)),
+        ..row(name, mib, Unit::MiB, None, n)
     }
 }
 
