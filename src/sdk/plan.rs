@@ -8,39 +8,47 @@ use super::schema::{AttrType, Attribute, Block, Nesting, OnUpdate};
 use super::value::Value;
 
 /// Plans `proposed` (Terraform's merge of config and prior state) for `block`. Returns the
-/// planned object and the attribute paths whose change forces a replacement.
+/// planned object and the attribute paths whose change forces a replacement. `proposed` is
+/// taken by value: the plan is made in its place (each attribute's value moved out and back),
+/// not in a copy.
 pub fn plan_block(
     block: &Block,
     prior: &Value,
-    proposed: &Value,
+    proposed: Value,
     config: &Value,
 ) -> (Value, Vec<Path>) {
     let create = prior.is_null();
     let mut replace = Vec::new();
     let mut out = match proposed {
-        Value::Object(m) => m.clone(),
+        Value::Object(m) => m,
         _ => BTreeMap::new(),
     };
     for attr in &block.attributes {
         let cfg = config.attr(&attr.name).unwrap_or(&Value::Null);
-        let prop = proposed.attr(&attr.name).unwrap_or(&Value::Null);
         let old = prior.attr(&attr.name).unwrap_or(&Value::Null);
+        let slot = out.get_mut(attr.name.as_str());
+        let prop = slot.map(std::mem::take).unwrap_or(Value::Null);
         let planned = plan_attr(attr, cfg, prop, old, create);
         if !create && attr.requires_replace && planned != *old {
             replace.push(Path::attr(&attr.name));
         }
-        out.insert(attr.name.clone(), planned);
+        match out.get_mut(attr.name.as_str()) {
+            Some(slot) => *slot = planned,
+            None => {
+                out.insert(attr.name.clone(), planned);
+            }
+        }
     }
     (Value::Object(out), replace)
 }
 
-fn plan_attr(attr: &Attribute, cfg: &Value, prop: &Value, old: &Value, create: bool) -> Value {
+fn plan_attr(attr: &Attribute, cfg: &Value, prop: Value, old: &Value, create: bool) -> Value {
     if attr.computed && cfg.is_null() {
         if create {
             return match &attr.default {
                 Some(d) => d.clone(),
                 None if prop.is_null() => Value::unknown(),
-                None => prop.clone(),
+                None => prop,
             };
         }
         // Quiet plans: an optional + computed value left out of the configuration, or a purely
@@ -57,9 +65,9 @@ fn plan_attr(attr: &Attribute, cfg: &Value, prop: &Value, old: &Value, create: b
             nesting,
             attributes,
         } if prop.is_known() && !prop.is_null() => {
-            plan_nested(*nesting, attributes, cfg, prop, old, create)
+            plan_nested(*nesting, attributes, cfg, &prop, old, create)
         }
-        _ => prop.clone(),
+        _ => prop,
     }
 }
 
@@ -93,7 +101,7 @@ fn plan_nested(
                     None => pv.clone(),
                 }
             } else {
-                plan_attr(a, cv, pv, ov, elem_create)
+                plan_attr(a, cv, pv.clone(), ov, elem_create)
             };
             m.insert(a.name.clone(), v);
         }
@@ -245,7 +253,7 @@ mod tests {
             ("name", Value::string("a")),
             ("status", Value::Null),
         ]);
-        let (planned, replace) = plan_block(&s.block, &Value::Null, &config, &config);
+        let (planned, replace) = plan_block(&s.block, &Value::Null, config.clone(), &config);
         assert!(replace.is_empty());
         assert_eq!(planned.attr("template"), Some(&Value::string("base")));
         assert_eq!(planned.attr("id").map(Value::is_known), Some(false));
@@ -268,7 +276,7 @@ mod tests {
             ("name", Value::string("a")),
             ("status", Value::Null),
         ]);
-        let (mut planned, replace) = plan_block(&s.block, &prior, &prior, &config);
+        let (mut planned, replace) = plan_block(&s.block, &prior, prior.clone(), &config);
         mark_volatile(&s.block, &prior, &mut planned);
         assert!(replace.is_empty());
         assert_eq!(planned, prior);
@@ -286,7 +294,7 @@ mod tests {
             ("name", Value::string("b")),
             ("status", Value::string("running")),
         ]);
-        let (mut planned, replace) = plan_block(&s.block, &prior, &proposed, &config2);
+        let (mut planned, replace) = plan_block(&s.block, &prior, proposed.clone(), &config2);
         mark_volatile(&s.block, &prior, &mut planned);
         assert!(replace.is_empty());
         assert_eq!(planned.attr("id"), Some(&Value::string("x1")));
@@ -305,7 +313,7 @@ mod tests {
             ("name", Value::string("a")),
             ("status", Value::string("running")),
         ]);
-        let (_, replace) = plan_block(&s.block, &prior, &proposed3, &config3);
+        let (_, replace) = plan_block(&s.block, &prior, proposed3.clone(), &config3);
         assert_eq!(replace, vec![Path::attr("template")]);
     }
 
@@ -329,7 +337,7 @@ mod tests {
             ("url", Value::Null),
             ("status", Value::Null),
         ]);
-        let (mut planned, _) = plan_block(&s.block, &prior, &prior, &config);
+        let (mut planned, _) = plan_block(&s.block, &prior, prior.clone(), &config);
         mark_volatile(&s.block, &prior, &mut planned);
         assert_eq!(planned, prior);
     }

@@ -3,7 +3,7 @@
 //! comes back. Nothing here decides anything about Terraform's rules. Knows nothing of agent37.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio_stream::StreamExt as _;
 use tonic::{Request, Response, Status};
@@ -22,7 +22,7 @@ use super::value::Value;
 pub struct Server<P: Provider> {
     core: Arc<Core<P>>,
     /// Built once: Terraform may ask for it many times, and it never changes.
-    schema_response: pb::get_provider_schema::Response,
+    schema_response: OnceLock<pb::get_provider_schema::Response>,
     metadata_response: pb::get_metadata::Response,
     identity_schemas: HashMap<String, pb::ResourceIdentitySchema>,
 }
@@ -42,51 +42,57 @@ fn sorted<'a>(names: impl Iterator<Item = &'a &'static str>) -> Vec<String> {
     v
 }
 
+/// The GetProviderSchema answer. Built on first use and kept: Terraform asks for it in few of
+/// the provider processes it starts (the server advertises `get_provider_schema_optional`), and
+/// building it (every schema's descriptions) was ~40 % of a process start (callgrind).
+fn schema_response<P: Provider>(core: &Core<P>) -> pb::get_provider_schema::Response {
+    pb::get_provider_schema::Response {
+        provider: Some(convert::schema(&core.provider_schema)),
+        resource_schemas: core
+            .resources
+            .iter()
+            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .collect(),
+        data_source_schemas: core
+            .data_sources
+            .iter()
+            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .collect(),
+        functions: core
+            .functions
+            .iter()
+            .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
+            .collect(),
+        ephemeral_resource_schemas: core
+            .ephemerals
+            .iter()
+            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .collect(),
+        action_schemas: core
+            .actions
+            .iter()
+            .map(|(k, e)| {
+                (
+                    k.to_string(),
+                    pb::ActionSchema {
+                        schema: Some(convert::schema(&e.schema)),
+                    },
+                )
+            })
+            .collect(),
+        list_resource_schemas: core
+            .lists
+            .iter()
+            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .collect(),
+        server_capabilities: Some(capabilities()),
+        ..Default::default()
+    }
+}
+
 impl<P: Provider> Server<P> {
     pub fn new(provider: P) -> Self {
         let core = Core::new(provider);
-        let schema_response = pb::get_provider_schema::Response {
-            provider: Some(convert::schema(&core.provider_schema)),
-            resource_schemas: core
-                .resources
-                .iter()
-                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
-                .collect(),
-            data_source_schemas: core
-                .data_sources
-                .iter()
-                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
-                .collect(),
-            functions: core
-                .functions
-                .iter()
-                .map(|(k, f)| (k.to_string(), convert::function(&f.signature())))
-                .collect(),
-            ephemeral_resource_schemas: core
-                .ephemerals
-                .iter()
-                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
-                .collect(),
-            action_schemas: core
-                .actions
-                .iter()
-                .map(|(k, e)| {
-                    (
-                        k.to_string(),
-                        pb::ActionSchema {
-                            schema: Some(convert::schema(&e.schema)),
-                        },
-                    )
-                })
-                .collect(),
-            list_resource_schemas: core
-                .lists
-                .iter()
-                .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
-                .collect(),
-            server_capabilities: Some(capabilities()),
-            ..Default::default()
-        };
         let metadata_response = pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
             resources: sorted(core.resources.keys())
@@ -126,10 +132,16 @@ impl<P: Provider> Server<P> {
             .collect();
         Server {
             core: Arc::new(core),
-            schema_response,
+            schema_response: OnceLock::new(),
             metadata_response,
             identity_schemas,
         }
+    }
+
+    /// The GetProviderSchema answer, built once on first use.
+    fn schema(&self) -> &pb::get_provider_schema::Response {
+        self.schema_response
+            .get_or_init(|| schema_response(&self.core))
     }
 
     /// The semantic layer this server adapts.
@@ -188,7 +200,7 @@ impl<P: Provider> Grpc for Server<P> {
         &self,
         _r: Request<pb::get_provider_schema::Request>,
     ) -> Res<pb::get_provider_schema::Response> {
-        Ok(Response::new(self.schema_response.clone()))
+        Ok(Response::new(self.schema().clone()))
     }
 
     async fn validate_provider_config(
@@ -337,9 +349,19 @@ impl<P: Provider> Grpc for Server<P> {
         let r = r.into_inner();
         let result = async {
             let ty = self.resource_ty(&r.type_name)?;
+            let prior = convert::decode(r.prior_state.as_ref(), ty, "prior state")?;
+            // An update that changes nothing (every resource of a plan with no changes) has
+            // a proposed state of the very bytes of the prior one: a copy of the value costs
+            // half a decode.
+            let proposed =
+                if r.proposed_new_state.is_some() && r.proposed_new_state == r.prior_state {
+                    prior.clone()
+                } else {
+                    convert::decode(r.proposed_new_state.as_ref(), ty, "proposed state")?
+                };
             let req = PlanRequest {
-                prior: convert::decode(r.prior_state.as_ref(), ty, "prior state")?,
-                proposed: convert::decode(r.proposed_new_state.as_ref(), ty, "proposed state")?,
+                prior,
+                proposed,
                 config: convert::decode(r.config.as_ref(), ty, "configuration")?,
                 prior_private: r.prior_private,
             };
@@ -756,7 +778,7 @@ impl<P: Provider> Grpc for Server<P> {
         _r: Request<pb::get_functions::Request>,
     ) -> Res<pb::get_functions::Response> {
         Ok(Response::new(pb::get_functions::Response {
-            functions: self.schema_response.functions.clone(),
+            functions: self.schema().functions.clone(),
             diagnostics: Vec::new(),
         }))
     }

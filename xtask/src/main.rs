@@ -42,13 +42,14 @@ commands:
                          --scenario NAME does the same with examples/scenarios/NAME/ on its own
                          database in target/demo/scenario-NAME/ (API revision 2026-08-21 unless
                          --api-revision says otherwise; the quickstart's default is 2026-06-25)
-  bench [--quick | --callgrind]
+  bench [--quick | --callgrind | --scaling N,N,...]
                          the benchmarks of docs/guides/performance.md against release builds: RPC
-                         overhead, refresh, apply with API latency, footprint, instructions
-                         per resource and per RPC (callgrind); a table, and
-                         target/bench/results.json. --quick: smaller N, fewer runs;
-                         --callgrind: only the instruction counts (installs valgrind with
-                         apt-get when it may, else skips them)
+                         overhead, refresh, apply with API latency, footprint, scaling at
+                         N = 100 and 1000, instructions per resource and per RPC (callgrind); a
+                         table, and target/bench/results.json. --quick: smaller N, fewer runs,
+                         no scaling rows; --callgrind: only the instruction counts (installs
+                         valgrind with apt-get when it may, else skips them); --scaling: only
+                         the scaling rows, at these N (the docs table: 100,1000,5000)
   release [--all | --platform NAME...] [--from [PLATFORM=]BINARY...] [--out DIR]
                          the Registry's files in target/release-artifacts/ (or DIR): a zip per
                          platform, the manifest, their SHA256SUMS and its signature. Default: a
@@ -107,18 +108,21 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         "demo" => demo::run(&paths, &demo::Args::parse(rest)?),
         "bench" => {
-            let mode = match rest {
-                [] => bench::Mode::Full,
-                [flag] if flag == "--quick" => bench::Mode::Quick,
-                [flag] if flag == "--callgrind" => bench::Mode::Callgrind,
+            let (mode, ns) = match rest {
+                [] => (bench::Mode::Full, Vec::new()),
+                [flag] if flag == "--quick" => (bench::Mode::Quick, Vec::new()),
+                [flag] if flag == "--callgrind" => (bench::Mode::Callgrind, Vec::new()),
+                [flag, ns] if flag == "--scaling" => {
+                    (bench::Mode::Scaling, bench::parse_scaling_ns(ns)?)
+                }
                 _ => {
                     return Err(format!(
-                        "`bench` takes at most one of --quick or --callgrind, got: {}",
+                        "`bench` takes at most one of --quick, --callgrind or --scaling N,N,…, got: {}",
                         rest.join(" ")
                     ));
                 }
             };
-            bench::run(&paths, mode)
+            bench::run(&paths, mode, ns)
         }
         "release" => release::run(&paths, &release::Options::parse(rest)?),
         "docs" => {

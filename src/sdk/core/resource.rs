@@ -182,7 +182,7 @@ impl<P: Provider> Core<P> {
         }
         let ctx = self.ctx(timeouts::DEFAULT)?;
         let (planned, requires_replace) =
-            plan_block(&e.schema.block, &req.prior, &req.proposed, &req.config);
+            plan_block(&e.schema.block, &req.prior, req.proposed, &req.config);
         let mut plan = ValuePlan {
             schema: &e.schema,
             prior: &req.prior,
@@ -418,7 +418,7 @@ fn upgrade<D>(
         block.attributes.iter().any(|a| a.name == name)
             || block.blocks.iter().any(|b| b.name == name)
     });
-    json::decode_tree(&upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
+    json::decode_tree(upgraded.into_json(), ty).map_err(|err| codec_error("stored state", &err))
 }
 
 /// The import id an `import { identity = {…} }` block stands for (see

@@ -30,11 +30,12 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
         path: Path::root(),
         kind: DecodeErrorKind::Syntax(e),
     })?;
-    from_tree(&tree, ty, 0)
+    from_tree(tree, ty, 0)
 }
 
-/// Decodes an already parsed JSON document (such as rewritten stored state) against `ty`.
-pub fn decode_tree(tree: &Json, ty: &Type) -> Result<Value, DecodeError> {
+/// Decodes an already parsed JSON document (such as rewritten stored state) against `ty`,
+/// moving its strings into the value.
+pub fn decode_tree(tree: Json, ty: &Type) -> Result<Value, DecodeError> {
     from_tree(tree, ty, 0)
 }
 
@@ -56,27 +57,27 @@ fn fail(kind: DecodeErrorKind) -> DecodeError {
     DecodeError::here(kind)
 }
 
-fn from_tree(j: &Json, ty: &Type, depth: usize) -> Result<Value, DecodeError> {
+fn from_tree(j: Json, ty: &Type, depth: usize) -> Result<Value, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(fail(DecodeErrorKind::TooDeep));
     }
     match (j, ty) {
         (Json::Null, _) => Ok(Value::Null),
-        (_, Type::Dynamic) => dynamic_from_tree(j, depth),
+        (j, Type::Dynamic) => dynamic_from_tree(j, depth),
         (Json::Array(items), Type::List(_) | Type::Set(_) | Type::Tuple(_)) => {
             sequence_from_tree(items, ty, depth)
         }
         (Json::Object(members), Type::Map(_) | Type::Object { .. }) => {
             members_from_tree(members, ty, depth)
         }
-        _ => primitive_from_tree(j, ty),
+        (j, _) => primitive_from_tree(j, ty),
     }
 }
 
 #[inline(never)]
-fn primitive_from_tree(j: &Json, ty: &Type) -> Result<Value, DecodeError> {
+fn primitive_from_tree(j: Json, ty: &Type) -> Result<Value, DecodeError> {
     // Lenient like cty/json: strings convert to numbers and bools, numbers and bools to strings.
-    let kind = match (ty, j) {
+    let kind = match (ty, &j) {
         (Type::Bool, Json::Bool(b)) => return Ok(Value::Bool(*b)),
         (Type::Bool, Json::String(s)) if s == "true" || s == "1" => return Ok(Value::Bool(true)),
         (Type::Bool, Json::String(s)) if s == "false" || s == "0" => {
@@ -86,7 +87,12 @@ fn primitive_from_tree(j: &Json, ty: &Type) -> Result<Value, DecodeError> {
             Ok(n) => return Ok(Value::Number(n)),
             Err(e) => DecodeErrorKind::InvalidNumber(e),
         },
-        (Type::String, Json::String(s) | Json::Number(s)) => return Ok(Value::String(s.clone())),
+        (Type::String, Json::String(_) | Json::Number(_)) => {
+            return Ok(Value::String(match j {
+                Json::String(s) | Json::Number(s) => s,
+                _ => String::new(),
+            }));
+        }
         (Type::String, Json::Bool(b)) => return Ok(Value::String(b.to_string())),
         _ => DecodeErrorKind::WrongType {
             expected: match ty {
@@ -107,7 +113,7 @@ fn primitive_from_tree(j: &Json, ty: &Type) -> Result<Value, DecodeError> {
 }
 
 #[inline(never)]
-fn dynamic_from_tree(j: &Json, depth: usize) -> Result<Value, DecodeError> {
+fn dynamic_from_tree(j: Json, depth: usize) -> Result<Value, DecodeError> {
     let Json::Object(members) = j else {
         return primitive_from_tree(j, &Type::Dynamic);
     };
@@ -131,7 +137,7 @@ fn dynamic_from_tree(j: &Json, depth: usize) -> Result<Value, DecodeError> {
             "both \"value\" and \"type\" are required",
         )));
     };
-    let vty = Type::from_json_tree(vtype, 0).map_err(|e| fail(DecodeErrorKind::InvalidType(e)))?;
+    let vty = Type::from_json_tree(&vtype, 0).map_err(|e| fail(DecodeErrorKind::InvalidType(e)))?;
     let inner = from_tree(value, &vty, depth + 1)?;
     // A "dynamic" type wraps another {"value","type"}: keep only the inner value, as cty does.
     Ok(if vty == Type::Dynamic {
@@ -142,7 +148,7 @@ fn dynamic_from_tree(j: &Json, depth: usize) -> Result<Value, DecodeError> {
 }
 
 #[inline(never)]
-fn sequence_from_tree(items: &[Json], ty: &Type, depth: usize) -> Result<Value, DecodeError> {
+fn sequence_from_tree(items: Vec<Json>, ty: &Type, depth: usize) -> Result<Value, DecodeError> {
     let expected = match ty {
         Type::Tuple(etys) => etys.len(),
         _ => items.len(),
@@ -154,7 +160,7 @@ fn sequence_from_tree(items: &[Json], ty: &Type, depth: usize) -> Result<Value, 
         }));
     }
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         let ety = match ty {
             Type::List(t) | Type::Set(t) => &**t,
             Type::Tuple(ts) => ts.get(i).unwrap_or(&Type::Dynamic),
@@ -172,7 +178,7 @@ fn sequence_from_tree(items: &[Json], ty: &Type, depth: usize) -> Result<Value, 
 /// A map's entries or an object's attributes.
 #[inline(never)]
 fn members_from_tree(
-    members: &[(String, Json)],
+    members: Vec<(String, Json)>,
     ty: &Type,
     depth: usize,
 ) -> Result<Value, DecodeError> {
@@ -184,19 +190,19 @@ fn members_from_tree(
     for (k, v) in members {
         let vty = match ty {
             Type::Map(ety) => &**ety,
-            Type::Object { attrs, .. } => match attrs.get(k) {
+            Type::Object { attrs, .. } => match attrs.get(&k) {
                 Some(t) => t,
                 None => {
-                    return Err(fail(DecodeErrorKind::UnknownAttribute(k.clone())).within(step(k)));
+                    return Err(fail(DecodeErrorKind::UnknownAttribute(k.clone())).within(step(&k)));
                 }
             },
             _ => &Type::Dynamic,
         };
-        if out.contains_key(k) {
-            return Err(fail(DecodeErrorKind::DuplicateKey(k.clone())).within(step(k)));
+        if out.contains_key(&k) {
+            return Err(fail(DecodeErrorKind::DuplicateKey(k.clone())).within(step(&k)));
         }
-        let v = from_tree(v, vty, depth + 1).map_err(|e| e.within(step(k)))?;
-        out.insert(k.clone(), v);
+        let v = from_tree(v, vty, depth + 1).map_err(|e| e.within(step(&k)))?;
+        out.insert(k, v);
     }
     if let Type::Object { attrs, .. } = ty {
         // As cty/json does: an attribute absent from the JSON is null.

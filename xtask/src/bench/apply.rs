@@ -68,6 +68,7 @@ impl Bench {
             target: None,
             n: apply_n,
             runs,
+            run_ratios: Vec::new(),
         });
 
         util::step("apply: one more run with the provider's debug log, for its own time");
@@ -97,6 +98,7 @@ impl Bench {
             target: Some(Target::Value(5.0)),
             n: apply_n,
             runs: 1,
+            run_ratios: Vec::new(),
         });
         Ok(())
     }
@@ -111,18 +113,7 @@ impl Bench {
         latency: bool,
         extra_env: &[(&str, String)],
     ) -> Result<(f64, u64), String> {
-        for f in ["terraform.tfstate", "terraform.tfstate.backup"] {
-            let _ = fs::remove_file(dir.join(f));
-        }
-        let body = json!({
-            "instance_limit": self.sizes.apply_n + 10,
-            "wallet_micros": WALLET_MICROS.parse::<u64>().map_err(|e| e.to_string())?,
-        });
-        let ws = control(emu, "POST", "workspaces", Some(&body))?;
-        let key = ws["api_key"]
-            .as_str()
-            .ok_or("the new workspace has no api_key")?
-            .to_string();
+        let key = fresh_workspace(emu, dir, self.sizes.apply_n)?;
         if latency {
             let faults = json!({"seed": 1, "rules": [
                 {"route": "*", "kind": "latency", "ms": LATENCY_MS}
@@ -144,6 +135,23 @@ impl Bench {
         control(emu, "DELETE", "faults", None)?;
         Ok((elapsed, requests))
     }
+}
+
+/// Empties `dir`'s state and makes a new emulator workspace with room for `n` creates; returns
+/// its API key.
+pub(super) fn fresh_workspace(emu: &Emulator, dir: &Path, n: usize) -> Result<String, String> {
+    for f in ["terraform.tfstate", "terraform.tfstate.backup"] {
+        let _ = fs::remove_file(dir.join(f));
+    }
+    let body = json!({
+        "instance_limit": n + 10,
+        "wallet_micros": WALLET_MICROS.parse::<u64>().map_err(|e| e.to_string())?,
+    });
+    let ws = control(emu, "POST", "workspaces", Some(&body))?;
+    ws["api_key"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "the new workspace has no api_key".to_string())
 }
 
 fn max(values: &[f64]) -> f64 {

@@ -224,6 +224,7 @@ fn instructions_row(name: &str, value: f64, note: String, n: usize) -> Row {
         target: None,
         n,
         runs: 1,
+        run_ratios: Vec::new(),
     }
 }
 

@@ -79,6 +79,7 @@ impl Bench {
                 target: Some(Target::Ratio(0.05)),
                 n: 1,
                 runs: handshakes,
+                run_ratios: Vec::new(),
             });
             self.rows.push(Row {
                 name: "footprint: peak RSS at handshake".into(),
@@ -89,6 +90,7 @@ impl Bench {
                 target: None,
                 n: 1,
                 runs: handshakes,
+                run_ratios: Vec::new(),
             });
             let schema = peer.map(|i| their_schema[i]);
             self.rows.push(Row {
@@ -100,6 +102,7 @@ impl Bench {
                 target: Some(Target::Ratio(0.1)),
                 n: 1,
                 runs: 1,
+                run_ratios: Vec::new(),
             });
             if let Some(PlanRss(kib)) = &plan_rss {
                 // A Go peer cannot plan agent37 instances: its figure is its schema peak, a
@@ -113,6 +116,7 @@ impl Bench {
                     target: Some(Target::Ratio(0.1)),
                     n: self.sizes.rpc_n,
                     runs: self.sizes.runs * 2,
+                    run_ratios: Vec::new(),
                 });
             }
             self.rows.push(Row {
@@ -124,6 +128,7 @@ impl Bench {
                 target: None,
                 n: 1,
                 runs: 1,
+                run_ratios: Vec::new(),
             });
         }
         Ok(())

@@ -9,6 +9,8 @@
 //!   latency plus the ideal, and the provider's own time per create (from its debug log).
 //! - Footprint: spawn-to-handshake, peak RSS, binary size, against each Go provider installed
 //!   (or named in `AGENT37_BENCH_GO_PROVIDER`).
+//! - Scaling: `plan -refresh=false`, refresh (both API revisions) and apply at several N
+//!   (`--scaling N,N,…` runs only these), the provider's CPU per resource and peak RSS.
 //! - Callgrind: the provider's instructions per resource in a `plan -refresh=false`, per RPC
 //!   kind and per handshake (deterministic, unlike times); `--callgrind` runs only these.
 //!
@@ -22,6 +24,7 @@ mod fleet;
 mod footprint;
 mod procs;
 mod results;
+mod scaling;
 mod tf;
 
 use std::path::{Path, PathBuf};
@@ -83,9 +86,14 @@ pub enum Mode {
     Quick,
     /// Only the callgrind rows.
     Callgrind,
+    /// Only the scaling rows, at the N given.
+    Scaling,
 }
 
-pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
+pub use scaling::parse_ns as parse_scaling_ns;
+
+/// `mode`, and the fleet sizes of the scaling rows (a full run's default when empty).
+pub fn run(paths: &Paths, mode: Mode, scaling_ns: Vec<usize>) -> Result<ExitCode, String> {
     let quick = mode != Mode::Full;
     let sizes = Sizes::new(quick);
     let started = Instant::now();
@@ -124,12 +132,24 @@ pub fn run(paths: &Paths, mode: Mode) -> Result<ExitCode, String> {
     // Ctrl-C reaches Terraform directly; we stay to stop the emulators.
     util::ignore_sigint();
 
-    if mode != Mode::Callgrind {
-        bench.fleet_benchmarks()?;
-        bench.apply_benchmark()?;
-        bench.footprint()?;
+    let scaling_ns = if scaling_ns.is_empty() {
+        scaling::DEFAULT_NS.to_vec()
+    } else {
+        scaling_ns
+    };
+    match mode {
+        Mode::Full | Mode::Quick => {
+            bench.fleet_benchmarks()?;
+            bench.apply_benchmark()?;
+            bench.footprint()?;
+            if mode == Mode::Full {
+                bench.scaling_benchmark(&scaling_ns)?;
+            }
+            bench.callgrind_benchmark()?;
+        }
+        Mode::Callgrind => bench.callgrind_benchmark()?,
+        Mode::Scaling => bench.scaling_benchmark(&scaling_ns)?,
     }
-    bench.callgrind_benchmark()?;
 
     let rows = std::mem::take(&mut bench.rows);
     print_table(&rows);

@@ -11,6 +11,7 @@ use super::Sizes;
 pub(super) enum Unit {
     Seconds,
     Millis,
+    Micros,
     Count,
     MiB,
     /// Machine instructions (callgrind's `Ir`).
@@ -22,6 +23,7 @@ impl Unit {
         match self {
             Unit::Seconds => format!("{v:.2} s"),
             Unit::Millis => format!("{v:.2} ms"),
+            Unit::Micros => format!("{v:.0} us"),
             Unit::Count => format!("{v:.0}"),
             Unit::MiB => format!("{v:.1} MiB"),
             Unit::Instructions if v >= 1e6 => format!("{:.2} M", v / 1e6),
@@ -33,6 +35,7 @@ impl Unit {
         match self {
             Unit::Seconds => "s",
             Unit::Millis => "ms",
+            Unit::Micros => "us",
             Unit::Count => "count",
             Unit::MiB => "MiB",
             Unit::Instructions => "instructions",
@@ -58,11 +61,31 @@ pub(super) struct Row {
     pub target: Option<Target>,
     pub n: usize,
     pub runs: usize,
+    /// value / peer of each run, for rows whose runs were interleaved with the peer's: the
+    /// ratio shown is then their median, with their spread (min–max) beside it. Empty: the
+    /// ratio is value / peer.
+    pub run_ratios: Vec<f64>,
 }
 
 impl Row {
     fn ratio(&self) -> Option<f64> {
+        if !self.run_ratios.is_empty() {
+            return Some(median(&self.run_ratios));
+        }
         self.peer.filter(|p| *p > 0.0).map(|p| self.value / p)
+    }
+
+    /// The lowest and highest ratio over the runs.
+    fn spread(&self) -> Option<(f64, f64)> {
+        let finite = || self.run_ratios.iter().copied().filter(|x| x.is_finite());
+        let min = finite().reduce(f64::min)?;
+        let max = finite().reduce(f64::max)?;
+        Some((min, max))
+    }
+
+    fn spread_text(&self) -> String {
+        self.spread()
+            .map_or("-".into(), |(lo, hi)| format!("{lo:.3}-{hi:.3}"))
     }
 
     fn pass(&self) -> Option<bool> {
@@ -84,8 +107,8 @@ impl Row {
 pub(super) fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "{:<46} {:>11} {:>11} {:>7}  {:<15} {:>5} {:>4}  peer is",
-        "benchmark", "value", "peer", "ratio", "target", "N", "runs"
+        "{:<46} {:>11} {:>11} {:>7} {:>11}  {:<15} {:>5} {:>4}  peer is",
+        "benchmark", "value", "peer", "ratio", "spread", "target", "N", "runs"
     );
     for r in rows {
         let pass = match r.pass() {
@@ -94,11 +117,12 @@ pub(super) fn print_table(rows: &[Row]) {
             None => "",
         };
         println!(
-            "{:<46} {:>11} {:>11} {:>7}  {:<15} {:>5} {:>4}  {}{}",
+            "{:<46} {:>11} {:>11} {:>7} {:>11}  {:<15} {:>5} {:>4}  {}{}",
             r.name,
             r.unit.show(r.value),
             r.peer.map_or("-".into(), |p| r.unit.show(p)),
             r.ratio().map_or("-".into(), |x| format!("{x:.3}")),
+            r.spread_text(),
             r.target_text(),
             r.n,
             r.runs,
@@ -122,6 +146,8 @@ pub(super) fn results_json(rows: &[Row], sizes: Sizes, quick: bool) -> String {
                 "peer": opt(r.peer),
                 "peer_name": r.peer_name,
                 "ratio": opt(r.ratio()),
+                "ratio_min": opt(r.spread().map(|s| s.0)),
+                "ratio_max": opt(r.spread().map(|s| s.1)),
                 "target": r.target_text(),
                 "pass": r.pass(),
                 "N": r.n,
@@ -178,6 +204,7 @@ mod tests {
             target: Some(Target::Ratio(1.2)),
             n: 1,
             runs: 1,
+            run_ratios: Vec::new(),
         };
         assert_eq!(row.pass(), Some(true));
         let row = Row {
@@ -186,6 +213,25 @@ mod tests {
             ..row
         };
         assert_eq!((row.ratio(), row.pass()), (None, Some(false)));
+    }
+
+    #[test]
+    fn interleaved_runs_give_the_median_ratio_and_its_spread() {
+        let row = Row {
+            name: "x".into(),
+            value: 9.0,
+            unit: Unit::Seconds,
+            peer: Some(1.0),
+            peer_name: String::new(),
+            target: Some(Target::Ratio(1.1)),
+            n: 1,
+            runs: 3,
+            run_ratios: vec![1.2, 1.0, 1.05],
+        };
+        assert_eq!(row.ratio(), Some(1.05));
+        assert_eq!(row.spread(), Some((1.0, 1.2)));
+        assert_eq!(row.pass(), Some(true));
+        assert_eq!(row.spread_text(), "1.000-1.200");
     }
 
     #[test]
@@ -199,6 +245,7 @@ mod tests {
             target: Some(Target::Value(2.0)),
             n: 3,
             runs: 2,
+            run_ratios: Vec::new(),
         };
         let sizes = Sizes::new(true);
         let json: Value = serde_json::from_str(&results_json(&[row], sizes, true)).unwrap();
