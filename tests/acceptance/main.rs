@@ -27,6 +27,7 @@ mod public_port;
 mod refresh;
 mod reliability;
 mod revisions;
+mod scenarios;
 mod sdk;
 mod security;
 mod semantics;
