@@ -23,7 +23,11 @@ fn custom_domain_fleet(m: Matrix) {
     let emu = m.emulator(&[]);
     let mut case = m.case(&emu);
     case.check_destroy(|| {
-        assert!(emu.instances().is_empty(), "instances left: {:#?}", emu.instances());
+        assert!(
+            emu.instances().is_empty(),
+            "instances left: {:#?}",
+            emu.instances()
+        );
         let keys = emu.api_ok("GET", "/ssh-keys", None);
         assert_eq!(keys["data"], Value::Array(vec![]), "SSH keys left");
         let domains = emu.api_ok("GET", "/domains", None);
@@ -58,7 +62,10 @@ fn custom_domain_fleet(m: Matrix) {
 
     // The secret is in no state file.
     let state = case.tf().workdir().read("terraform.tfstate");
-    assert!(!state.contains("sk-demo-not-a-real-key"), "the env secret is in the state");
+    assert!(
+        !state.contains("sk-demo-not-a-real-key"),
+        "the env secret is in the state"
+    );
 
     case.destroy();
 }
