@@ -236,8 +236,8 @@ impl Resource<Agent37Data> for InstanceResource {
             Ok(inst) if !model::is_gone(&inst.status) => {
                 let mut fresh = Instance::from_api(&inst, state);
                 own_metadata(ctx, &mut fresh, &state.metadata);
-                // After an import the state names no default port yet.
-                if !state.ports.is_known() {
+                // After an import the state names no default port yet (null, not unknown).
+                if state.ports.known().is_none() {
                     ports_from_template(ctx.client(), &ctx.op(), &inst, &mut fresh).await;
                 }
                 Outcome::ok(Some(fresh)).with_diags(attention::refresh_warnings(&inst))
