@@ -234,14 +234,33 @@ impl Block {
     /// The paths of the write-only attributes `config` sets (to a value or an unknown).
     pub fn write_only_paths(&self, config: &Value) -> Vec<Path> {
         let mut out = Vec::new();
-        write_only_set_in(
+        let pick = |a: &Attribute| a.write_only;
+        set_in(
             &self.attributes,
             &self.blocks,
             config,
             &Path::root(),
+            &pick,
             &mut out,
         );
-        out
+        out.into_iter().map(|(path, _)| path).collect()
+    }
+
+    /// Every deprecated attribute `config` sets, with its path and deprecation message.
+    pub fn deprecated_set(&self, config: &Value) -> Vec<(Path, &str)> {
+        let mut out = Vec::new();
+        let pick = |a: &Attribute| a.deprecated.is_some();
+        set_in(
+            &self.attributes,
+            &self.blocks,
+            config,
+            &Path::root(),
+            &pick,
+            &mut out,
+        );
+        out.into_iter()
+            .map(|(path, a)| (path, a.deprecated.as_deref().unwrap_or_default()))
+            .collect()
     }
 }
 
@@ -287,12 +306,15 @@ fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &
     }
 }
 
-fn write_only_set_in(
-    attributes: &[Attribute],
-    blocks: &[NestedBlock],
+/// The attributes `pick` selects that `value` sets (not null), with their paths, nested ones
+/// included.
+fn set_in<'a>(
+    attributes: &'a [Attribute],
+    blocks: &'a [NestedBlock],
     value: &Value,
     at: &Path,
-    out: &mut Vec<Path>,
+    pick: &dyn Fn(&Attribute) -> bool,
+    out: &mut Vec<(Path, &'a Attribute)>,
 ) {
     let Value::Object(m) = value else {
         return;
@@ -300,22 +322,21 @@ fn write_only_set_in(
     for (name, v) in m {
         let here = at.join_attr(name);
         if let Some(a) = attributes.iter().find(|a| a.name == *name) {
-            if a.write_only {
-                if !v.is_null() {
-                    out.push(here);
-                }
-            } else if let AttrType::Nested {
+            if pick(a) && !v.is_null() {
+                out.push((here.clone(), a));
+            }
+            if let AttrType::Nested {
                 nesting,
                 attributes,
             } = &a.ty
             {
                 each_nested(*nesting, v, &here, &mut |o, p| {
-                    write_only_set_in(attributes, &[], o, p, out)
+                    set_in(attributes, &[], o, p, pick, out)
                 });
             }
         } else if let Some(b) = blocks.iter().find(|b| b.name == *name) {
             each_nested(b.nesting, v, &here, &mut |o, p| {
-                write_only_set_in(&b.block.attributes, &b.block.blocks, o, p, out)
+                set_in(&b.block.attributes, &b.block.blocks, o, p, pick, out)
             });
         }
     }
@@ -476,6 +497,53 @@ mod tests {
             .map(|a| (a.name.as_str(), a.deprecated, a.write_only))
             .collect();
         assert_eq!(flags, [("old", true, false), ("token", false, true)]);
+    }
+
+    #[test]
+    fn deprecated_attributes_set_in_config_are_found_with_their_message() {
+        let block = Schema::new(
+            "t",
+            vec![
+                Attribute::string("old").optional().deprecated("Use `new`."),
+                Attribute::string("unused").optional().deprecated("Gone."),
+                Attribute::string("new").optional(),
+                Attribute::nested(
+                    "rules",
+                    Nesting::List,
+                    vec![
+                        Attribute::number("limit")
+                            .optional()
+                            .deprecated("Use `cap`."),
+                    ],
+                )
+                .optional(),
+            ],
+        )
+        .block;
+        let config = Value::object([
+            ("old", Value::unknown()),
+            ("unused", Value::Null),
+            ("new", Value::string("x")),
+            (
+                "rules",
+                Value::list([
+                    Value::object([("limit", Value::Null)]),
+                    Value::object([("limit", Value::number(3))]),
+                ]),
+            ),
+        ]);
+        let found: Vec<(String, &str)> = block
+            .deprecated_set(&config)
+            .into_iter()
+            .map(|(p, m)| (p.to_string(), m))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("old".to_string(), "Use `new`."),
+                ("rules[1].limit".to_string(), "Use `cap`.")
+            ]
+        );
     }
 
     #[test]

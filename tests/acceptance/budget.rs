@@ -448,6 +448,25 @@ data "agent37_usage" "u" {
         "{:#}",
         v.json
     );
+
+    // The deprecated name alone is valid, with a warning on it that names its successor.
+    tf.write_main(&budget_config("abc123defg", 0, 5).replace("credit_micros ", "topup_micros  "));
+    let v = tf.validate_json();
+    assert!(v.valid, "{:#}", v.json);
+    let warnings: Vec<_> = v
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == "warning" && d.summary == "Deprecated attribute")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:#}", v.json);
+    assert_eq!(warnings[0].attribute().as_deref(), Some("topup_micros"));
+    assert!(
+        warnings[0]
+            .detail
+            .starts_with("topup_micros is deprecated. Use `credit_micros`"),
+        "{}",
+        warnings[0].detail
+    );
 }
 
 matrix!(validation: tf_1_15);

@@ -74,6 +74,15 @@ impl<T: ?Sized> Entry<T> {
     ) -> Diagnostics {
         let mut diags = Diagnostics::new();
         validate_block(&self.schema.block, config, &Path::root(), &mut diags);
+        // Terraform warns only where a deprecated attribute is referenced; setting one is the
+        // provider's to report, on the attribute, with what to use instead.
+        for (path, message) in self.schema.block.deprecated_set(config) {
+            diags.attr_warning(
+                path.clone(),
+                "Deprecated attribute",
+                format!("{path} is deprecated. {message}"),
+            );
+        }
         extra(config, &mut diags);
         diags
     }
