@@ -32,6 +32,8 @@ pub struct DefaultWorkspace {
     pub api_key: Option<String>,
     pub tier: Tier,
     pub wallet_micros: i64,
+    /// Lifetime top-ups; `None`: what the tier implies.
+    pub topups_micros: Option<i64>,
     pub instance_limit: Option<i64>,
 }
 
@@ -39,7 +41,9 @@ impl DefaultWorkspace {
     fn workspace(&self, key: String, created: i64) -> Workspace {
         Workspace {
             api_key: key,
-            topups_total: topups_for_tier(self.tier, 0),
+            topups_total: self
+                .topups_micros
+                .unwrap_or_else(|| topups_for_tier(self.tier, 0)),
             wallet_micros: self.wallet_micros,
             instance_limit: self.instance_limit,
             created,

@@ -8,7 +8,8 @@ use crate::model::{self, BudgetNames, Revision, Tier};
 
 pub const USAGE: &str = "\
 usage: agent37-emulator [--listen HOST:PORT] [--allow-remote] [--db PATH] [--api-key KEY]
-                        [--tier free|paid] [--wallet-micros N] [--instance-limit N]
+                        [--tier free|paid] [--wallet-micros N] [--topups-micros N]
+                        [--instance-limit N]
                         [--boot-delay-ms N] [--exec echo|host] [--exec-dir DIR]
                         [--budget-names topup|credit] [--api-revision 2026-06-25|2026-08-21]
                         [--plane-host HOST]
@@ -18,6 +19,8 @@ usage: agent37-emulator [--listen HOST:PORT] [--allow-remote] [--db PATH] [--api
   --api-key KEY          key of the default workspace (created if missing); else one is made
   --tier free|paid       default workspace tier (default paid)
   --wallet-micros N      default workspace wallet (default 1000000000 = 1000 USD)
+  --topups-micros N      default workspace's top-ups in total, which unlock custom domains at
+                         100000000 (default: the tier's, free 0, paid 5000000); N > 0 is paid
   --instance-limit N     default workspace instance limit (default: the tier's, free 1, paid 10)
   --boot-delay-ms N      health answers 503 for N ms after create/start/restart/update/resize
   --exec echo|host       exec runs the built-in echo language (default) or `sh -c` on this host
@@ -36,6 +39,8 @@ pub struct Options {
     pub api_key: Option<String>,
     pub tier: Tier,
     pub wallet_micros: i64,
+    /// The default workspace's lifetime top-ups (else the tier's).
+    pub topups_micros: Option<i64>,
     pub instance_limit: Option<i64>,
     pub boot_delay_ms: u64,
     pub exec: ExecMode,
@@ -55,6 +60,7 @@ impl Default for Options {
             api_key: None,
             tier: Tier::Paid,
             wallet_micros: 1_000_000_000,
+            topups_micros: None,
             instance_limit: None,
             boot_delay_ms: 0,
             exec: ExecMode::Echo,
@@ -130,6 +136,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, CliErro
                     return Err(CliError::Usage("--wallet-micros must be ≥ 0".into()));
                 }
                 o.wallet_micros = n;
+            }
+            "--topups-micros" => {
+                let n: i64 = parse_num("--topups-micros", &value("--topups-micros")?)?;
+                if n < 0 {
+                    return Err(CliError::Usage("--topups-micros must be ≥ 0".into()));
+                }
+                o.topups_micros = Some(n);
             }
             "--instance-limit" => {
                 let n: i64 = parse_num("--instance-limit", &value("--instance-limit")?)?;
@@ -211,6 +224,8 @@ mod tests {
             "free",
             "--wallet-micros",
             "5",
+            "--topups-micros",
+            "100000000",
             "--instance-limit",
             "150",
             "--boot-delay-ms",
@@ -228,6 +243,7 @@ mod tests {
         assert_eq!(o.listen.port(), 8080);
         assert_eq!(o.db, Some(PathBuf::from("x.db")));
         assert_eq!(o.tier, Tier::Free);
+        assert_eq!(o.topups_micros, Some(100_000_000));
         assert_eq!(
             (o.wallet_micros, o.instance_limit, o.boot_delay_ms),
             (5, Some(150), 300)
@@ -249,6 +265,7 @@ mod tests {
         assert!(p(&["--tier", "gold"]).is_err());
         assert!(p(&["--api-key", "nope"]).is_err());
         assert!(p(&["--wallet-micros"]).is_err());
+        assert!(p(&["--topups-micros", "-1"]).is_err());
         assert!(p(&["--frobnicate"]).is_err());
         assert!(p(&["--api-revision", "2027-01-01"]).is_err());
         assert!(p(&["--plane-host", "bad host"]).is_err());

@@ -64,6 +64,7 @@ pub fn open(o: &Options, base_url: String) -> Result<Arc<App>, String> {
             api_key: o.api_key.clone(),
             tier: o.tier,
             wallet_micros: o.wallet_micros,
+            topups_micros: o.topups_micros,
             instance_limit: o.instance_limit,
         },
     };

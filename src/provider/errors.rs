@@ -69,7 +69,7 @@ fn next_step(err: &ApiError) -> Option<String> {
             "Delete an instance the workspace no longer needs, or raise the workspace's tier in the Agent37 dashboard, then apply again.".to_string()
         }
         "tier_limit" => {
-            "Choose a shape the workspace's tier allows (free: at most 2 vCPU / 4 GB), or raise the tier in the Agent37 dashboard.".to_string()
+            "Stay within what the workspace's tier allows (the API's message says which limit), or raise the tier in the Agent37 dashboard.".to_string()
         }
         "invalid_api_key" => {
             let origin = match err {

@@ -105,6 +105,8 @@ struct Target {
     work: std::path::PathBuf,
     /// The revision the emulator serves unless `--api-revision` says otherwise.
     default_revision: &'static str,
+    /// Emulator options that shape the default workspace for this target.
+    workspace_args: &'static [&'static str],
     /// The `demo` flags that select this target again, for the help texts.
     flags: String,
 }
@@ -121,6 +123,7 @@ impl Target {
                     // The quickstart runs on every revision; the first one is the embedded
                     // default the README promises.
                     default_revision: "2026-06-25",
+                    workspace_args: &[],
                     flags: String::new(),
                 }
             }
@@ -134,6 +137,8 @@ impl Target {
                     dir,
                     // Scenarios show the platform as the service serves it today.
                     default_revision: "2026-08-21",
+                    // Custom domains need $100 of top-ups in total (a scenario may register one).
+                    workspace_args: &["--topups-micros", "100000000"],
                     flags: format!(" --scenario {name}"),
                 }
             }
@@ -191,7 +196,15 @@ pub fn run(paths: &Paths, args: &Args) -> Result<ExitCode, String> {
     let port = load_or_pick_port(&dir.join("port"))?;
     // Ctrl-C reaches Terraform (or, with --serve, the emulator) directly; we stay to clean up.
     util::ignore_sigint();
-    let mut emulator = start_emulator(paths, dir, port, &key, mode != Mode::Serve, api_revision)?;
+    let mut emulator = start_emulator(
+        paths,
+        dir,
+        port,
+        &key,
+        mode != Mode::Serve,
+        api_revision,
+        target.workspace_args,
+    )?;
     let root_url = emulator.root_url().to_string();
 
     if mode == Mode::Serve {
@@ -428,6 +441,7 @@ fn start_emulator(
     key: &str,
     own_process_group: bool,
     api_revision: Option<&str>,
+    workspace_args: &[&str],
 ) -> Result<Emulator, String> {
     let listen = format!("127.0.0.1:{port}");
     let db = dir.join("emulator.db").to_string_lossy().into_owned();
@@ -439,6 +453,7 @@ fn start_emulator(
     if let Some(rev) = api_revision {
         args.extend(["--api-revision", rev]);
     }
+    args.extend(workspace_args);
     util::step(format!("agent37-emulator {}", args.join(" ")));
     let mut builder = Emulator::builder()
         .bin(paths.emulator_bin())

@@ -2,8 +2,9 @@
 # pinned to that build's revision, each with its secrets as write-only env and auto-sleep, a public
 # webhook port each, the team's domain with its verification, and an SSH key for the on-call team.
 #
-# Needs API revision 2026-08-21 and Terraform 1.11 or later (write-only env). Against the local
-# emulator: `cargo xtask demo --scenario custom-domain-fleet`.
+# Needs API revision 2026-08-21, Terraform 1.11 or later (write-only env) and a workspace with
+# $100 of top-ups in total (custom domains). Against the local emulator, whose scenario workspace
+# has them: `cargo xtask demo --scenario custom-domain-fleet`.
 
 terraform {
   required_version = ">= 1.11"
@@ -81,7 +82,7 @@ resource "agent37_instance_public_port" "hooks" {
 # The team's own domain for the agents' URLs: the verification waits until its NS records point
 # at the platform.
 resource "agent37_domain" "support" {
-  domain = "support-agents.example.com"
+  domain = "support-agents-example.net"
 }
 
 resource "agent37_domain_verification" "support" {
