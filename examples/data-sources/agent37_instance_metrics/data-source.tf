@@ -1,6 +1,6 @@
 # CPU, memory and disk use over the last six hours, as `[epoch_seconds, value]` points.
 data "agent37_instance_metrics" "crawler" {
-  instance_id = agent37_instance.crawler.id
+  instance_id = "k3x9q2m7pa"
   hours       = 6
 }
 
