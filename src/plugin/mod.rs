@@ -82,8 +82,10 @@ pub enum Mode {
 /// ```
 ///
 /// Reads the command line (`--version` and `--help` print their text and return), installs
-/// the logger, and builds a multi-threaded tokio runtime with at least 4 workers (Terraform
-/// issues up to `-parallelism` RPCs at once), then does everything [`serve`] does. Any
+/// the logger, and builds a single-threaded tokio runtime (Terraform issues up to
+/// `-parallelism` RPCs at once, but each spends microseconds on the CPU and the rest waiting
+/// on the API: one thread interleaves them without the cross-thread wake-ups and work
+/// stealing a pool pays on every RPC), then does everything [`serve`] does. Any
 /// failure is reported on stderr as one human-readable message, exit code 1.
 pub fn run<P: Provider>(host: Host, provider: P) -> ExitCode {
     let mode = match Invocation::from_args(&host, std::env::args_os().skip(1)) {
@@ -120,12 +122,7 @@ fn print(text: &str) -> ExitCode {
 }
 
 fn runtime(host: &Host) -> Result<tokio::runtime::Runtime, PluginError> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .max(4);
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+    tokio::runtime::Builder::new_current_thread()
         .thread_name(format!("{}-provider", host.name))
         .enable_all()
         .build()
