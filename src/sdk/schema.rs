@@ -281,16 +281,22 @@ fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &
     let Value::Object(m) = value else {
         return;
     };
+    let write_only = |a: &Attribute| a.write_only;
     for a in attributes {
         if a.write_only {
-            m.insert(a.name.clone(), Value::Null);
-        } else if let (
-            AttrType::Nested {
-                nesting,
-                attributes,
-            },
-            Some(v),
-        ) = (&a.ty, m.get_mut(&a.name))
+            // The object holds every attribute: no key to allocate in the common case.
+            match m.get_mut(&a.name) {
+                Some(v) => *v = Value::Null,
+                None => {
+                    m.insert(a.name.clone(), Value::Null);
+                }
+            }
+        } else if let AttrType::Nested {
+            nesting,
+            attributes,
+        } = &a.ty
+            && any_picked(attributes, &[], &write_only)
+            && let Some(v) = m.get_mut(&a.name)
         {
             for o in nested_objects(*nesting, v) {
                 null_write_only_in(attributes, &[], o);
@@ -298,7 +304,9 @@ fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &
         }
     }
     for b in blocks {
-        if let Some(v) = m.get_mut(&b.name) {
+        if any_picked(&b.block.attributes, &b.block.blocks, &write_only)
+            && let Some(v) = m.get_mut(&b.name)
+        {
             for o in nested_objects(b.nesting, v) {
                 null_write_only_in(&b.block.attributes, &b.block.blocks, o);
             }
@@ -306,8 +314,24 @@ fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &
     }
 }
 
+/// Whether `pick` selects an attribute of this schema, at any depth: the walks below skip
+/// what cannot hold one (most schemas have no deprecated attribute, and write-only ones sit
+/// at the top), without building a path per attribute of every value they are given.
+fn any_picked(
+    attributes: &[Attribute],
+    blocks: &[NestedBlock],
+    pick: &dyn Fn(&Attribute) -> bool,
+) -> bool {
+    attributes.iter().any(|a| {
+        pick(a)
+            || matches!(&a.ty, AttrType::Nested { attributes, .. } if any_picked(attributes, &[], pick))
+    }) || blocks
+        .iter()
+        .any(|b| any_picked(&b.block.attributes, &b.block.blocks, pick))
+}
+
 /// The attributes `pick` selects that `value` sets (not null), with their paths, nested ones
-/// included.
+/// included, in schema order.
 fn set_in<'a>(
     attributes: &'a [Attribute],
     blocks: &'a [NestedBlock],
@@ -319,30 +343,43 @@ fn set_in<'a>(
     let Value::Object(m) = value else {
         return;
     };
-    for (name, v) in m {
-        let here = at.join_attr(name);
-        if let Some(a) = attributes.iter().find(|a| a.name == *name) {
-            if pick(a) && !v.is_null() {
-                out.push((here.clone(), a));
-            }
-            if let AttrType::Nested {
+    for a in attributes {
+        let picked = pick(a);
+        let nested = match &a.ty {
+            AttrType::Nested {
                 nesting,
                 attributes,
-            } = &a.ty
-            {
-                each_nested(*nesting, v, &here, &mut |o, p| {
-                    set_in(attributes, &[], o, p, pick, out)
-                });
-            }
-        } else if let Some(b) = blocks.iter().find(|b| b.name == *name) {
-            each_nested(b.nesting, v, &here, &mut |o, p| {
+            } if any_picked(attributes, &[], pick) => Some((*nesting, attributes)),
+            _ => None,
+        };
+        if !picked && nested.is_none() {
+            continue;
+        }
+        let Some(v) = m.get(&a.name) else {
+            continue;
+        };
+        let here = at.join_attr(&a.name);
+        if picked && !v.is_null() {
+            out.push((here.clone(), a));
+        }
+        if let Some((nesting, attributes)) = nested {
+            each_nested(nesting, v, &here, &mut |o, p| {
+                set_in(attributes, &[], o, p, pick, out)
+            });
+        }
+    }
+    for b in blocks {
+        if !any_picked(&b.block.attributes, &b.block.blocks, pick) {
+            continue;
+        }
+        if let Some(v) = m.get(&b.name) {
+            each_nested(b.nesting, v, &at.join_attr(&b.name), &mut |o, p| {
                 set_in(&b.block.attributes, &b.block.blocks, o, p, pick, out)
             });
         }
     }
 }
 
-/// Calls `f` with every object a nested attribute or block holds, and its path.
 fn each_nested(nesting: Nesting, value: &Value, at: &Path, f: &mut dyn FnMut(&Value, &Path)) {
     match (nesting, value) {
         (_, Value::Null | Value::Unknown(_)) => {}
@@ -465,7 +502,8 @@ mod tests {
             .iter()
             .map(Path::to_string)
             .collect();
-        assert_eq!(paths, ["env[0].secret", "token"]);
+        // Schema order: attributes, then blocks.
+        assert_eq!(paths, ["token", "env[0].secret"]);
         let mut state = config.clone();
         block.null_write_only(&mut state);
         assert_eq!(
