@@ -139,7 +139,7 @@ fn random_refinements(rng: &mut impl Rng, ty: &Type) -> Refinements {
 pub fn random_value(rng: &mut impl Rng, ty: &Type, depth: usize) -> Value {
     match rng.random_range(0..20) {
         0 => return Value::Null,
-        1 => return Value::Unknown(random_refinements(rng, ty)),
+        1 => return Value::Unknown(Box::new(random_refinements(rng, ty))),
         _ => {}
     }
     let count = |rng: &mut _| if depth == 0 { 0 } else { small(rng) };

@@ -599,7 +599,6 @@ fn conforms_at(value: &Value, ty: &Type, at: &Path) -> Result<(), Mismatch> {
 mod tests {
     use super::*;
     use crate::sdk::timeouts::Timeouts;
-    use crate::sdk::value::Refinements;
 
     #[derive(Clone, Debug, Default, PartialEq, Model)]
     struct Entry {
@@ -635,7 +634,7 @@ mod tests {
 
     fn thing_value() -> Value {
         Value::object([
-            ("type", Value::Unknown(Refinements::not_null())),
+            ("type", Value::unknown_not_null()),
             (
                 "tags",
                 Value::map([("a", Value::string("x")), ("b", Value::unknown())]),

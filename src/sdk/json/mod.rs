@@ -295,11 +295,10 @@ fn dynamic_to_json(
         Value::Null | Value::Unknown(_) => {
             return primitive_to_json(out, value, &Type::Dynamic, path);
         }
-        Value::Dynamic {
-            ty: Type::Dynamic,
-            value,
-        } => return to_json(out, value, &Type::Dynamic, path, depth + 1),
-        Value::Dynamic { ty, value } => (ty.clone(), &**value),
+        Value::Dynamic { ty, value } if **ty == Type::Dynamic => {
+            return to_json(out, value, &Type::Dynamic, path, depth + 1);
+        }
+        Value::Dynamic { ty, value } => ((**ty).clone(), &**value),
         other => match other.infer_type() {
             Some(t) => (t, other),
             None => return Err(enc_fail(path, EncodeErrorKind::CannotInferType)),

@@ -518,5 +518,5 @@ pub(super) fn unknown(code: i8, body: &[u8], ty: &Type) -> Result<Value, DecodeE
         }
     }
     // Bytes after the map are ignored, as go-cty does (room for future additions).
-    Ok(Value::Unknown(refs))
+    Ok(Value::Unknown(Box::new(refs)))
 }

@@ -274,11 +274,10 @@ impl Encoder {
                 return Ok(());
             }
             // A "dynamic" runtime type says nothing: encode what is inside.
-            Value::Dynamic {
-                ty: Type::Dynamic,
-                value,
-            } => return self.value(value, &Type::Dynamic, depth + 1),
-            Value::Dynamic { ty, value } => (ty.clone(), &**value),
+            Value::Dynamic { ty, value } if **ty == Type::Dynamic => {
+                return self.value(value, &Type::Dynamic, depth + 1);
+            }
+            Value::Dynamic { ty, value } => ((**ty).clone(), &**value),
             other => match other.infer_type() {
                 Some(t) => (t, other),
                 None => return Err(self.err(EncodeErrorKind::CannotInferType)),

@@ -27,7 +27,7 @@ fn num(s: &str) -> Number {
 }
 
 fn refined(r: Refinements) -> Value {
-    Value::Unknown(r)
+    Value::Unknown(Box::new(r))
 }
 
 #[track_caller]
@@ -731,10 +731,10 @@ fn every_truncation_is_an_error() {
             "tags",
             Value::map([(
                 "k",
-                Value::Unknown(Refinements {
+                Value::Unknown(Box::new(Refinements {
                     string_prefix: Some("p".into()),
                     ..Refinements::default()
-                }),
+                })),
             )]),
         ),
     ]);
@@ -949,9 +949,9 @@ fn gen_value(rng: &mut Rng, ty: &Type, depth: u32) -> Value {
     }
     if rng.chance(10) {
         return Value::Unknown(if *ty == Type::Dynamic {
-            Refinements::default()
+            Box::default()
         } else {
-            gen_refinements(rng, ty)
+            Box::new(gen_refinements(rng, ty))
         });
     }
     match ty {

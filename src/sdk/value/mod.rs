@@ -22,8 +22,11 @@ pub const MAX_DEPTH: usize = 256;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
-    /// Decided only during apply; may carry what is already known about it.
-    Unknown(Refinements),
+    /// Decided only during apply; may carry what is already known about it. Boxed, as the
+    /// dynamic type below: the refinements (two bounds of exact numbers, a prefix) are several
+    /// times the size of any other variant, and every value, object member and map node
+    /// would be that size, copied on every move.
+    Unknown(Box<Refinements>),
     Bool(bool),
     Number(Number),
     String(String),
@@ -35,7 +38,7 @@ pub enum Value {
     Tuple(Vec<Value>),
     /// A value whose type is only known at run time (decoded from a `dynamic`-typed slot).
     Dynamic {
-        ty: Type,
+        ty: Box<Type>,
         value: Box<Value>,
     },
 }
@@ -81,12 +84,12 @@ impl Default for Value {
 impl Value {
     /// A wholly unknown value.
     pub fn unknown() -> Value {
-        Value::Unknown(Refinements::default())
+        Value::Unknown(Box::default())
     }
 
     /// An unknown value that will definitely not be null.
     pub fn unknown_not_null() -> Value {
-        Value::Unknown(Refinements::not_null())
+        Value::Unknown(Box::new(Refinements::not_null()))
     }
 
     /// The null of a type. Nulls are untyped here, so this is `Value::Null` whatever the type; it
@@ -130,7 +133,7 @@ impl Value {
     /// A value of a run-time-decided type, for a `dynamic` slot.
     pub fn dynamic(ty: Type, value: Value) -> Value {
         Value::Dynamic {
-            ty,
+            ty: Box::new(ty),
             value: Box::new(value),
         }
     }
@@ -253,7 +256,7 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
-            Value::Dynamic { ty, .. } => ty.clone(),
+            Value::Dynamic { ty, .. } => (**ty).clone(),
             Value::List(items) => Type::list(unify_all(items.iter())?),
             Value::Set(items) => Type::set(unify_all(items.iter())?),
             Value::Map(m) => Type::map(unify_all(m.values())?),
@@ -346,6 +349,19 @@ mod tests {
         assert_eq!(
             Value::tuple([Value::string("x"), Value::number(1)]).infer_type(),
             Some(Type::tuple([Type::String, Type::Number]))
+        );
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// Every value, object member and map node is this size, moved by copying: keep it small.
+    #[test]
+    fn a_value_is_at_most_six_words() {
+        assert!(
+            std::mem::size_of::<super::Value>() <= 48,
+            "{}",
+            std::mem::size_of::<super::Value>()
         );
     }
 }
