@@ -4,7 +4,7 @@
 //! opens a scope per RPC and reports.
 //!
 //! The account lives in a tokio task-local attached to the handler's future, so it follows the
-//! future across worker threads and concurrent RPCs never mix. Outside a scope, recording does
+//! future wherever the runtime polls it and concurrent RPCs never mix. Outside a scope, recording does
 //! nothing.
 
 use std::cell::Cell;

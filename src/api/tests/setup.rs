@@ -88,7 +88,7 @@ fn client_config_is_validated() {
     assert_eq!(ok.base_url(), "https://api.agent37.com/v1");
 }
 
-/// The provider runs calls on a multi-threaded runtime: every future must be `Send`.
+/// tonic serves each RPC as a spawned task: every future of the client must be `Send`.
 #[allow(dead_code)]
 fn futures_are_send(c: &Client, o: &Op) {
     fn send<T: Send>(_: T) {}
