@@ -4,8 +4,8 @@
 //! opens a scope per RPC and reports.
 //!
 //! The account lives in a tokio task-local attached to the handler's future, so it follows the
-//! future wherever the runtime polls it and concurrent RPCs never mix. Outside a scope, recording does
-//! nothing.
+//! future wherever the runtime polls it and concurrent RPCs never mix. Outside a scope,
+//! recording does nothing.
 
 use std::cell::Cell;
 use std::future::Future;
