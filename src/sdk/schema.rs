@@ -233,34 +233,36 @@ impl Block {
 
     /// The paths of the write-only attributes `config` sets (to a value or an unknown).
     pub fn write_only_paths(&self, config: &Value) -> Vec<Path> {
-        let mut out = Vec::new();
-        let pick = |a: &Attribute| a.write_only;
-        set_in(
-            &self.attributes,
-            &self.blocks,
-            config,
-            &Path::root(),
-            &pick,
-            &mut out,
-        );
-        out.into_iter().map(|(path, _)| path).collect()
+        self.set_where(config, &|a| a.write_only)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect()
     }
 
     /// Every deprecated attribute `config` sets, with its path and deprecation message.
     pub fn deprecated_set(&self, config: &Value) -> Vec<(Path, &str)> {
+        self.set_where(config, &|a| a.deprecated.is_some())
+            .into_iter()
+            .map(|(path, a)| (path, a.deprecated.as_deref().unwrap_or_default()))
+            .collect()
+    }
+
+    /// The attributes `pick` selects that `config` sets, at any depth, with their paths.
+    fn set_where(
+        &self,
+        config: &Value,
+        pick: &dyn Fn(&Attribute) -> bool,
+    ) -> Vec<(Path, &Attribute)> {
         let mut out = Vec::new();
-        let pick = |a: &Attribute| a.deprecated.is_some();
         set_in(
             &self.attributes,
             &self.blocks,
             config,
             &Path::root(),
-            &pick,
+            pick,
             &mut out,
         );
-        out.into_iter()
-            .map(|(path, a)| (path, a.deprecated.as_deref().unwrap_or_default()))
-            .collect()
+        out
     }
 }
 

@@ -351,17 +351,11 @@ mod tests {
             Some(Type::tuple([Type::String, Type::Number]))
         );
     }
-}
 
-#[cfg(test)]
-mod size {
     /// Every value, object member and map node is this size, moved by copying: keep it small.
     #[test]
     fn a_value_is_at_most_six_words() {
-        assert!(
-            std::mem::size_of::<super::Value>() <= 48,
-            "{}",
-            std::mem::size_of::<super::Value>()
-        );
+        let size = std::mem::size_of::<Value>();
+        assert!(size <= 48, "{size}");
     }
 }
