@@ -3,10 +3,8 @@
 //! encoders and then mutates. Without coverage feedback, starting from well-formed values is
 //! what lets mutations reach the deep parts of a decoder.
 
-use std::collections::BTreeMap;
-
 use agent37_provider::sdk::Type;
-use agent37_provider::sdk::value::{Number, Refinements, Value};
+use agent37_provider::sdk::value::{Number, Refinements, Value, ValueMap};
 use rand::Rng;
 
 /// Strings that have bitten decoders before: empty, multi-byte, control characters, numbers
@@ -178,7 +176,7 @@ pub fn random_value(rng: &mut impl Rng, ty: &Type, depth: usize) -> Value {
         }
         Type::Map(elem) => {
             let n = count(rng);
-            let entries: BTreeMap<String, Value> = (0..n)
+            let entries: ValueMap = (0..n)
                 .map(|_| (random_string(rng), random_value(rng, elem, depth - 1)))
                 .collect();
             Value::Map(entries)

@@ -212,8 +212,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 })
             }
 
-            fn to_object(&self) -> ::std::collections::BTreeMap<::std::string::String, #sdk::Value> {
-                let mut __out = ::std::collections::BTreeMap::new();
+            fn to_object(&self) -> #sdk::value::ValueMap {
+                let mut __out = #sdk::value::ValueMap::new();
                 #(#writes)*
                 __out
             }

@@ -316,10 +316,10 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::sdk::value::ValueMap;
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut m: BTreeMap<String, Value> = [
+        let mut m: ValueMap = [
             "api_key",
             "base_url",
             "request_timeout",

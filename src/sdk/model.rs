@@ -19,7 +19,7 @@ use super::diag::Diagnostics;
 use super::path::{Path, Step};
 use super::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, Schema};
 use super::types::Type;
-use super::value::{Number, Value};
+use super::value::{Number, Value, ValueMap};
 
 // ---------------------------------------------------------------------------------------------
 // Attr
@@ -194,7 +194,7 @@ pub trait Model: Sized {
     /// ignored (a `#[flatten]`ed model shares its object), missing ones read as null.
     fn from_object(value: &Value, at: &Path) -> Result<Self, ModelError>;
     /// The model's attributes as object members.
-    fn to_object(&self) -> BTreeMap<String, Value>;
+    fn to_object(&self) -> ValueMap;
 
     /// The schema block of this model.
     fn block() -> Block {

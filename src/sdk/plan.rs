@@ -1,11 +1,9 @@
 //! The generic part of PlanResourceChange, driven by the schema: defaults, unknown computed
 //! values on create, replacement, and quiet plans. Pure functions, unit-tested below.
 
-use std::collections::BTreeMap;
-
 use super::path::Path;
 use super::schema::{AttrType, Attribute, Block, Nesting, OnUpdate};
-use super::value::Value;
+use super::value::{Value, ValueMap};
 
 /// Plans `proposed` (Terraform's merge of config and prior state) for `block`. Returns the
 /// planned object and the attribute paths whose change forces a replacement. `proposed` is
@@ -21,7 +19,7 @@ pub fn plan_block(
     let mut replace = Vec::new();
     let mut out = match proposed {
         Value::Object(m) => m,
-        _ => BTreeMap::new(),
+        _ => ValueMap::new(),
     };
     for attr in &block.attributes {
         let cfg = config.attr(&attr.name).unwrap_or(&Value::Null);
@@ -178,7 +176,7 @@ pub fn mark_volatile(block: &Block, prior: &Value, planned: &mut Value) {
 /// The configuration a user would write for `state`: attributes that can be configured and
 /// hold a value other than their default; computed-only attributes and blocks are left null.
 pub fn config_from_state(block: &Block, state: &Value) -> Value {
-    let mut out = BTreeMap::new();
+    let mut out = ValueMap::new();
     for attr in &block.attributes {
         let v = state.attr(&attr.name).unwrap_or(&Value::Null);
         let configurable = attr.required || attr.optional;

@@ -3,8 +3,6 @@
 //! apply (consistency with the plan, private state, identity, the failed-delete rule), upgrade,
 //! import, validation, data sources, actions and list resources.
 
-use std::collections::BTreeMap;
-
 use agent37_provider::sdk::core::{
     ActionRun, ApplyRequest, ApplyResponse, Core, ImportRequest, PlanRequest, PlanResponse,
     ReadRequest,
@@ -81,7 +79,7 @@ impl Harness {
 
 /// A `sdktest_thing` configuration: every attribute null but the given ones.
 fn config(pairs: &[(&str, Value)]) -> Value {
-    let mut m: BTreeMap<String, Value> = [
+    let mut m: agent37_provider::sdk::value::ValueMap = [
         "id", "name", "kind", "size", "secret", "token_wo", "tags", "items", "writes", "created",
         "timeouts",
     ]

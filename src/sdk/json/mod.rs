@@ -11,12 +11,10 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use super::path::{Path, Step};
 use super::types::Type;
 pub use super::value::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-use super::value::{MAX_DEPTH, Number, Value, index_step};
+use super::value::{MAX_DEPTH, Number, Value, ValueMap, index_step};
 pub(crate) use parse::parse;
 pub use parse::{Json, SyntaxError};
 
@@ -186,7 +184,7 @@ fn members_from_tree(
         Type::Map(_) => Step::Key(k.to_string()),
         _ => Step::Attr(k.to_string()),
     };
-    let mut out = BTreeMap::new();
+    let mut out = ValueMap::with_capacity(members.len());
     for (k, v) in members {
         let vty = match ty {
             Type::Map(ety) => &**ety,
@@ -356,7 +354,7 @@ fn sequence_to_json(
 #[inline(never)]
 fn members_to_json(
     out: &mut String,
-    m: &BTreeMap<String, Value>,
+    m: &ValueMap,
     ty: &Type,
     path: &mut Vec<Step>,
     depth: usize,

@@ -1,11 +1,10 @@
 //! Reading msgpack: item headers, then the typed walk that builds a [`Value`].
 
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 
 use super::super::path::Step;
 use super::super::types::Type;
-use super::super::value::{MAX_DEPTH, Number, Refinements, Value, index_step};
+use super::super::value::{MAX_DEPTH, Number, Refinements, Value, ValueMap, index_step};
 use super::*;
 
 /// One msgpack item's header; strings, binaries and extensions come with their payload.
@@ -345,7 +344,7 @@ impl<'a> Decoder<'a> {
 
     #[inline(never)]
     pub(super) fn map(&mut self, n: usize, ety: &Type, depth: usize) -> Result<Value, DecodeError> {
-        let mut out = BTreeMap::new();
+        let mut out = ValueMap::with_capacity(n.min(1024));
         for _ in 0..n {
             let key = self.key()?;
             let v = self
@@ -391,7 +390,7 @@ impl<'a> Decoder<'a> {
                 }
             }
         }
-        let mut out: BTreeMap<String, Value> = in_order.into_iter().collect();
+        let mut out = ValueMap::from_sorted(in_order);
         for _ in read..n {
             let key = self.key()?;
             let Some(aty) = attrs.get(&key) else {
@@ -406,7 +405,7 @@ impl<'a> Decoder<'a> {
         }
         // Every key is an attribute and none repeats: equal counts mean none is missing.
         if out.len() != attrs.len()
-            && let Some(missing) = attrs.keys().find(|k| !out.contains_key(*k))
+            && let Some(missing) = attrs.keys().find(|k| !out.contains_key(k))
         {
             return Err(self.err(DecodeErrorKind::MissingAttribute(missing.clone())));
         }
@@ -424,21 +423,14 @@ impl<'a> Decoder<'a> {
 /// Adds a decoded map entry or attribute; a key seen before is an error at that key (`step`
 /// makes its path step).
 pub(super) fn insert_member(
-    out: &mut BTreeMap<String, Value>,
+    out: &mut ValueMap,
     key: String,
     v: Value,
     step: fn(String) -> Step,
 ) -> Result<(), DecodeError> {
-    match out.entry(key) {
-        Entry::Vacant(slot) => {
-            slot.insert(v);
-            Ok(())
-        }
-        Entry::Occupied(slot) => {
-            let key = slot.key().clone();
-            Err(DecodeError::here(DecodeErrorKind::DuplicateKey(key.clone())).within(step(key)))
-        }
-    }
+    out.try_insert(key, v).map_err(|(key, _)| {
+        DecodeError::here(DecodeErrorKind::DuplicateKey(key.clone())).within(step(key))
+    })
 }
 
 /// An unknown value from an extension item. Only code 12 with a body of more than one byte

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::super::path::Step;
 use super::super::types::Type;
-use super::super::value::{MAX_DEPTH, Number, Refinements, Value, index_step};
+use super::super::value::{MAX_DEPTH, Number, Refinements, Value, ValueMap, index_step};
 use super::*;
 
 pub(super) fn write_uint(out: &mut Vec<u8>, u: u64) {
@@ -324,7 +324,7 @@ impl Encoder {
     #[inline(never)]
     pub(super) fn map(
         &mut self,
-        m: &BTreeMap<String, Value>,
+        m: &ValueMap,
         ety: &Type,
         depth: usize,
     ) -> Result<(), EncodeError> {
@@ -342,7 +342,7 @@ impl Encoder {
     #[inline(never)]
     pub(super) fn object(
         &mut self,
-        m: &BTreeMap<String, Value>,
+        m: &ValueMap,
         attrs: &BTreeMap<String, Type>,
         depth: usize,
     ) -> Result<(), EncodeError> {

@@ -4,8 +4,7 @@
 use super::*;
 use crate::sdk::json;
 use crate::sdk::types::Type;
-use crate::sdk::value::{Number, Refinements};
-use std::collections::BTreeMap;
+use crate::sdk::value::{Number, Refinements, ValueMap};
 
 /// Bytes from hex with optional spaces; `"s:text"` chunks stand for the raw text.
 fn hex(s: &str) -> Vec<u8> {
@@ -463,7 +462,7 @@ fn collections_and_widths() {
         &Type::map(Type::Number),
         "82 a1 s:a 01 a1 s:b 02",
     );
-    let big: BTreeMap<String, Value> = (0..16).map(|i| (format!("k{i:02}"), Value::Null)).collect();
+    let big: ValueMap = (0..16).map(|i| (format!("k{i:02}"), Value::Null)).collect();
     let bytes = encode(&Value::Map(big.clone()), &Type::map(Type::Bool)).unwrap();
     assert_eq!(&bytes[..3], &[0xde, 0x00, 0x10]);
     assert_eq!(

@@ -3,13 +3,13 @@
 //! two codecs share.
 
 mod error;
+mod map;
 mod number;
 
 pub(crate) use error::index_step;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+pub use map::ValueMap;
 pub use number::{Number, NumberError};
-
-use std::collections::BTreeMap;
 
 use super::types::Type;
 
@@ -33,8 +33,8 @@ pub enum Value {
     List(Vec<Value>),
     /// Elements in the order they were decoded (or built); equality is therefore order-sensitive.
     Set(Vec<Value>),
-    Map(BTreeMap<String, Value>),
-    Object(BTreeMap<String, Value>),
+    Map(ValueMap),
+    Object(ValueMap),
     Tuple(Vec<Value>),
     /// A value whose type is only known at run time (decoded from a `dynamic`-typed slot).
     Dynamic {
@@ -224,7 +224,7 @@ impl Value {
     }
 
     /// The entries of a map or the attributes of an object.
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&ValueMap> {
         match self.unwrap_dynamic() {
             Value::Map(m) | Value::Object(m) => Some(m),
             _ => None,
