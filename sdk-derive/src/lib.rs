@@ -107,8 +107,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
     let mut consts = Vec::new();
     let mut schema = Vec::new();
-    let mut reads = Vec::new();
-    let mut writes = Vec::new();
+    // Reads and writes are generated in attribute-name order (flattened models last): the
+    // members of a value are sorted by name, so each read finds its member at the position
+    // after the previous one, and each write is a push.
+    let mut reads: Vec<(Option<String>, Tokens)> = Vec::new();
+    let mut writes: Vec<(Option<String>, Tokens)> = Vec::new();
+    let mut inits = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for FieldSpec { ident, ty, role } in &specs {
         let named = match role {
@@ -143,31 +147,60 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                     pub const #konst: &'static str = #name;
                 });
                 schema.push(declare);
-                reads.push(quote! {
-                    #ident: <#ty as #m::Field>::from_value(
-                        #m::attr_of(__value, #name),
-                        &#sdk::Path::root(),
-                    )
-                    .map_err(|__e| __e.within_attr(__at, #name))?,
-                });
-                writes.push(quote! {
-                    __out.insert(#name.to_string(), #m::Field::to_value(&self.#ident));
-                });
+                reads.push((
+                    Some(name.clone()),
+                    quote! {
+                        let #ident = <#ty as #m::Field>::from_value(
+                            #m::attr_hinted(__members, #name, &mut __hint),
+                            &#sdk::Path::root(),
+                        )
+                        .map_err(|__e| __e.within_attr(__at, #name))?;
+                    },
+                ));
+                writes.push((
+                    Some(name.clone()),
+                    quote! {
+                        __out.insert(#name.to_string(), #m::Field::to_value(&self.#ident));
+                    },
+                ));
             }
             None => {
                 schema.push(quote! {
                     __attributes.extend(<#ty as #m::Model>::attributes());
                     __blocks.extend(<#ty as #m::Model>::blocks());
                 });
-                reads.push(quote! {
-                    #ident: <#ty as #m::Model>::from_object(__value, __at)?,
-                });
-                writes.push(quote! {
-                    __out.extend(#m::Model::to_object(&self.#ident));
-                });
+                reads.push((
+                    None,
+                    quote! {
+                        let #ident = <#ty as #m::Model>::from_object(__value, __at)?;
+                    },
+                ));
+                writes.push((
+                    None,
+                    quote! {
+                        __out.extend(#m::Model::to_object(&self.#ident));
+                    },
+                ));
             }
         }
     }
+
+    for FieldSpec { ident, .. } in &specs {
+        inits.push(quote!(#ident,));
+    }
+    // Named members in name order, then the flattened models.
+    let by_name = |items: &mut Vec<(Option<String>, Tokens)>| {
+        items.sort_by(|a, b| match (&a.0, &b.0) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        items.drain(..).map(|(_, t)| t).collect::<Vec<_>>()
+    };
+    let capacity = reads.iter().filter(|(n, _)| n.is_some()).count();
+    let reads = by_name(&mut reads);
+    let writes = by_name(&mut writes);
 
     Ok(quote! {
         impl #name {
@@ -207,13 +240,17 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 __value: &#sdk::Value,
                 __at: &#sdk::Path,
             ) -> ::std::result::Result<Self, #m::ModelError> {
+                let __members = __value.as_object();
+                let mut __hint = 0usize;
+                #(#reads)*
+                let _ = (__members, __hint);
                 ::std::result::Result::Ok(#name {
-                    #(#reads)*
+                    #(#inits)*
                 })
             }
 
             fn to_object(&self) -> #sdk::value::ValueMap {
-                let mut __out = #sdk::value::ValueMap::new();
+                let mut __out = #sdk::value::ValueMap::with_capacity(#capacity);
                 #(#writes)*
                 __out
             }

@@ -269,9 +269,13 @@ impl PrivateState for Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // Helpers for the derive
 
-/// The value of attribute `name` of an object (null when absent or when `v` is no object).
-pub fn attr_of<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.attr(name).unwrap_or(&Value::Null)
+/// The value of attribute `name` of an object's `members` (null when absent or when there is
+/// no object), trying position `hint` first (see [`ValueMap::get_hinted`]): the derive reads
+/// attributes in name order.
+pub fn attr_hinted<'a>(members: Option<&'a ValueMap>, name: &str, hint: &mut usize) -> &'a Value {
+    members
+        .and_then(|m| m.get_hinted(name, hint))
+        .unwrap_or(&Value::Null)
 }
 
 /// The schema type of a model used as a single nested attribute.

@@ -1,6 +1,7 @@
 //! The generic part of PlanResourceChange, driven by the schema: defaults, unknown computed
 //! values on create, replacement, and quiet plans. Pure functions, unit-tested below.
 
+use super::model::attr_hinted;
 use super::path::Path;
 use super::schema::{AttrType, Attribute, Block, Nesting, OnUpdate};
 use super::value::{Value, ValueMap};
@@ -21,19 +22,28 @@ pub fn plan_block(
         Value::Object(m) => m,
         _ => ValueMap::new(),
     };
+    // The schema's attributes are sorted by name, as the members are: each lookup finds its
+    // member right after the previous one.
+    let (config_members, prior_members) = (config.as_object(), prior.as_object());
+    let (mut at_config, mut at_prior, mut at_out) = (0, 0, 0);
     for attr in &block.attributes {
-        let cfg = config.attr(&attr.name).unwrap_or(&Value::Null);
-        let old = prior.attr(&attr.name).unwrap_or(&Value::Null);
-        let slot = out.get_mut(attr.name.as_str());
-        let prop = slot.map(std::mem::take).unwrap_or(Value::Null);
+        let name = attr.name.as_str();
+        let cfg = attr_hinted(config_members, name, &mut at_config);
+        let old = attr_hinted(prior_members, name, &mut at_prior);
+        let slot = out.position_hinted(name, &mut at_out);
+        let prop = match slot {
+            Ok(i) => std::mem::take(out.at_mut(i)),
+            Err(_) => Value::Null,
+        };
         let planned = plan_attr(attr, cfg, prop, old, create);
         if !create && attr.requires_replace && planned != *old {
-            replace.push(Path::attr(&attr.name));
+            replace.push(Path::attr(name));
         }
-        match out.get_mut(attr.name.as_str()) {
-            Some(slot) => *slot = planned,
-            None => {
-                out.insert(attr.name.clone(), planned);
+        match slot {
+            Ok(i) => *out.at_mut(i) = planned,
+            Err(i) => {
+                out.insert_at(i, attr.name.clone(), planned);
+                at_out = i + 1;
             }
         }
     }

@@ -199,6 +199,27 @@ pub struct Block {
 }
 
 impl Block {
+    /// Sorts the attributes and blocks by name, at every level: as the members of a value
+    /// are, so that walks over both pair them in one pass ([`crate::sdk::plan::plan_block`]).
+    pub fn sort_by_name(&mut self) {
+        fn attributes(list: &mut [Attribute]) {
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+            for a in list {
+                if let AttrType::Nested {
+                    attributes: inner, ..
+                } = &mut a.ty
+                {
+                    attributes(inner);
+                }
+            }
+        }
+        attributes(&mut self.attributes);
+        self.blocks.sort_by(|a, b| a.name.cmp(&b.name));
+        for b in &mut self.blocks {
+            b.block.sort_by_name();
+        }
+    }
+
     /// The object type of values conforming to this block.
     pub fn value_type(&self) -> Type {
         let mut attrs: BTreeMap<String, Type> = BTreeMap::new();

@@ -158,13 +158,18 @@ pub fn validate_block(block: &Block, config: &Value, path: &Path, diags: &mut Di
     if !config.is_known() || config.is_null() {
         return;
     }
+    let Some(members) = config.as_object() else {
+        return;
+    };
+    // Attributes and members are both sorted by name: one comparison per lookup.
+    let mut at = 0;
     for attr in &block.attributes {
-        if let Some(v) = config.attr(&attr.name) {
+        if let Some(v) = members.get_hinted(&attr.name, &mut at) {
             validate_attribute(attr, v, &path.join_attr(&attr.name), diags);
         }
     }
     for nb in &block.blocks {
-        if let Some(v) = config.attr(&nb.name) {
+        if let Some(v) = members.get(&nb.name) {
             for_each_element(nb.nesting, v, &path.join_attr(&nb.name), &mut |e, p| {
                 validate_block(&nb.block, e, p, diags)
             });

@@ -46,7 +46,8 @@ pub struct Entry<T: ?Sized> {
 }
 
 impl<T: ?Sized> Entry<T> {
-    fn new(imp: Arc<T>, schema: Schema, identity: Option<Identity>) -> Self {
+    fn new(imp: Arc<T>, mut schema: Schema, identity: Option<Identity>) -> Self {
+        schema.block.sort_by_name();
         let ty = schema.value_type();
         let identity = identity.map(|i| {
             let t = i.value_type();
@@ -118,7 +119,8 @@ pub struct Core<P: Provider> {
 
 impl<P: Provider> Core<P> {
     pub fn new(provider: P) -> Self {
-        let provider_schema = provider.schema();
+        let mut provider_schema = provider.schema();
+        provider_schema.block.sort_by_name();
         let provider_ty = provider_schema.value_type();
         Core {
             resources: registry(provider.resources(), |r| {

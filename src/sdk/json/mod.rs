@@ -185,22 +185,36 @@ fn members_from_tree(
         _ => Step::Attr(k.to_string()),
     };
     let mut out = ValueMap::with_capacity(members.len());
+    // Stored JSON has its keys sorted (Terraform writes it so), as the type's attributes are:
+    // each key is first tried against the attribute after the previous one.
+    let mut next_attr = match ty {
+        Type::Object { attrs, .. } => Some(attrs.iter().peekable()),
+        _ => None,
+    };
     for (k, v) in members {
         let vty = match ty {
             Type::Map(ety) => &**ety,
-            Type::Object { attrs, .. } => match attrs.get(&k) {
-                Some(t) => t,
-                None => {
-                    return Err(fail(DecodeErrorKind::UnknownAttribute(k.clone())).within(step(&k)));
+            Type::Object { attrs, .. } => {
+                // Attributes absent from the JSON (older state) are passed over.
+                let in_order = next_attr.as_mut().and_then(|it| {
+                    while it.next_if(|(name, _)| name.as_str() < k.as_str()).is_some() {}
+                    it.next_if(|(name, _)| **name == k)
+                });
+                match in_order.map(|(_, t)| t).or_else(|| attrs.get(&k)) {
+                    Some(t) => t,
+                    None => {
+                        return Err(
+                            fail(DecodeErrorKind::UnknownAttribute(k.clone())).within(step(&k))
+                        );
+                    }
                 }
-            },
+            }
             _ => &Type::Dynamic,
         };
-        if out.contains_key(&k) {
+        let v = from_tree(v, vty, depth + 1).map_err(|e| e.within(step(&k)))?;
+        if let Err((k, _)) = out.try_insert(k, v) {
             return Err(fail(DecodeErrorKind::DuplicateKey(k.clone())).within(step(&k)));
         }
-        let v = from_tree(v, vty, depth + 1).map_err(|e| e.within(step(&k)))?;
-        out.insert(k, v);
     }
     if let Type::Object { attrs, .. } = ty {
         // As cty/json does: an attribute absent from the JSON is null.

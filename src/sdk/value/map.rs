@@ -44,15 +44,33 @@ impl ValueMap {
     /// [`ValueMap::get`], trying position `hint` first: a caller reading members in name order
     /// passes the position after its last hit and pays one comparison per member.
     pub fn get_hinted(&self, name: &str, hint: &mut usize) -> Option<&Value> {
-        if let Some((k, v)) = self.0.get(*hint)
-            && k == name
-        {
-            *hint += 1;
-            return Some(v);
-        }
-        let i = self.find(name).ok()?;
-        *hint = i + 1;
+        let i = self.position_hinted(name, hint).ok()?;
         Some(&self.0[i].1)
+    }
+
+    /// Where `name` is (`Err`: where it would go), trying position `hint` first; `hint` moves
+    /// past a member found, or to where a missing one would go.
+    pub fn position_hinted(&self, name: &str, hint: &mut usize) -> Result<usize, usize> {
+        let found = match self.0.get(*hint) {
+            Some((k, _)) if k == name => Ok(*hint),
+            _ => self.find(name),
+        };
+        *hint = match found {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        };
+        found
+    }
+
+    /// The value at position `i` (from [`ValueMap::position_hinted`]).
+    pub fn at_mut(&mut self, i: usize) -> &mut Value {
+        &mut self.0[i].1
+    }
+
+    /// Inserts `name` at position `i`, where [`ValueMap::position_hinted`] said it goes.
+    pub fn insert_at(&mut self, i: usize, name: String, value: Value) {
+        debug_assert!(self.find(&name) == Err(i));
+        self.0.insert(i, (name, value));
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {

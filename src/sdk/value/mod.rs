@@ -176,6 +176,14 @@ impl Value {
         }
     }
 
+    /// The members of an object (None if not an object).
+    pub fn as_object(&self) -> Option<&ValueMap> {
+        match self.unwrap_dynamic() {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// An attribute of an object (None if not an object or no such attribute).
     pub fn attr(&self, name: &str) -> Option<&Value> {
         match self.unwrap_dynamic() {
