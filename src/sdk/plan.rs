@@ -164,15 +164,15 @@ pub fn mark_volatile(block: &Block, prior: &Value, planned: &mut Value) {
         return;
     }
     let volatile = |a: &Attribute| a.computed && !a.optional && a.on_update == OnUpdate::Unknown;
-    let changed = block
-        .attributes
+    let (planned_members, prior_members) = (planned.as_object(), prior.as_object());
+    let (mut at_planned, mut at_prior) = (0, 0);
+    let changed = block.attributes.iter().filter(|a| !volatile(a)).any(|a| {
+        attr_hinted(planned_members, &a.name, &mut at_planned)
+            != attr_hinted(prior_members, &a.name, &mut at_prior)
+    }) || block
+        .blocks
         .iter()
-        .filter(|a| !volatile(a))
-        .any(|a| planned.attr(&a.name) != prior.attr(&a.name))
-        || block
-            .blocks
-            .iter()
-            .any(|b| planned.attr(&b.name) != prior.attr(&b.name));
+        .any(|b| planned.attr(&b.name) != prior.attr(&b.name));
     if !changed {
         return;
     }

@@ -8,6 +8,7 @@
 //! provider's instructions. Out-of-order inserts still work (a binary search and a shift);
 //! they are rare and the maps small.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use super::Value;
@@ -51,15 +52,39 @@ impl ValueMap {
     /// Where `name` is (`Err`: where it would go), trying position `hint` first; `hint` moves
     /// past a member found, or to where a missing one would go.
     pub fn position_hinted(&self, name: &str, hint: &mut usize) -> Result<usize, usize> {
-        let found = match self.0.get(*hint) {
-            Some((k, _)) if k == name => Ok(*hint),
-            _ => self.find(name),
-        };
+        let found = self.search_from(name, *hint);
         *hint = match found {
             Ok(i) => i + 1,
             Err(i) => i,
         };
         found
+    }
+
+    /// Where `name` is, looking first at `start` and the few members after it (a reader in
+    /// name order skips a member now and then), then searching the side of `start` it is on.
+    fn search_from(&self, name: &str, start: usize) -> Result<usize, usize> {
+        const STEPS: usize = 4;
+        let (n, start) = (self.0.len(), start.min(self.0.len()));
+        let search = |from: usize, to: usize| {
+            self.0[from..to]
+                .binary_search_by(|(k, _)| k.as_str().cmp(name))
+                .map(|i| i + from)
+                .map_err(|i| i + from)
+        };
+        if start == n {
+            return search(0, n);
+        }
+        let mut i = start;
+        while i < n && i < start + STEPS {
+            match self.0[i].0.as_str().cmp(name) {
+                Ordering::Equal => return Ok(i),
+                // Every member from `start` to here is before `name`.
+                Ordering::Greater if i > start => return Err(i),
+                Ordering::Greater => return search(0, start),
+                Ordering::Less => i += 1,
+            }
+        }
+        search(i, n)
     }
 
     /// The value at position `i` (from [`ValueMap::position_hinted`]).
@@ -305,5 +330,24 @@ mod tests {
         assert_eq!(m.get_hinted("b", &mut hint), Some(&Value::string("b")));
         assert_eq!(m.get_hinted("x", &mut hint), None);
         assert_eq!(m.get_hinted("c", &mut hint), Some(&Value::string("c")));
+    }
+
+    /// Whatever the hint, a hinted search agrees with a plain one, present names or not.
+    #[test]
+    fn hinted_searches_agree_with_binary_search_from_any_hint() {
+        let m: ValueMap = (0..12)
+            .map(|i| (format!("k{:02}", 2 * i), Value::Null))
+            .collect();
+        for probe in 0..26 {
+            let name = format!("k{probe:02}");
+            for hint in 0..15 {
+                let mut h = hint;
+                assert_eq!(
+                    m.position_hinted(&name, &mut h),
+                    m.find(&name),
+                    "{name} from {hint}"
+                );
+            }
+        }
     }
 }
