@@ -72,8 +72,16 @@ impl Number {
         Some(Number(Repr::Finite { neg, digits, exp }))
     }
 
-    fn from_u128(neg: bool, v: u128) -> Number {
-        Number::finite(neg, v.to_string().into_bytes(), 0).unwrap_or_else(Number::zero)
+    fn from_u128(neg: bool, mut v: u128) -> Number {
+        // u128::MAX has 39 digits; written from the end, with no text in between.
+        let mut buf = [0u8; 39];
+        let mut at = buf.len();
+        while v > 0 {
+            at -= 1;
+            buf[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        Number::finite(neg, buf[at..].to_vec(), 0).unwrap_or_else(Number::zero)
     }
 
     /// Parses a decimal: optional sign, digits with an optional fraction, optional exponent
@@ -221,33 +229,41 @@ impl Number {
 
     /// The integer digits (sign included) when the number is integral and short enough to be
     /// worth trying as a machine integer.
-    fn small_integer_text(&self) -> Option<String> {
+    /// Sign and magnitude when integral and the magnitude fits in a u64 (no text, no
+    /// allocation: integers are most of the numbers a provider reads).
+    fn small_integer(&self) -> Option<(bool, u64)> {
         let Repr::Finite { neg, digits, exp } = &self.0 else {
             return None;
         };
         if *exp < 0 || digits.len() as i64 + *exp > 20 {
             return None;
         }
-        let mut s = String::with_capacity(22);
-        if *neg {
-            s.push('-');
+        let mut v: u64 = 0;
+        for &d in digits {
+            v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         }
-        if digits.is_empty() {
-            s.push('0');
+        for _ in 0..*exp {
+            v = v.checked_mul(10)?;
         }
-        s.extend(digits.iter().map(|&d| char::from(d)));
-        s.extend(std::iter::repeat_n('0', *exp as usize));
-        Some(s)
+        Some((*neg, v))
     }
 
     /// Some when integral and within i64.
     pub fn as_i64(&self) -> Option<i64> {
-        self.small_integer_text()?.parse().ok()
+        match self.small_integer()? {
+            (false, v) => i64::try_from(v).ok(),
+            // -2^63 is the one magnitude beyond i64::MAX that still fits.
+            (true, v) if v <= i64::MIN.unsigned_abs() => Some(0i64.wrapping_sub_unsigned(v)),
+            _ => None,
+        }
     }
 
     /// Some when integral and within u64.
     pub fn as_u64(&self) -> Option<u64> {
-        self.small_integer_text()?.parse().ok()
+        match self.small_integer()? {
+            (false, v) => Some(v),
+            _ => None,
+        }
     }
 
     /// The nearest f64 (±inf beyond its range).
@@ -528,6 +544,16 @@ mod tests {
         assert_eq!(n("-1").as_u64(), None);
         assert_eq!(n("1e30").as_i64(), None);
         assert_eq!(Number::zero().as_i64(), Some(0));
+        assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
+        assert_eq!(n("-9223372036854775809").as_i64(), None);
+        assert_eq!(n("18446744073709551615").as_u64(), Some(u64::MAX));
+        assert_eq!(n("18446744073709551616").as_u64(), None);
+        assert_eq!(n("1e19").as_u64(), Some(10_000_000_000_000_000_000));
+        assert_eq!(n("-3e2").as_i64(), Some(-300));
+        for v in [0, 7, -7, 1200, i64::MIN, i64::MAX] {
+            assert_eq!(Number::from(v).as_i64(), Some(v));
+        }
+        assert_eq!(Number::from(u64::MAX).to_string(), u64::MAX.to_string());
     }
 
     #[test]
