@@ -51,12 +51,12 @@ fn schema_response<P: Provider>(core: &Core<P>) -> pb::get_provider_schema::Resp
         resource_schemas: core
             .resources
             .iter()
-            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .map(|(k, e)| (k.to_string(), convert::schema(e.schema())))
             .collect(),
         data_source_schemas: core
             .data_sources
             .iter()
-            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .map(|(k, e)| (k.to_string(), convert::schema(e.schema())))
             .collect(),
         functions: core
             .functions
@@ -66,7 +66,7 @@ fn schema_response<P: Provider>(core: &Core<P>) -> pb::get_provider_schema::Resp
         ephemeral_resource_schemas: core
             .ephemerals
             .iter()
-            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .map(|(k, e)| (k.to_string(), convert::schema(e.schema())))
             .collect(),
         action_schemas: core
             .actions
@@ -75,7 +75,7 @@ fn schema_response<P: Provider>(core: &Core<P>) -> pb::get_provider_schema::Resp
                 (
                     k.to_string(),
                     pb::ActionSchema {
-                        schema: Some(convert::schema(&e.schema)),
+                        schema: Some(convert::schema(e.schema())),
                     },
                 )
             })
@@ -83,7 +83,7 @@ fn schema_response<P: Provider>(core: &Core<P>) -> pb::get_provider_schema::Resp
         list_resource_schemas: core
             .lists
             .iter()
-            .map(|(k, e)| (k.to_string(), convert::schema(&e.schema)))
+            .map(|(k, e)| (k.to_string(), convert::schema(e.schema())))
             .collect(),
         server_capabilities: Some(capabilities()),
         ..Default::default()
@@ -125,7 +125,7 @@ impl<P: Provider> Server<P> {
             .resources
             .iter()
             .filter_map(|(k, e)| {
-                e.identity
+                e.identity()
                     .as_ref()
                     .map(|(i, _)| (k.to_string(), convert::identity_schema(i)))
             })
@@ -151,12 +151,12 @@ impl<P: Provider> Server<P> {
 
     /// The value type of resource `type_name`.
     fn resource_ty(&self, type_name: &str) -> Result<&Type, Diagnostics> {
-        self.core.resource(type_name).map(|e| &e.ty)
+        self.core.resource(type_name).map(|e| e.ty())
     }
 
     /// Encodes a resource's identity value.
     fn identity(&self, type_name: &str, value: Option<Value>) -> Option<pb::ResourceIdentityData> {
-        let (_, ty) = self.core.resource(type_name).ok()?.identity.as_ref()?;
+        let (_, ty) = self.core.resource(type_name).ok()?.identity()?;
         let enc = convert::encode(&value?, ty).ok()?;
         Some(pb::ResourceIdentityData {
             identity_data: Some(enc),
@@ -267,7 +267,7 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_data_resource_config::Request>,
     ) -> Res<pb::validate_data_resource_config::Response> {
         let r = r.into_inner();
-        let ty = self.core.data_source(&r.type_name).map(|e| &e.ty);
+        let ty = self.core.data_source(&r.type_name).map(|e| e.ty());
         let d = match decode(ty, r.config.as_ref(), "configuration") {
             Ok(config) => self
                 .core
@@ -437,7 +437,7 @@ impl<P: Provider> Grpc for Server<P> {
             let req = if !r.id.is_empty() {
                 ImportRequest::Id(r.id.clone())
             } else {
-                let value = match &e.identity {
+                let value = match &e.identity() {
                     Some((_, ty)) => convert::decode(
                         r.identity.as_ref().and_then(|i| i.identity_data.as_ref()),
                         ty,
@@ -450,7 +450,7 @@ impl<P: Provider> Grpc for Server<P> {
             let imported = self.core.import_resource_state(&r.type_name, req).await?;
             Ok::<_, Diagnostics>(pb::import_resource_state::ImportedResource {
                 type_name: r.type_name.clone(),
-                state: Some(convert::encode(&imported.state, &e.ty)?),
+                state: Some(convert::encode(&imported.state, e.ty())?),
                 private: imported.private,
                 identity: self.identity(&r.type_name, imported.identity),
             })
@@ -474,7 +474,7 @@ impl<P: Provider> Grpc for Server<P> {
     ) -> Res<pb::read_data_source::Response> {
         let r = r.into_inner();
         let result = async {
-            let ty = &self.core.data_source(&r.type_name)?.ty;
+            let ty = self.core.data_source(&r.type_name)?.ty();
             let config = convert::decode(r.config.as_ref(), ty, "configuration")?;
             let (state, d) = self.core.read_data_source(&r.type_name, &config).await?;
             Ok::<_, Diagnostics>((convert::encode(&state, ty)?, d))
@@ -498,7 +498,7 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Res<pb::validate_ephemeral_resource_config::Response> {
         let r = r.into_inner();
-        let ty = self.core.ephemeral(&r.type_name).map(|e| &e.ty);
+        let ty = self.core.ephemeral(&r.type_name).map(|e| e.ty());
         let d = match decode(ty, r.config.as_ref(), "configuration") {
             Ok(config) => self
                 .core
@@ -518,7 +518,7 @@ impl<P: Provider> Grpc for Server<P> {
     ) -> Res<pb::open_ephemeral_resource::Response> {
         let r = r.into_inner();
         let result = async {
-            let ty = &self.core.ephemeral(&r.type_name)?.ty;
+            let ty = self.core.ephemeral(&r.type_name)?.ty();
             let config = convert::decode(r.config.as_ref(), ty, "configuration")?;
             let opened = self
                 .core
@@ -582,7 +582,7 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_action_config::Request>,
     ) -> Res<pb::validate_action_config::Response> {
         let r = r.into_inner();
-        let ty = self.core.action(&r.type_name).map(|e| &e.ty);
+        let ty = self.core.action(&r.type_name).map(|e| e.ty());
         let d = match decode(ty, r.config.as_ref(), "configuration") {
             Ok(config) => self.core.validate_action_config(&r.type_name, &config),
             Err(d) => d,
@@ -597,7 +597,7 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::plan_action::Request>,
     ) -> Res<pb::plan_action::Response> {
         let r = r.into_inner();
-        let ty = self.core.action(&r.action_type).map(|e| &e.ty);
+        let ty = self.core.action(&r.action_type).map(|e| e.ty());
         let d = match decode(ty, r.config.as_ref(), "configuration") {
             Ok(config) => self.core.validate_action_config(&r.action_type, &config),
             Err(d) => d,
@@ -620,7 +620,7 @@ impl<P: Provider> Grpc for Server<P> {
                 diagnostics: diags(d),
             })),
         };
-        let ty = self.core.action(&r.action_type).map(|e| &e.ty);
+        let ty = self.core.action(&r.action_type).map(|e| e.ty());
         match decode(ty, r.config.as_ref(), "configuration") {
             Err(d) => {
                 let _ = tx.send(completed(&d));
@@ -655,7 +655,7 @@ impl<P: Provider> Grpc for Server<P> {
         r: Request<pb::validate_list_resource_config::Request>,
     ) -> Res<pb::validate_list_resource_config::Response> {
         let r = r.into_inner();
-        let ty = self.core.list(&r.type_name).map(|e| &e.ty);
+        let ty = self.core.list(&r.type_name).map(|e| e.ty());
         let d = match decode(ty, r.config.as_ref(), "configuration") {
             Ok(config) => self
                 .core
@@ -673,7 +673,7 @@ impl<P: Provider> Grpc for Server<P> {
     ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
         let r = r.into_inner();
         let events = async {
-            let ty = &self.core.list(&r.type_name)?.ty;
+            let ty = self.core.list(&r.type_name)?.ty();
             let config = convert::decode(r.config.as_ref(), ty, "configuration")?;
             let found = self
                 .core
@@ -754,7 +754,7 @@ impl<P: Provider> Grpc for Server<P> {
                 let (_, ty) = self
                     .core
                     .resource(&r.type_name)?
-                    .identity
+                    .identity()
                     .as_ref()
                     .ok_or_else(Diagnostics::new)?;
                 convert::encode(&v, ty)

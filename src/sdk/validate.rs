@@ -164,7 +164,9 @@ pub fn validate_block(block: &Block, config: &Value, path: &Path, diags: &mut Di
     // Attributes and members are both sorted by name: one comparison per lookup.
     let mut at = 0;
     for attr in &block.attributes {
-        if let Some(v) = members.get_hinted(&attr.name, &mut at) {
+        if let Some(v) = members.get_hinted(&attr.name, &mut at)
+            && worth_checking(attr, v)
+        {
             validate_attribute(attr, v, &path.join_attr(&attr.name), diags);
         }
     }
@@ -175,6 +177,15 @@ pub fn validate_block(block: &Block, config: &Value, path: &Path, diags: &mut Di
             });
         }
     }
+}
+
+/// Whether `attr`'s `value` has anything to check: a known, non-null value of an attribute
+/// with validators or nested attributes. Tested before its path is built, which allocates:
+/// most attributes of a configuration are null.
+fn worth_checking(attr: &Attribute, value: &Value) -> bool {
+    value.is_known()
+        && !value.is_null()
+        && (!attr.validators.is_empty() || matches!(attr.ty, AttrType::Nested { .. }))
 }
 
 fn validate_attribute(attr: &Attribute, value: &Value, path: &Path, diags: &mut Diagnostics) {
@@ -192,7 +203,9 @@ fn validate_attribute(attr: &Attribute, value: &Value, path: &Path, diags: &mut 
         for_each_element(*nesting, value, path, &mut |e, p| {
             if e.is_known() && !e.is_null() {
                 for inner in attributes {
-                    if let Some(iv) = e.attr(&inner.name) {
+                    if let Some(iv) = e.attr(&inner.name)
+                        && worth_checking(inner, iv)
+                    {
                         validate_attribute(inner, iv, &p.join_attr(&inner.name), diags);
                     }
                 }

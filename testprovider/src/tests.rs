@@ -478,7 +478,7 @@ async fn write_only_attributes_are_refused_by_a_terraform_that_cannot_keep_them(
     );
     // The flag reaches Terraform in the schema.
     let schema =
-        agent37_provider::sdk::convert::schema(&h.core.resource(THING).expect("thing").schema);
+        agent37_provider::sdk::convert::schema(h.core.resource(THING).expect("thing").schema());
     let attrs = schema.block.expect("block").attributes;
     let flagged: Vec<&str> = attrs
         .iter()

@@ -3,8 +3,8 @@
 //! [`super::server`] only decodes, calls in here, and encodes). Unit-tested in process against
 //! the test provider, the way terraform-plugin-framework tests its `fwserver`.
 //!
-//! - `mod.rs`: the registry (every object's schema and value type, built once), the provider's
-//!   configured data, StopProvider, and the provider-level RPCs.
+//! - `mod.rs`: the registry (every object's schema and value type, built once on first use),
+//!   the provider's configured data, StopProvider, and the provider-level RPCs.
 //! - `resource`: validate, upgrade, read, plan, apply, import, identity, generated config.
 //! - `others`: data sources, ephemeral resources, actions, list resources, functions.
 
@@ -12,7 +12,7 @@ mod others;
 mod resource;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -35,36 +35,68 @@ pub use resource::{
     ReadResponse, upgrade_stored_state,
 };
 
-/// A registered object with its schema and value type, computed once at start-up.
+/// A registered object; its schema and value type are built on first use, once. A provider
+/// process usually serves one or two types (a plan of instances needs only
+/// `agent37_instance`), and building every schema at start cost more than all of its
+/// per-call work at 100 resources; GetProviderSchema builds them all when Terraform asks.
 pub struct Entry<T: ?Sized> {
     pub(crate) imp: Arc<T>,
-    pub schema: Schema,
+    describe: fn(&T) -> (Schema, Option<Identity>),
+    built: OnceLock<Built>,
+}
+
+struct Built {
+    schema: Schema,
     /// The type of the object's values (configuration, state).
-    pub ty: Type,
+    ty: Type,
     /// The identity schema and its value type (resources only).
-    pub identity: Option<(Identity, Type)>,
+    identity: Option<(Identity, Type)>,
 }
 
 impl<T: ?Sized> Entry<T> {
-    fn new(imp: Arc<T>, mut schema: Schema, identity: Option<Identity>) -> Self {
-        schema.block.sort_by_name();
-        let ty = schema.value_type();
-        let identity = identity.map(|i| {
-            let t = i.value_type();
-            (i, t)
-        });
+    fn new(imp: Arc<T>, describe: fn(&T) -> (Schema, Option<Identity>)) -> Self {
         Entry {
             imp,
-            schema,
-            ty,
-            identity,
+            describe,
+            built: OnceLock::new(),
         }
+    }
+
+    fn built(&self) -> &Built {
+        self.built.get_or_init(|| {
+            let (mut schema, identity) = (self.describe)(&self.imp);
+            schema.block.sort_by_name();
+            let ty = schema.value_type();
+            let identity = identity.map(|i| {
+                let t = i.value_type();
+                (i, t)
+            });
+            Built {
+                schema,
+                ty,
+                identity,
+            }
+        })
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.built().schema
+    }
+
+    /// The type of the object's values (configuration, state).
+    pub fn ty(&self) -> &Type {
+        &self.built().ty
+    }
+
+    /// The identity schema and its value type (resources only).
+    pub fn identity(&self) -> Option<&(Identity, Type)> {
+        self.built().identity.as_ref()
     }
 
     /// The identity of `state`, when the type has an identity and the state holds every
     /// identity attribute.
     pub fn identity_of(&self, state: &Value) -> Option<Value> {
-        self.identity.as_ref()?.0.of(state)
+        self.identity()?.0.of(state)
     }
 
     /// Decodes-side checks of a configuration: the schema's validators, then the object's own.
@@ -74,10 +106,10 @@ impl<T: ?Sized> Entry<T> {
         extra: impl FnOnce(&Value, &mut Diagnostics),
     ) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &Path::root(), &mut diags);
+        validate_block(&self.schema().block, config, &Path::root(), &mut diags);
         // Terraform warns only where a deprecated attribute is referenced; setting one is the
         // provider's to report, on the attribute, with what to use instead.
-        for (path, message) in self.schema.block.deprecated_set(config) {
+        for (path, message) in self.schema().block.deprecated_set(config) {
             diags.attr_warning(
                 path.clone(),
                 "Deprecated attribute",
@@ -91,14 +123,12 @@ impl<T: ?Sized> Entry<T> {
 
 fn registry<T: ?Sized>(
     items: Vec<Arc<T>>,
-    describe: impl Fn(&T) -> (&'static str, Schema, Option<Identity>),
+    name: fn(&T) -> &'static str,
+    describe: fn(&T) -> (Schema, Option<Identity>),
 ) -> HashMap<&'static str, Entry<T>> {
     items
         .into_iter()
-        .map(|imp| {
-            let (name, schema, identity) = describe(&imp);
-            (name, Entry::new(imp, schema, identity))
-        })
+        .map(|imp| (name(&imp), Entry::new(imp, describe)))
         .collect()
 }
 
@@ -123,19 +153,31 @@ impl<P: Provider> Core<P> {
         provider_schema.block.sort_by_name();
         let provider_ty = provider_schema.value_type();
         Core {
-            resources: registry(provider.resources(), |r| {
-                (r.type_name(), r.schema(), r.identity())
-            }),
-            data_sources: registry(provider.data_sources(), |d| {
-                (d.type_name(), d.schema(), None)
-            }),
-            ephemerals: registry(provider.ephemeral_resources(), |e| {
-                (e.type_name(), e.schema(), None)
-            }),
-            actions: registry(provider.actions(), |a| (a.type_name(), a.schema(), None)),
-            lists: registry(provider.list_resources(), |l| {
-                (l.type_name(), l.schema(), None)
-            }),
+            resources: registry(
+                provider.resources(),
+                |r| r.type_name(),
+                |r| (r.schema(), r.identity()),
+            ),
+            data_sources: registry(
+                provider.data_sources(),
+                |d| d.type_name(),
+                |d| (d.schema(), None),
+            ),
+            ephemerals: registry(
+                provider.ephemeral_resources(),
+                |e| e.type_name(),
+                |e| (e.schema(), None),
+            ),
+            actions: registry(
+                provider.actions(),
+                |a| a.type_name(),
+                |a| (a.schema(), None),
+            ),
+            lists: registry(
+                provider.list_resources(),
+                |l| l.type_name(),
+                |l| (l.schema(), None),
+            ),
             functions: provider
                 .functions()
                 .into_iter()

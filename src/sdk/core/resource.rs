@@ -100,7 +100,7 @@ impl<P: Provider> Core<P> {
         };
         let mut diags = e.validate(config, |v, d| e.imp.validate(v, d));
         if !write_only_allowed {
-            for path in e.schema.block.write_only_paths(config) {
+            for path in e.schema().block.write_only_paths(config) {
                 diags.attr_error(
                     path.clone(),
                     "Write-only attribute not allowed",
@@ -121,7 +121,7 @@ impl<P: Provider> Core<P> {
         raw_json: &[u8],
     ) -> Result<Value, Diagnostics> {
         let e = self.resource(type_name)?;
-        upgrade(e.imp.as_ref(), &e.schema, &e.ty, version, raw_json)
+        upgrade(e.imp.as_ref(), e.schema(), e.ty(), version, raw_json)
     }
 
     /// ReadResource: refreshes the state through the resource's `read`. A read that returns
@@ -149,7 +149,7 @@ impl<P: Provider> Core<P> {
         log_timing("ReadResource", type_name, started, api);
         let mut diags = out.diags;
         let mut state = out.value.unwrap_or(Value::Null);
-        e.schema.block.null_write_only(&mut state);
+        e.schema().block.null_write_only(&mut state);
         ensure_known(&state, &mut diags, "refreshed state");
         if diags.has_errors() {
             return keep(diags);
@@ -182,9 +182,9 @@ impl<P: Provider> Core<P> {
         }
         let ctx = self.ctx(timeouts::DEFAULT)?;
         let (planned, requires_replace) =
-            plan_block(&e.schema.block, &req.prior, req.proposed, &req.config);
+            plan_block(&e.schema().block, &req.prior, req.proposed, &req.config);
         let mut plan = ValuePlan {
-            schema: &e.schema,
+            schema: e.schema(),
             prior: &req.prior,
             config: &req.config,
             planned,
@@ -203,8 +203,8 @@ impl<P: Provider> Core<P> {
         } = plan;
         // Write-only values are in the configuration only, never in a plan; nulled first, so
         // that a write-only value (never in the prior state) is not taken for a change.
-        e.schema.block.null_write_only(&mut planned);
-        mark_volatile(&e.schema.block, &req.prior, &mut planned);
+        e.schema().block.null_write_only(&mut planned);
+        mark_volatile(&e.schema().block, &req.prior, &mut planned);
         Ok(PlanResponse {
             identity: e.identity_of(&planned),
             planned,
@@ -288,7 +288,7 @@ impl<P: Provider> Core<P> {
         .await;
         log_timing("ApplyResourceChange", type_name, started, api);
         let (mut state, private, mut diags) = done;
-        e.schema.block.null_write_only(&mut state);
+        e.schema().block.null_write_only(&mut state);
         ensure_known(&state, &mut diags, "new state");
         if !state.is_fully_known() {
             return ApplyResponse {
@@ -325,7 +325,7 @@ impl<P: Provider> Core<P> {
         let Some(mut state) = out.value else {
             return Err(out.diags);
         };
-        e.schema.block.null_write_only(&mut state);
+        e.schema().block.null_write_only(&mut state);
         let private = out.private;
         Ok(Imported {
             identity: e.identity_of(&state),
@@ -341,7 +341,7 @@ impl<P: Provider> Core<P> {
         state: &Value,
     ) -> Result<Value, Diagnostics> {
         let e = self.resource(type_name)?;
-        Ok(e.imp.generate_config(&e.schema, state))
+        Ok(e.imp.generate_config(e.schema(), state))
     }
 
     /// UpgradeResourceIdentity: every identity so far is version 0, so stored JSON decodes as
@@ -352,7 +352,7 @@ impl<P: Provider> Core<P> {
         raw_json: &[u8],
     ) -> Result<Value, Diagnostics> {
         let e = self.resource(type_name)?;
-        let Some((_, ty)) = &e.identity else {
+        let Some((_, ty)) = &e.identity() else {
             return Err(unknown_type("resource identity", type_name));
         };
         if raw_json.is_empty() {
@@ -425,7 +425,7 @@ fn upgrade<D>(
 /// [`Identity::import_id`](crate::sdk::traits::Identity::import_id)).
 fn import_id_from_identity<T: ?Sized>(e: &Entry<T>, value: &Value) -> Result<String, Diagnostics> {
     let mut d = Diagnostics::new();
-    let Some((identity, _)) = &e.identity else {
+    let Some((identity, _)) = &e.identity() else {
         d.error(
             "Import by identity not supported",
             "This resource type has no identity; import it by id.",
