@@ -24,7 +24,8 @@ pub struct Server<P: Provider> {
     /// Built once: Terraform may ask for it many times, and it never changes.
     schema_response: OnceLock<pb::get_provider_schema::Response>,
     metadata_response: pb::get_metadata::Response,
-    identity_schemas: HashMap<String, pb::ResourceIdentitySchema>,
+    /// Every resource's identity schema: built on first use, as it builds every schema.
+    identity_schemas: OnceLock<HashMap<String, pb::ResourceIdentitySchema>>,
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -121,20 +122,11 @@ impl<P: Provider> Server<P> {
                 .collect(),
             ..Default::default()
         };
-        let identity_schemas = core
-            .resources
-            .iter()
-            .filter_map(|(k, e)| {
-                e.identity()
-                    .as_ref()
-                    .map(|(i, _)| (k.to_string(), convert::identity_schema(i)))
-            })
-            .collect();
         Server {
             core: Arc::new(core),
             schema_response: OnceLock::new(),
             metadata_response,
-            identity_schemas,
+            identity_schemas: OnceLock::new(),
         }
     }
 
@@ -736,7 +728,19 @@ impl<P: Provider> Grpc for Server<P> {
         _r: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Res<pb::get_resource_identity_schemas::Response> {
         Ok(Response::new(pb::get_resource_identity_schemas::Response {
-            identity_schemas: self.identity_schemas.clone(),
+            identity_schemas: self
+                .identity_schemas
+                .get_or_init(|| {
+                    self.core
+                        .resources
+                        .iter()
+                        .filter_map(|(k, e)| {
+                            e.identity()
+                                .map(|(i, _)| (k.to_string(), convert::identity_schema(i)))
+                        })
+                        .collect()
+                })
+                .clone(),
             diagnostics: Vec::new(),
         }))
     }
