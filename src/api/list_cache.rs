@@ -3,8 +3,11 @@
 //! Terraform refreshes at most `-parallelism` objects at a time, one `ReadResource` each. A read
 //! asks [`SharedList::begin`] what to do:
 //!
-//! - a list answer younger than the window serves it (an id missing from it is confirmed with a
-//!   single GET: a cache miss alone never removes anything from the state);
+//! - a list answer serves it for a window after it arrived, and for as long after as reads keep
+//!   coming less than a window apart (one refresh of thousands of objects outlasts any short
+//!   window, and listing again every window made a refresh of 5,000 instances cost a dozen
+//!   lists), up to a maximum age; an id missing from it is confirmed with a single GET: a
+//!   cache miss alone never removes anything from the state;
 //! - else, a list in flight serves it once it arrives;
 //! - else, when other reads are running or one ended a moment ago (a burst), it lists for
 //!   everyone;
@@ -31,6 +34,7 @@ pub struct SharedList<T> {
     state: Mutex<State<T>>,
     window: Duration,
     burst: Duration,
+    max_age: Duration,
 }
 
 struct State<T> {
@@ -47,8 +51,19 @@ struct State<T> {
 
 struct Fresh<T> {
     at: Instant,
+    /// When it last served a read.
+    served: Instant,
     generation: u64,
     items: Snapshot<T>,
+}
+
+impl<T> Fresh<T> {
+    /// Whether it may serve a read at `now`: within the window of its arrival or of the read it
+    /// last served, and younger than `max_age`.
+    fn serves(&self, now: Instant, window: Duration, max_age: Duration) -> bool {
+        let age = now.saturating_duration_since(self.at);
+        age < window || (now.saturating_duration_since(self.served) < window && age < max_age)
+    }
 }
 
 struct InFlight<T> {
@@ -71,9 +86,10 @@ pub enum Step<'a, T> {
 }
 
 impl<T: Clone> SharedList<T> {
-    /// `window`: how long a list answer serves reads; `burst`: how close to another read a read
-    /// must come to be worth a list.
-    pub fn new(window: Duration, burst: Duration) -> Self {
+    /// `window`: how long a list answer serves reads after it arrived or last served one;
+    /// `burst`: how close to another read a read must come to be worth a list; `max_age`: the
+    /// oldest a list answer may be and still serve.
+    pub fn new(window: Duration, burst: Duration, max_age: Duration) -> Self {
         SharedList {
             state: Mutex::new(State {
                 generation: 0,
@@ -85,6 +101,7 @@ impl<T: Clone> SharedList<T> {
             }),
             window,
             burst,
+            max_age,
         }
     }
 
@@ -101,9 +118,12 @@ impl<T: Clone> SharedList<T> {
                 .is_some_and(|t| now.saturating_duration_since(t) < self.burst);
         st.last_activity = Some(now);
         let generation = st.generation;
-        if let Some(f) = st.fresh.as_ref().filter(|f| {
-            f.generation == generation && now.saturating_duration_since(f.at) < self.window
-        }) {
+        if let Some(f) = st
+            .fresh
+            .as_mut()
+            .filter(|f| f.generation == generation && f.serves(now, self.window, self.max_age))
+        {
+            f.served = now;
             return match f.items.get(key) {
                 Some(item) => Step::Hit(item.clone()),
                 None => self.get_guard(st),
@@ -214,6 +234,7 @@ impl<T: Clone> Leader<'_, T> {
             {
                 st.fresh = Some(Fresh {
                     at: now,
+                    served: now,
                     generation: self.generation,
                     items: Arc::clone(items),
                 });
@@ -250,9 +271,10 @@ mod tests {
 
     const WINDOW: Duration = Duration::from_secs(2);
     const BURST: Duration = Duration::from_millis(50);
+    const MAX_AGE: Duration = Duration::from_secs(60);
 
     fn list() -> SharedList<(String, u32)> {
-        SharedList::new(WINDOW, BURST)
+        SharedList::new(WINDOW, BURST, MAX_AGE)
     }
 
     fn items(ids: &[&str], v: u32) -> Option<Vec<(String, u32)>> {
@@ -302,8 +324,39 @@ mod tests {
             Step::Hit(item) => assert_eq!(item, ("c".to_string(), 1)),
             other => panic!("expected a hit, got {}", kind(&other)),
         }
-        // Past the window, right after another read: a new list, not a stale hit.
-        assert_eq!(kind(&l.begin("c", t0 + ms(20) + WINDOW)), "list");
+        // Past the window of its arrival, but within that of the read it last served: a hit.
+        assert_eq!(kind(&l.begin("c", t0 + ms(20) + WINDOW)), "hit");
+    }
+
+    /// One refresh, however long, reads from one list while its reads keep coming; a pause
+    /// longer than the window, or reaching the maximum age, ends it.
+    #[test]
+    fn a_list_serves_a_whole_burst_up_to_its_maximum_age() {
+        let l = list();
+        let t0 = Instant::now();
+        drop(l.begin("a", t0));
+        let Step::List(leader) = l.begin("b", t0 + ms(1)) else {
+            panic!("a read right after another should list");
+        };
+        leader.finish(items(&["a", "b"], 1), key, t0 + ms(2));
+        let mut now = t0 + ms(2);
+        while now < t0 + MAX_AGE - WINDOW {
+            now += WINDOW - ms(1);
+            assert_eq!(kind(&l.begin("a", now)), "hit", "at {:?}", now - t0);
+        }
+        // Reads still coming, but the list is too old now.
+        assert_eq!(kind(&l.begin("a", t0 + MAX_AGE + ms(2))), "list");
+
+        let l = list();
+        drop(l.begin("a", t0));
+        let Step::List(leader) = l.begin("b", t0 + ms(1)) else {
+            panic!("a read right after another should list");
+        };
+        leader.finish(items(&["a", "b"], 1), key, t0 + ms(2));
+        assert_eq!(kind(&l.begin("a", t0 + ms(2) + WINDOW - ms(1))), "hit");
+        // A pause longer than the window since the last read it served.
+        drop(l.begin("b", t0 + ms(3) + 2 * WINDOW));
+        assert_ne!(kind(&l.begin("b", t0 + ms(4) + 2 * WINDOW)), "hit");
     }
 
     #[test]

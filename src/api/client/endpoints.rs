@@ -37,8 +37,9 @@ impl Client {
     }
 
     /// An instance as a refresh reads it: `GET /instances/{id}` for a lone read; when reads come
-    /// in a burst, one `GET /instances` serves them all (and the reads of the next
-    /// [`LIST_WINDOW`](super::LIST_WINDOW), unless this client writes an instance meanwhile).
+    /// in a burst, one `GET /instances` serves them all, and the reads that follow less than
+    /// [`LIST_WINDOW`](super::LIST_WINDOW) apart, for up to
+    /// [`LIST_MAX_AGE`](super::LIST_MAX_AGE), unless this client writes an instance meanwhile.
     /// An id the list lacks is confirmed with its own GET, so the outcome (a 404 included) is
     /// the GET's.
     ///

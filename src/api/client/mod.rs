@@ -47,8 +47,12 @@ const MAX_LIST_PAGES: usize = 10_000;
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Stand-in for "no deadline" where a caller passes an absurd timeout.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-/// How long an instance list answers the reads that follow it ([`Client::read_instance`]).
+/// How long an instance list answers the reads that follow it, and the longest pause between
+/// two reads it answers ([`Client::read_instance`]).
 const LIST_WINDOW: Duration = Duration::from_secs(2);
+/// The oldest an instance list may be and still answer a read: one refresh, however large,
+/// reads from one list; a minute bounds how stale the last of its reads may be.
+const LIST_MAX_AGE: Duration = Duration::from_secs(60);
 /// A read this close to another one is part of a burst (a refresh) and worth a list.
 const READ_BURST: Duration = Duration::from_millis(50);
 
@@ -218,7 +222,7 @@ impl Client {
                 settle_poll: config.settle_poll_interval,
                 stop: CancellationToken::new(),
                 claims,
-                instance_reads: SharedList::new(LIST_WINDOW, READ_BURST),
+                instance_reads: SharedList::new(LIST_WINDOW, READ_BURST, LIST_MAX_AGE),
                 revision: Detected::new(config.api_revision),
                 probe: tokio::sync::Mutex::new(()),
                 api_answered: AtomicBool::new(false),
